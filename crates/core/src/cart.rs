@@ -1,0 +1,145 @@
+//! The add-to-cart button: one press, one add, whatever the network does.
+//!
+//! Each add gets an idempotency key when it starts; a retry after a failure reuses it, so a
+//! request that reached the server before the connection dropped is never counted twice.
+
+/// Where the page's answer, or the backend, left an add.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum CartButton {
+    /// Ready.
+    #[default]
+    Idle,
+    /// Waiting for the page or the backend.
+    Pending {
+        /// Key of this add.
+        key: String,
+    },
+    /// Done; `message` is the page's own words, if it gave any.
+    Added {
+        /// Shown under the button.
+        message: Option<String>,
+    },
+    /// Failed; pressing again retries with the same key.
+    Failed {
+        /// Key of the failed add.
+        key: String,
+        /// Shown under the button.
+        message: String,
+    },
+}
+
+/// One add to run: dispatch the event, then fall back to the backend with this key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attempt {
+    /// Sent as `Idempotency-Key`.
+    pub key: String,
+}
+
+impl CartButton {
+    /// The shopper pressed the button. Returns the attempt to run, or `None` when one is
+    /// already running or just finished (a double press adds nothing).
+    pub fn press(&mut self, new_key: impl FnOnce() -> String) -> Option<Attempt> {
+        let key = match self {
+            Self::Idle => new_key(),
+            Self::Failed { key, .. } => key.clone(),
+            Self::Pending { .. } | Self::Added { .. } => return None,
+        };
+        *self = Self::Pending { key: key.clone() };
+        Some(Attempt { key })
+    }
+
+    /// The attempt with `key` finished. Results of an attempt that is no longer current are
+    /// ignored.
+    pub fn finish(&mut self, key: &str, result: Result<Option<String>, String>) {
+        if !matches!(self, Self::Pending { key: k } if k == key) {
+            return;
+        }
+        *self = match result {
+            Ok(message) => Self::Added { message },
+            Err(message) => Self::Failed {
+                key: key.to_string(),
+                message,
+            },
+        };
+    }
+
+    /// After "Added" has been shown for a while, the button is ready for another add.
+    pub fn settle(&mut self) {
+        if matches!(self, Self::Added { .. }) {
+            *self = Self::Idle;
+        }
+    }
+
+    /// Whether a request is in flight.
+    pub fn is_pending(&self) -> bool {
+        matches!(self, Self::Pending { .. })
+    }
+}
+
+/// Makes an idempotency key from 128 random bits (from `crypto.getRandomValues` in the
+/// browser). Formatted as a UUID v4 so servers that validate keys accept it.
+pub fn idempotency_key(random: [u8; 16]) -> String {
+    let mut b = random;
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> impl FnMut() -> String {
+        let mut n = 0;
+        move || {
+            n += 1;
+            format!("k{n}")
+        }
+    }
+
+    #[test]
+    fn a_double_press_adds_once() {
+        let mut next = keys();
+        let mut button = CartButton::default();
+        assert_eq!(button.press(&mut next), Some(Attempt { key: "k1".into() }));
+        assert_eq!(button.press(&mut next), None);
+        button.finish("k1", Ok(None));
+        assert_eq!(button.press(&mut next), None);
+        button.settle();
+        assert_eq!(button.press(&mut next), Some(Attempt { key: "k2".into() }));
+    }
+
+    #[test]
+    fn a_retry_reuses_the_key() {
+        let mut next = keys();
+        let mut button = CartButton::default();
+        let first = button.press(&mut next).unwrap();
+        button.finish(&first.key, Err("offline".into()));
+        assert!(matches!(button, CartButton::Failed { .. }));
+        let retry = button.press(&mut next).unwrap();
+        assert_eq!(retry.key, first.key);
+        button.finish(&retry.key, Ok(Some("In your bag".into())));
+        assert_eq!(
+            button,
+            CartButton::Added {
+                message: Some("In your bag".into())
+            }
+        );
+    }
+
+    #[test]
+    fn a_stale_result_is_ignored() {
+        let mut button = CartButton::default();
+        button.press(|| "a".into());
+        button.finish("zzz", Ok(None));
+        assert!(button.is_pending());
+    }
+
+    #[test]
+    fn keys_look_like_uuid_v4() {
+        let key = idempotency_key([0xff; 16]);
+        assert_eq!(key, "ffffffff-ffff-4fff-bfff-ffffffffffff");
+        assert_ne!(idempotency_key([1; 16]), idempotency_key([2; 16]));
+    }
+}

@@ -1,0 +1,151 @@
+//! Where the picture of a `<video>` actually is inside its element box, for every `object-fit`,
+//! so the overlay covers the picture and not the black bars.
+
+/// A rectangle in CSS pixels.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct Rect {
+    /// Left edge.
+    pub x: f64,
+    /// Top edge.
+    pub y: f64,
+    /// Width.
+    pub width: f64,
+    /// Height.
+    pub height: f64,
+}
+
+impl Rect {
+    /// A rectangle.
+    pub fn new(x: f64, y: f64, width: f64, height: f64) -> Self {
+        Self { x, y, width, height }
+    }
+
+    /// The overlap of two rectangles; zero-sized when they do not overlap.
+    pub fn intersect(self, other: Rect) -> Rect {
+        let x = self.x.max(other.x);
+        let y = self.y.max(other.y);
+        let right = (self.x + self.width).min(other.x + other.width);
+        let bottom = (self.y + self.height).min(other.y + other.height);
+        Rect::new(x, y, (right - x).max(0.0), (bottom - y).max(0.0))
+    }
+}
+
+/// CSS `object-fit`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ObjectFit {
+    /// Letterboxed: the whole picture, scaled to fit (the default for `<video>`).
+    #[default]
+    Contain,
+    /// Cropped: fills the box, scaled to cover.
+    Cover,
+    /// Stretched to the box.
+    Fill,
+    /// Natural size.
+    None,
+    /// `none` or `contain`, whichever is smaller.
+    ScaleDown,
+}
+
+impl ObjectFit {
+    /// Parses the computed style value; unknown values are `contain`, as browsers treat videos.
+    pub fn parse(value: &str) -> Self {
+        match value.trim() {
+            "cover" => Self::Cover,
+            "fill" => Self::Fill,
+            "none" => Self::None,
+            "scale-down" => Self::ScaleDown,
+            _ => Self::Contain,
+        }
+    }
+}
+
+/// The rectangle the picture is drawn in, relative to the element's content box at (0, 0)
+/// of `box_width × box_height`. With `cover` or `none` it may extend beyond the box; see
+/// [`visible_picture`]. Returns the whole box when the video size is not known yet.
+pub fn picture_rect(
+    box_width: f64,
+    box_height: f64,
+    video_width: f64,
+    video_height: f64,
+    fit: ObjectFit,
+) -> Rect {
+    let whole = Rect::new(0.0, 0.0, box_width.max(0.0), box_height.max(0.0));
+    let valid = |v: f64| v.is_finite() && v > 0.0;
+    if !(valid(box_width) && valid(box_height) && valid(video_width) && valid(video_height)) {
+        return whole;
+    }
+    let contain = (box_width / video_width).min(box_height / video_height);
+    let scale = match fit {
+        ObjectFit::Fill => return whole,
+        ObjectFit::Contain => contain,
+        ObjectFit::Cover => (box_width / video_width).max(box_height / video_height),
+        ObjectFit::None => 1.0,
+        ObjectFit::ScaleDown => contain.min(1.0),
+    };
+    let (width, height) = (video_width * scale, video_height * scale);
+    // `object-position` defaults to 50% 50%.
+    Rect::new((box_width - width) / 2.0, (box_height - height) / 2.0, width, height)
+}
+
+/// The part of the picture that is visible in the element.
+pub fn visible_picture(
+    box_width: f64,
+    box_height: f64,
+    video_width: f64,
+    video_height: f64,
+    fit: ObjectFit,
+) -> Rect {
+    let picture = picture_rect(box_width, box_height, video_width, video_height, fit);
+    picture.intersect(Rect::new(0.0, 0.0, box_width.max(0.0), box_height.max(0.0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn letterboxes_a_wide_video_in_a_square_box() {
+        let r = visible_picture(400.0, 400.0, 1920.0, 1080.0, ObjectFit::Contain);
+        assert_eq!(r, Rect::new(0.0, 87.5, 400.0, 225.0));
+    }
+
+    #[test]
+    fn pillarboxes_a_tall_video_in_a_wide_box() {
+        let r = visible_picture(1600.0, 900.0, 1080.0, 1920.0, ObjectFit::Contain);
+        assert!((r.width - 506.25).abs() < 1e-9);
+        assert!((r.x - 546.875).abs() < 1e-9);
+        assert_eq!((r.y, r.height), (0.0, 900.0));
+    }
+
+    #[test]
+    fn exact_fit_fills_the_box() {
+        let r = visible_picture(1280.0, 720.0, 1920.0, 1080.0, ObjectFit::Contain);
+        assert_eq!(r, Rect::new(0.0, 0.0, 1280.0, 720.0));
+    }
+
+    #[test]
+    fn cover_is_clipped_to_the_box() {
+        let picture = picture_rect(400.0, 400.0, 1920.0, 1080.0, ObjectFit::Cover);
+        assert!(picture.width > 400.0);
+        let visible = visible_picture(400.0, 400.0, 1920.0, 1080.0, ObjectFit::Cover);
+        assert_eq!(visible, Rect::new(0.0, 0.0, 400.0, 400.0));
+    }
+
+    #[test]
+    fn scale_down_never_enlarges() {
+        let r = visible_picture(1000.0, 1000.0, 320.0, 180.0, ObjectFit::ScaleDown);
+        assert_eq!(r, Rect::new(340.0, 410.0, 320.0, 180.0));
+    }
+
+    #[test]
+    fn unknown_video_size_covers_the_box() {
+        let r = visible_picture(640.0, 360.0, 0.0, f64::NAN, ObjectFit::Contain);
+        assert_eq!(r, Rect::new(0.0, 0.0, 640.0, 360.0));
+    }
+
+    #[test]
+    fn parses_object_fit() {
+        assert_eq!(ObjectFit::parse("cover"), ObjectFit::Cover);
+        assert_eq!(ObjectFit::parse("bogus"), ObjectFit::Contain);
+    }
+}

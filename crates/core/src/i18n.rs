@@ -1,0 +1,298 @@
+//! Locales: which language and direction to use, every string the widget shows, and the digits
+//! its numbers are written in. Prices go through the browser's `Intl.NumberFormat` with the tag
+//! from [`Locale::intl_tag`]; countdowns use [`Locale::digits`].
+
+/// A language the widget is translated into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Lang {
+    /// English.
+    En,
+    /// Arabic.
+    Ar,
+    /// Persian.
+    Fa,
+}
+
+impl Lang {
+    /// Whether text runs right to left.
+    pub fn is_rtl(self) -> bool {
+        matches!(self, Self::Ar | Self::Fa)
+    }
+
+    /// `ltr` or `rtl`, for the `dir` attribute.
+    pub fn dir(self) -> &'static str {
+        if self.is_rtl() {
+            "rtl"
+        } else {
+            "ltr"
+        }
+    }
+
+    /// The BCP 47 primary language subtag.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::Ar => "ar",
+            Self::Fa => "fa",
+        }
+    }
+}
+
+/// The shopper's locale: a supported language and the full tag the page asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Locale {
+    /// Translation to use.
+    pub lang: Lang,
+    /// The tag, kept whole so `ar-MA` still formats as Morocco does.
+    pub tag: String,
+}
+
+impl Default for Locale {
+    fn default() -> Self {
+        Self {
+            lang: Lang::En,
+            tag: "en".into(),
+        }
+    }
+}
+
+impl Locale {
+    /// Picks the locale from the element's `locale` attribute, else the page's `lang`, else
+    /// English. An unsupported language falls through to the next candidate.
+    pub fn negotiate(attribute: Option<&str>, page_lang: Option<&str>) -> Self {
+        [attribute, page_lang]
+            .into_iter()
+            .flatten()
+            .find_map(Self::parse)
+            .unwrap_or_default()
+    }
+
+    /// Parses a BCP 47 tag whose language is supported.
+    pub fn parse(tag: &str) -> Option<Self> {
+        let tag = tag.trim();
+        if tag.is_empty() || tag.len() > 64 || !tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            return None;
+        }
+        let tag = tag.replace('_', "-");
+        let primary = tag.split('-').next()?.to_ascii_lowercase();
+        let lang = match primary.as_str() {
+            "en" => Lang::En,
+            "ar" => Lang::Ar,
+            "fa" => Lang::Fa,
+            _ => return None,
+        };
+        Some(Self { lang, tag })
+    }
+
+    /// The tag for `Intl`: Arabic and Persian get their native digits unless the page chose a
+    /// numbering system itself (`-u-nu-…`) or a region that writes Latin digits.
+    pub fn intl_tag(&self) -> String {
+        let lower = self.tag.to_ascii_lowercase();
+        if lower.contains("-u-") {
+            return self.tag.clone();
+        }
+        match self.lang {
+            Lang::Ar if !latin_digit_region(&lower) => format!("{}-u-nu-arab", self.tag),
+            Lang::Fa => format!("{}-u-nu-arabext", self.tag),
+            _ => self.tag.clone(),
+        }
+    }
+
+    /// The digits numbers are written in, matching [`Locale::intl_tag`].
+    pub fn digits(&self) -> Digits {
+        let tag = self.intl_tag().to_ascii_lowercase();
+        if tag.contains("nu-arabext") {
+            Digits::ArabicExtended
+        } else if tag.contains("nu-arab") {
+            Digits::Arabic
+        } else {
+            Digits::Latin
+        }
+    }
+
+    /// A translated string.
+    pub fn text(&self, text: Text) -> &'static str {
+        text.get(self.lang)
+    }
+}
+
+/// Maghreb Arabic writes Latin digits.
+fn latin_digit_region(tag: &str) -> bool {
+    ["-ma", "-dz", "-tn", "-ly", "-eh"]
+        .iter()
+        .any(|region| tag.ends_with(region) || tag.contains(&format!("{region}-")))
+}
+
+/// A set of decimal digits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Digits {
+    /// 0123456789
+    Latin,
+    /// ٠١٢٣٤٥٦٧٨٩
+    Arabic,
+    /// ۰۱۲۳۴۵۶۷۸۹
+    ArabicExtended,
+}
+
+impl Digits {
+    /// Rewrites ASCII digits in `text`.
+    pub fn apply(self, text: &str) -> String {
+        let zero = match self {
+            Self::Latin => return text.to_string(),
+            Self::Arabic => 0x0660,
+            Self::ArabicExtended => 0x06F0,
+        };
+        text.chars()
+            .map(|c| match c.to_digit(10) {
+                Some(d) if c.is_ascii_digit() => char::from_u32(zero + d).unwrap_or(c),
+                _ => c,
+            })
+            .collect()
+    }
+}
+
+macro_rules! texts {
+    ($( $(#[$doc:meta])* $name:ident => [$en:expr, $ar:expr, $fa:expr] ),* $(,)?) => {
+        /// Every string the widget shows. `{n}`, `{price}`, `{title}` are filled in by the caller.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Text { $( $(#[$doc])* $name ),* }
+
+        impl Text {
+            /// Every text, for completeness tests.
+            pub const ALL: &'static [Text] = &[$(Text::$name),*];
+
+            /// The string in `lang`.
+            pub fn get(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $( (Text::$name, Lang::En) => $en,
+                       (Text::$name, Lang::Ar) => $ar,
+                       (Text::$name, Lang::Fa) => $fa, )*
+                }
+            }
+        }
+    };
+}
+
+texts! {
+    /// Region label of the whole overlay.
+    Overlay => ["Live shopping", "تسوّق مباشر", "خرید زنده"],
+    /// The on-air badge.
+    Live => ["Live", "مباشر", "زنده"],
+    /// Add-to-cart button, idle.
+    AddToCart => ["Add to cart", "أضف إلى السلة", "افزودن به سبد"],
+    /// Add-to-cart button, waiting.
+    Adding => ["Adding…", "جارٍ الإضافة…", "در حال افزودن…"],
+    /// Add-to-cart button, done.
+    Added => ["Added", "تمت الإضافة", "افزوده شد"],
+    /// Add-to-cart button, failed; pressing it retries.
+    AddFailed => ["Couldn't add. Retry", "تعذّرت الإضافة. أعد المحاولة", "افزوده نشد. دوباره امتحان کنید"],
+    /// Button that opens the product page.
+    ViewProduct => ["View product", "عرض المنتج", "مشاهده محصول"],
+    /// Stock line: `{n}` is the count.
+    Left => ["{n} left", "متبقٍ {n}", "{n} عدد باقی مانده"],
+    /// Sold out.
+    SoldOut => ["Sold out", "نفدت الكمية", "تمام شد"],
+    /// Pre-order.
+    PreOrder => ["Pre-order", "طلب مسبق", "پیش‌خرید"],
+    /// Limited stock without a count.
+    Limited => ["Limited stock", "كمية محدودة", "موجودی محدود"],
+    /// Before `{time}` of a deal's start.
+    StartsIn => ["Starts in {time}", "يبدأ خلال {time}", "شروع تا {time}"],
+    /// Before `{time}` of a deal's end.
+    EndsIn => ["Ends in {time}", "ينتهي خلال {time}", "پایان تا {time}"],
+    /// The deal is over.
+    DealEnded => ["Deal ended", "انتهى العرض", "پیشنهاد تمام شد"],
+    /// Flash deal label.
+    FlashDeal => ["Flash deal", "عرض خاطف", "حراج لحظه‌ای"],
+    /// `{n}` percent off.
+    PercentOff => ["-{n}%", "‎-{n}٪", "‎-{n}٪"],
+    /// Label of the struck price, for screen readers.
+    WasPrice => ["Was {price}", "كان {price}", "قبلاً {price}"],
+    /// Label of the current price, for screen readers.
+    NowPrice => ["Now {price}", "الآن {price}", "اکنون {price}"],
+    /// Shelf toggle, closed.
+    ShowShelf => ["Products ({n})", "المنتجات ({n})", "محصولات ({n})"],
+    /// Shelf toggle, open.
+    HideShelf => ["Hide products", "إخفاء المنتجات", "بستن محصولات"],
+    /// Upcoming events heading.
+    Upcoming => ["Upcoming shows", "البثوث القادمة", "برنامه‌های آینده"],
+    /// Calendar link.
+    AddToCalendar => ["Add to calendar", "أضف إلى التقويم", "افزودن به تقویم"],
+    /// Shown while the live connection is being restored.
+    Reconnecting => ["Reconnecting…", "جارٍ إعادة الاتصال…", "در حال اتصال دوباره…"],
+    /// Announced when the pinned price changes.
+    AnnouncePrice => ["{title}: now {price}", "{title}: الآن {price}", "{title}: اکنون {price}"],
+    /// Announced when the pinned stock changes.
+    AnnounceStock => ["{title}: {n} left", "{title}: متبقٍ {n}", "{title}: {n} عدد باقی مانده"],
+    /// Announced when the pinned product sells out.
+    AnnounceSoldOut => ["{title}: sold out", "{title}: نفدت الكمية", "{title}: تمام شد"],
+    /// Offline or unreachable backend.
+    ErrorOffline => ["You seem to be offline. We'll keep trying.", "يبدو أنك غير متصل. سنواصل المحاولة.", "به نظر می‌رسد آفلاین هستید. دوباره تلاش می‌کنیم."],
+    /// The backend failed.
+    ErrorServer => ["The shop is having trouble. Please try again soon.", "المتجر يواجه مشكلة. حاول مرة أخرى قريبًا.", "فروشگاه با مشکل روبه‌روست. کمی بعد دوباره امتحان کنید."],
+    /// Anything else.
+    ErrorGeneric => ["Something went wrong. Please try again.", "حدث خطأ ما. حاول مرة أخرى.", "مشکلی پیش آمد. دوباره امتحان کنید."],
+}
+
+/// Replaces `{key}` with `value` in a translated template.
+pub fn fill(template: &str, key: &str, value: &str) -> String {
+    template.replace(&format!("{{{key}}}"), value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attribute_wins_then_page_lang_then_english() {
+        assert_eq!(Locale::negotiate(Some("ar"), Some("fa")).lang, Lang::Ar);
+        assert_eq!(Locale::negotiate(None, Some("fa-IR")).lang, Lang::Fa);
+        assert_eq!(Locale::negotiate(Some("de"), Some("ar-EG")).tag, "ar-EG");
+        assert_eq!(Locale::negotiate(Some("<script>"), None), Locale::default());
+        assert_eq!(Locale::negotiate(None, None).lang, Lang::En);
+    }
+
+    #[test]
+    fn arabic_and_persian_are_right_to_left() {
+        assert_eq!(Lang::Ar.dir(), "rtl");
+        assert_eq!(Lang::Fa.dir(), "rtl");
+        assert_eq!(Lang::En.dir(), "ltr");
+    }
+
+    #[test]
+    fn picks_native_digits() {
+        let ar = Locale::negotiate(Some("ar"), None);
+        assert_eq!(ar.intl_tag(), "ar-u-nu-arab");
+        assert_eq!(ar.digits().apply("12:05"), "١٢:٠٥");
+        let fa = Locale::negotiate(Some("fa"), None);
+        assert_eq!(fa.digits().apply("2:09"), "۲:۰۹");
+        let ma = Locale::negotiate(Some("ar-MA"), None);
+        assert_eq!(ma.digits(), Digits::Latin);
+        let chosen = Locale::negotiate(Some("ar-u-nu-latn"), None);
+        assert_eq!(chosen.intl_tag(), "ar-u-nu-latn");
+        assert_eq!(chosen.digits(), Digits::Latin);
+    }
+
+    #[test]
+    fn every_string_is_translated() {
+        for text in Text::ALL {
+            let en = text.get(Lang::En);
+            for lang in [Lang::Ar, Lang::Fa] {
+                let translated = text.get(lang);
+                assert!(!translated.is_empty(), "{text:?} {lang:?}");
+                let has_letters = en.chars().any(char::is_alphabetic);
+                if has_letters {
+                    assert_ne!(translated, en, "{text:?} is not translated into {lang:?}");
+                }
+                for placeholder in ["{n}", "{price}", "{title}", "{time}"] {
+                    assert_eq!(en.contains(placeholder), translated.contains(placeholder), "{text:?} {lang:?} {placeholder}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fills_placeholders() {
+        assert_eq!(fill(Text::Left.get(Lang::En), "n", "12"), "12 left");
+    }
+}

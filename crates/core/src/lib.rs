@@ -1,0 +1,19 @@
+//! live-shop's pure core: everything that runs without a browser window.
+//!
+//! The widget (Yew, in the root package) and the reference backend (`crates/server`) both build
+//! on these types, so the state a shopper sees and the state the server broadcasts are computed
+//! by the same code.
+#![deny(missing_docs)]
+
+pub mod announce;
+pub mod cart;
+pub mod clock;
+pub mod deal;
+pub mod error;
+pub mod geometry;
+pub mod i18n;
+pub mod ics;
+pub mod link;
+pub mod protocol;
+pub mod url;
+pub mod view;

@@ -1,0 +1,509 @@
+//! The `/v1` wire protocol shared by the widget and the reference backend (`openapi.yaml`).
+//!
+//! Decoding is lenient where a shopper is better served by showing less than by showing
+//! nothing: a malformed product in a shelf is skipped, an unknown enum value becomes `Unknown`,
+//! a bad link becomes `None`. Numbers outside sane ranges are refused, so a hostile backend can
+//! never make the widget render `NaN` or a price with forty digits.
+use serde::de::{DeserializeOwned, Deserializer};
+use serde::{Deserialize, Serialize};
+
+/// The protocol version this crate speaks; it is the first segment of every API path.
+pub const API_VERSION: &str = "v1";
+
+/// Milliseconds since the Unix epoch, on the server's clock.
+pub type Millis = i64;
+
+/// The largest price or quantity the widget will show. Anything above is hostile or a bug.
+pub const MAX_AMOUNT: f64 = 1e9;
+
+/// Header that carries server time on every response, in milliseconds since the epoch.
+pub const SERVER_TIME_HEADER: &str = "x-server-time";
+
+/// schema.org `ItemAvailability`, reduced to what a live shelf shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Availability {
+    /// Can be bought now.
+    #[default]
+    InStock,
+    /// Can be bought now, but few remain.
+    LimitedAvailability,
+    /// None left.
+    SoldOut,
+    /// Can be ordered before release.
+    PreOrder,
+    /// A value this version does not know; shown as nothing rather than guessed.
+    #[serde(other)]
+    Unknown,
+}
+
+/// An ISO 4217 currency code, three ASCII capital letters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Currency(String);
+
+impl Currency {
+    /// Parses a currency code, upper-casing it; `None` unless it is three ASCII letters.
+    pub fn parse(code: &str) -> Option<Self> {
+        let code = code.trim();
+        (code.len() == 3 && code.bytes().all(|b| b.is_ascii_alphabetic()))
+            .then(|| Self(code.to_ascii_uppercase()))
+    }
+
+    /// The code, for `Intl.NumberFormat`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Currency {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        Self::parse(&raw).ok_or_else(|| serde::de::Error::custom("not an ISO 4217 code"))
+    }
+}
+
+/// A finite amount of money between 0 and [`MAX_AMOUNT`]. Accepts a JSON number or a decimal
+/// string, as schema.org allows both.
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd, Serialize)]
+#[serde(transparent)]
+pub struct Amount(f64);
+
+impl Amount {
+    /// Validates an amount.
+    pub fn new(value: f64) -> Option<Self> {
+        (value.is_finite() && (0.0..=MAX_AMOUNT).contains(&value)).then_some(Self(value))
+    }
+
+    /// The value.
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Amount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Number(f64),
+            Text(String),
+        }
+        let value = match Raw::deserialize(d)? {
+            Raw::Number(n) => n,
+            Raw::Text(s) => s
+                .trim()
+                .parse::<f64>()
+                .map_err(|_| serde::de::Error::custom("not a decimal amount"))?,
+        };
+        Self::new(value).ok_or_else(|| serde::de::Error::custom("amount out of range"))
+    }
+}
+
+/// A price offer, with schema.org `Offer` names.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Offer {
+    /// What the shopper pays now.
+    pub price: Amount,
+    /// ISO 4217 code of `price` and `original_price`.
+    pub price_currency: Currency,
+    /// The struck-through price before the deal, if any.
+    #[serde(default, deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    pub original_price: Option<Amount>,
+    /// When this price stops applying.
+    #[serde(default, deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    pub price_valid_until: Option<Millis>,
+    /// Whether it can be bought.
+    #[serde(default, deserialize_with = "lenient_or_default")]
+    pub availability: Availability,
+    /// How many remain, when the shop says.
+    #[serde(default, deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    pub inventory_level: Option<u32>,
+}
+
+impl Offer {
+    /// Whole percent off the original price, when there is a real reduction.
+    pub fn percent_off(&self) -> Option<u8> {
+        let original = self.original_price?.get();
+        let price = self.price.get();
+        if original <= 0.0 || price >= original {
+            return None;
+        }
+        let pct = ((original - price) / original * 100.0).round();
+        (pct >= 1.0).then_some(pct.min(99.0) as u8)
+    }
+}
+
+/// A product in the shop.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Product {
+    /// Stable identifier.
+    pub id: String,
+    /// Name shown to shoppers, plain text.
+    #[serde(deserialize_with = "plain_text")]
+    pub title: String,
+    /// Brand, plain text.
+    #[serde(default, deserialize_with = "lenient_text")]
+    pub brand: Option<String>,
+    /// Photo URLs, possibly relative to the API base.
+    #[serde(default, deserialize_with = "lenient_vec")]
+    pub images: Vec<String>,
+    /// Offers, the first being the current one.
+    #[serde(default, deserialize_with = "lenient_vec")]
+    pub offers: Vec<Offer>,
+    /// Product page, possibly relative to the API base.
+    #[serde(default, deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl Product {
+    /// The offer shown for this product.
+    pub fn offer(&self) -> Option<&Offer> {
+        self.offers.first()
+    }
+}
+
+/// Where a flash deal is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub enum DealStatus {
+    /// Announced, not started.
+    #[default]
+    Scheduled,
+    /// Can be bought at the deal price now.
+    Running,
+    /// Over.
+    Ended,
+    /// A status this version does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+/// Why a flash deal ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum EndReason {
+    /// Its time ran out.
+    Expired,
+    /// Its stock ran out.
+    SoldOut,
+    /// The producer stopped it.
+    Cancelled,
+    /// A reason this version does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+/// A time-limited price on one product.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FlashDeal {
+    /// Stable identifier.
+    pub id: String,
+    /// The product it discounts.
+    pub product_id: String,
+    /// The deal price, with the original price struck through.
+    pub offer: Offer,
+    /// Start, server clock.
+    pub starts_at: Millis,
+    /// End, server clock.
+    pub ends_at: Millis,
+    /// Its state as the server last said.
+    #[serde(default, deserialize_with = "lenient_or_default")]
+    pub status: DealStatus,
+    /// Why it ended, once it has.
+    #[serde(default, deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    pub end_reason: Option<EndReason>,
+    /// Units on sale at the deal price, for the stock bar.
+    #[serde(default, deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    pub stock_limit: Option<u32>,
+}
+
+/// The campaign banner over the stream.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Banner {
+    /// Headline, plain text ("Fall Deals For You").
+    #[serde(deserialize_with = "plain_text")]
+    pub title: String,
+    /// Second line, plain text.
+    #[serde(default, deserialize_with = "lenient_text")]
+    pub subtitle: Option<String>,
+    /// Campaign page, possibly relative.
+    #[serde(default, deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// `GET /v1/streams/{id}/state`: everything a viewer needs to draw the overlay.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamState {
+    /// The stream.
+    pub stream_id: String,
+    /// Changes whenever the server's sequence restarts (a restart, a new show).
+    pub epoch: String,
+    /// Sequence number of the last event folded into this state.
+    pub seq: u64,
+    /// Server time when this was produced.
+    pub server_time: Millis,
+    /// Whether the show is on air.
+    #[serde(default)]
+    pub live: bool,
+    /// Id of the pinned product.
+    #[serde(default, deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<String>,
+    /// The shelf, in display order.
+    #[serde(default, deserialize_with = "lenient_vec")]
+    pub products: Vec<Product>,
+    /// The campaign banner.
+    #[serde(default, deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    pub banner: Option<Banner>,
+    /// Flash deals: scheduled, running and recently ended.
+    #[serde(default, deserialize_with = "lenient_vec")]
+    pub flash_deals: Vec<FlashDeal>,
+}
+
+/// One change on a stream, as sent over Server-Sent Events.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamEvent {
+    /// Matches [`StreamState::epoch`].
+    pub epoch: String,
+    /// One more than the previous event's.
+    pub seq: u64,
+    /// Server time when it happened.
+    pub server_time: Millis,
+    /// What happened.
+    #[serde(flatten)]
+    pub change: Change,
+}
+
+impl StreamEvent {
+    /// The SSE `id:` of this event, which a client sends back as `Last-Event-ID`.
+    pub fn sse_id(&self) -> String {
+        format!("{}.{}", self.epoch, self.seq)
+    }
+}
+
+/// Parses an SSE `Last-Event-ID` of the form `epoch.seq`.
+pub fn parse_sse_id(id: &str) -> Option<(&str, u64)> {
+    let (epoch, seq) = id.trim().rsplit_once('.')?;
+    Some((epoch, seq.parse().ok()?))
+}
+
+/// What changed on a stream.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum Change {
+    /// A product is pinned over the video; it replaces any earlier pin.
+    OfferPinned {
+        /// The product, in full, so a viewer needs no other request.
+        product: Product,
+    },
+    /// Nothing is pinned any more.
+    OfferUnpinned,
+    /// A product's current price changed.
+    PriceChanged {
+        /// The product.
+        product_id: String,
+        /// The new price.
+        price: Amount,
+        /// The new struck-through price, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        original_price: Option<Amount>,
+    },
+    /// A product's (or its running deal's) stock changed.
+    StockChanged {
+        /// The product.
+        product_id: String,
+        /// How many remain.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        inventory_level: Option<u32>,
+        /// Whether it can be bought.
+        #[serde(default)]
+        availability: Availability,
+    },
+    /// A flash deal was announced.
+    FlashDealScheduled {
+        /// The deal.
+        deal: FlashDeal,
+    },
+    /// A flash deal started.
+    FlashDealStarted {
+        /// Its id.
+        deal_id: String,
+    },
+    /// A flash deal ended.
+    FlashDealEnded {
+        /// Its id.
+        deal_id: String,
+        /// Why.
+        reason: EndReason,
+    },
+    /// The campaign banner changed or went away.
+    BannerChanged {
+        /// The new banner.
+        #[serde(default)]
+        banner: Option<Banner>,
+    },
+    /// The show went on air.
+    ShowStarted,
+    /// The show went off air.
+    ShowEnded,
+    /// An event this version does not know; it still advances the sequence.
+    #[serde(other)]
+    Unknown,
+}
+
+/// `GET /v1/catalog`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CatalogPage {
+    /// Matching products.
+    #[serde(deserialize_with = "lenient_vec")]
+    pub products: Vec<Product>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+    /// Server time.
+    pub server_time: Millis,
+}
+
+/// An upcoming live shopping event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveEvent {
+    /// Stable identifier; `GET /v1/events/{id}.ics` gives its calendar entry.
+    pub id: String,
+    /// Name, plain text.
+    #[serde(deserialize_with = "plain_text")]
+    pub title: String,
+    /// Host or brand, plain text.
+    #[serde(default, deserialize_with = "lenient_text")]
+    pub host: Option<String>,
+    /// Start, server clock.
+    pub starts_at: Millis,
+    /// End, server clock.
+    pub ends_at: Millis,
+    /// The stream it will air on.
+    #[serde(default, deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+    /// Page to watch it, possibly relative.
+    #[serde(default, deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// `GET /v1/events`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventList {
+    /// Upcoming events, soonest first.
+    #[serde(deserialize_with = "lenient_vec")]
+    pub events: Vec<LiveEvent>,
+    /// Server time.
+    pub server_time: Millis,
+}
+
+/// `POST /v1/cart/items` body.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CartItemRequest {
+    /// The product.
+    pub product_id: String,
+    /// How many; at least one.
+    pub quantity: u32,
+    /// The offer the shopper saw, so the server can refuse a stale price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offer: Option<Offer>,
+}
+
+/// `POST /v1/cart/items` answer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CartItemResponse {
+    /// The cart line's id.
+    pub line_id: String,
+    /// Items in the cart after this add.
+    pub item_count: u32,
+    /// Server time.
+    pub server_time: Millis,
+}
+
+/// The body of every 4xx and 5xx answer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub error: ErrorDetail,
+}
+
+/// A machine-readable code and a developer-facing message.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// Stable code, e.g. `not_found`, `bad_request`, `missing_idempotency_key`.
+    pub code: String,
+    /// For developers; shoppers see the widget's own localised text.
+    pub message: String,
+}
+
+/// Decodes a JSON body, naming what failed.
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, crate::error::BackendError> {
+    serde_json::from_slice(bytes).map_err(|e| crate::error::BackendError::Protocol(e.to_string()))
+}
+
+const MAX_TEXT: usize = 200;
+
+/// Trims, drops control characters and caps length: shop text is shown as text, never markup,
+/// but it still must not break the layout.
+pub fn clean_text(raw: &str) -> String {
+    let cleaned: String = raw
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let trimmed = cleaned.trim();
+    match trimmed.char_indices().nth(MAX_TEXT) {
+        Some((cut, _)) => format!("{}…", trimmed[..cut].trim_end()),
+        None => trimmed.to_string(),
+    }
+}
+
+fn plain_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let text = clean_text(&String::deserialize(d)?);
+    if text.is_empty() {
+        return Err(serde::de::Error::custom("empty text"));
+    }
+    Ok(text)
+}
+
+fn lenient_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(value
+        .as_str()
+        .map(clean_text)
+        .filter(|text| !text.is_empty()))
+}
+
+/// A value that fails to decode becomes `None` instead of failing its parent.
+fn lenient<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Option<T>, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(serde_json::from_value(value).ok())
+}
+
+fn lenient_or_default<'de, D: Deserializer<'de>, T: DeserializeOwned + Default>(
+    d: D,
+) -> Result<T, D::Error> {
+    Ok(lenient(d)?.unwrap_or_default())
+}
+
+/// Items that fail to decode are skipped; a non-array is an empty list.
+fn lenient_vec<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Vec<T>, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(match value {
+        serde_json::Value::Array(items) => items
+            .into_iter()
+            .filter_map(|item| serde_json::from_value(item).ok())
+            .take(500)
+            .collect(),
+        _ => Vec::new(),
+    })
+}

@@ -1,0 +1,377 @@
+//! The HTTP surface: `/v1` (see `openapi.yaml`), `/media`, and the widget's files at `/`.
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use futures_util::stream::{self, Stream, StreamExt};
+use live_shop_core::ics;
+use live_shop_core::protocol::{
+    parse_sse_id, CartItemRequest, CartItemResponse, CatalogPage, Change, EventList, StreamEvent,
+    SERVER_TIME_HEADER,
+};
+use serde::Deserialize;
+use tokio::sync::broadcast::error::RecvError;
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+use tower_http::services::{ServeDir, ServeFile};
+
+use crate::catalog::{upcoming_events, Catalog};
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::hub::{CatchUp, Hub, LiveStream};
+use crate::now_ms;
+
+/// Shared server state.
+#[derive(Debug)]
+pub struct AppState {
+    /// The shop.
+    pub catalog: Catalog,
+    /// Live streams.
+    pub hub: Hub,
+    /// The reference cart.
+    pub cart: Mutex<Cart>,
+    /// Tokens allowed to control streams.
+    pub creator_tokens: Vec<String>,
+}
+
+/// The reference cart: one per server, for demos and tests.
+#[derive(Debug, Default)]
+pub struct Cart {
+    lines: Vec<(String, u32)>,
+    by_key: HashMap<String, (CartItemRequest, CartItemResponse)>,
+}
+
+impl AppState {
+    /// State with the embedded catalog and a `demo` stream whose shelf is the demo shelf.
+    pub fn new(creator_tokens: Vec<String>) -> Result<Arc<Self>, serde_json::Error> {
+        let catalog = Catalog::embedded()?;
+        let hub = Hub::default();
+        let epoch = format!("{:x}", now_ms() ^ u64::from(std::process::id()) as i64);
+        hub.insert("demo", LiveStream::new("demo", &epoch, catalog.demo_shelf()));
+        Ok(Arc::new(Self {
+            catalog,
+            hub,
+            cart: Mutex::new(Cart::default()),
+            creator_tokens,
+        }))
+    }
+
+    fn stream(&self, id: &str) -> Result<Arc<LiveStream>, ApiError> {
+        self.hub.get(id).ok_or_else(|| ApiError::NotFound(format!("stream {id:?}")))
+    }
+}
+
+/// The whole application.
+pub fn router(state: Arc<AppState>, config: &Config) -> Router {
+    let api = Router::new()
+        .route("/streams/{id}/state", get(stream_state))
+        .route("/streams/{id}/events", get(stream_events))
+        .route("/streams/{id}/changes", post(post_change))
+        .route("/catalog", get(catalog))
+        .route("/catalog/{id}", get(product))
+        .route("/events", get(events))
+        .route("/events/{file}", get(event_ics))
+        .route("/cart/items", post(add_to_cart))
+        .fallback(|| async { ApiError::NotFound("route".into()) })
+        .with_state(state);
+
+    let mut app = Router::new().nest("/v1", api);
+    if let Some(media) = &config.media {
+        app = app.nest_service("/media", ServeDir::new(media));
+    }
+    if let Some(dist) = &config.dist {
+        let index = dist.join("index.html");
+        app = app
+            .route_service("/products/{id}", ServeFile::new(&index))
+            .fallback_service(ServeDir::new(dist).fallback(ServeFile::new(index)));
+    }
+    app.layer(axum::middleware::map_response(stamp_server_time))
+        .layer(cors(&config.cors_origins))
+}
+
+fn cors(origins: &[String]) -> CorsLayer {
+    let allow = if origins.is_empty() {
+        AllowOrigin::from(Any)
+    } else {
+        AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
+    };
+    CorsLayer::new()
+        .allow_origin(allow)
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::OPTIONS])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::IF_NONE_MATCH,
+            header::IF_MATCH,
+            header::AUTHORIZATION,
+            HeaderName::from_static("idempotency-key"),
+            HeaderName::from_static("last-event-id"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            HeaderName::from_static(SERVER_TIME_HEADER),
+            HeaderName::from_static("idempotent-replayed"),
+        ])
+}
+
+/// Every response tells the client the server's time, for countdowns.
+async fn stamp_server_time(mut response: Response) -> Response {
+    if let Ok(value) = HeaderValue::from_str(&now_ms().to_string()) {
+        response.headers_mut().insert(SERVER_TIME_HEADER, value);
+    }
+    response
+}
+
+async fn stream_state(
+    State(app): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let state = app.stream(&id)?.state();
+    let etag = format!("\"{}-{}\"", state.epoch, state.seq);
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let etag_header = [(header::ETAG, etag), (header::CACHE_CONTROL, "no-cache".to_string())];
+    if matches {
+        return Ok((StatusCode::NOT_MODIFIED, etag_header).into_response());
+    }
+    Ok((etag_header, Json(state)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EventsQuery {
+    /// For clients that cannot set `Last-Event-ID` on a new connection.
+    last_event_id: Option<String>,
+}
+
+async fn stream_events(
+    State(app): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    query: Result<Query<EventsQuery>, QueryRejection>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let stream = app.stream(&id)?;
+    let last = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or(query.last_event_id);
+    let (catch_up, rx) = stream.subscribe(last.as_deref().and_then(parse_sse_id));
+    let (first, from_seq) = match catch_up {
+        CatchUp::Replay(events) => {
+            let seq = events.last().map(|e| e.seq);
+            (events.iter().map(|e| change_event(e)).collect::<Vec<_>>(), seq)
+        }
+        CatchUp::Snapshot(state) => {
+            let seq = state.seq;
+            (vec![snapshot_event(&state)], Some(seq))
+        }
+    };
+    let start_seq = from_seq.unwrap_or(0);
+    let live = stream::unfold((rx, stream, start_seq), |(mut rx, stream, mut last)| async move {
+        loop {
+            match rx.recv().await {
+                Ok(event) if event.seq <= last => continue,
+                Ok(event) => {
+                    last = event.seq;
+                    return Some((change_event(&event), (rx, stream, last)));
+                }
+                // Too slow to keep up: send the whole state and carry on from there.
+                Err(RecvError::Lagged(_)) => {
+                    let state = stream.state();
+                    last = state.seq;
+                    return Some((snapshot_event(&state), (rx, stream, last)));
+                }
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    });
+    let events = stream::iter(first).chain(live).map(Ok);
+    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+}
+
+fn change_event(event: &StreamEvent) -> Event {
+    let data = serde_json::to_string(event).unwrap_or_default();
+    Event::default().id(event.sse_id()).data(data).retry(std::time::Duration::from_millis(1000))
+}
+
+fn snapshot_event(state: &live_shop_core::protocol::StreamState) -> Event {
+    let data = serde_json::to_string(state).unwrap_or_default();
+    Event::default()
+        .event("snapshot")
+        .id(format!("{}.{}", state.epoch, state.seq))
+        .data(data)
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+async fn post_change(
+    State(app): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Json<Change>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    if app.creator_tokens.is_empty() {
+        return Err(ApiError::Forbidden("stream control is off: start the server with --creator-token"));
+    }
+    let token = bearer(&headers).ok_or(ApiError::Unauthorized)?;
+    if !app.creator_tokens.iter().any(|t| t == token) {
+        return Err(ApiError::Unauthorized);
+    }
+    let Json(change) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let stream = app.stream(&id)?;
+    let on_shelf = |product_id: &str| stream.with_show(|s| s.product(product_id).is_some());
+    match &change {
+        Change::Unknown => return Err(ApiError::Unprocessable("unknown change type".into())),
+        Change::OfferPinned { product } if app.catalog.get(&product.id).is_none() => {
+            return Err(ApiError::Unprocessable(format!("product {:?} is not in the catalog", product.id)));
+        }
+        Change::PriceChanged { product_id, .. } | Change::StockChanged { product_id, .. }
+            if !on_shelf(product_id) =>
+        {
+            return Err(ApiError::Unprocessable(format!("product {product_id:?} is not on this stream")));
+        }
+        Change::FlashDealScheduled { deal } => {
+            if !on_shelf(&deal.product_id) {
+                return Err(ApiError::Unprocessable(format!("product {:?} is not on this stream", deal.product_id)));
+            }
+            if deal.ends_at <= deal.starts_at {
+                return Err(ApiError::Unprocessable("a deal must end after it starts".into()));
+            }
+            stream.run_deal(deal.clone());
+            return Ok(StatusCode::ACCEPTED.into_response());
+        }
+        _ => {}
+    }
+    let event = stream.publish(change);
+    Ok((StatusCode::ACCEPTED, Json(event)).into_response())
+}
+
+#[derive(Deserialize)]
+struct CatalogQuery {
+    #[serde(default)]
+    query: String,
+    cursor: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn catalog(
+    State(app): State<Arc<AppState>>,
+    query: Result<Query<CatalogQuery>, QueryRejection>,
+) -> Result<Json<CatalogPage>, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let offset: usize = match q.cursor.as_deref() {
+        None | Some("") => 0,
+        Some(c) => c.parse().map_err(|_| ApiError::BadRequest("invalid cursor".into()))?,
+    };
+    let limit = q.limit.unwrap_or(20).clamp(1, 100);
+    let hits: Vec<_> = app.catalog.search(&q.query).collect();
+    let page: Vec<_> = hits.iter().skip(offset).take(limit).map(|p| (*p).clone()).collect();
+    let next = offset + page.len();
+    Ok(Json(CatalogPage {
+        products: page,
+        next_cursor: (next < hits.len()).then(|| next.to_string()),
+        server_time: now_ms(),
+    }))
+}
+
+async fn product(
+    State(app): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Json<live_shop_core::protocol::Product>, ApiError> {
+    app.catalog
+        .get(&id)
+        .cloned()
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("product {id:?}")))
+}
+
+async fn events() -> Json<EventList> {
+    let now = now_ms();
+    Json(EventList {
+        events: upcoming_events(now),
+        server_time: now,
+    })
+}
+
+async fn event_ics(Path(file): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let id = file
+        .strip_suffix(".ics")
+        .ok_or_else(|| ApiError::NotFound(format!("{file:?}")))?;
+    let now = now_ms();
+    let event = upcoming_events(now)
+        .into_iter()
+        .find(|e| e.id == id)
+        .ok_or_else(|| ApiError::NotFound(format!("event {id:?}")))?;
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("live-shop.invalid");
+    let url = event.url.as_deref().map(|u| format!("http://{host}{u}"));
+    let body = ics::calendar(&event, host, url.as_deref(), now);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/calendar; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{id}.ics\"")),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+async fn add_to_cart(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Result<Json<CartItemRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= 255)
+        .ok_or(ApiError::MissingHeader("Idempotency-Key"))?
+        .to_string();
+    let Json(request) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    if !(1..=99).contains(&request.quantity) {
+        return Err(ApiError::Unprocessable("quantity must be 1 to 99".into()));
+    }
+    if app.catalog.get(&request.product_id).is_none() {
+        return Err(ApiError::Unprocessable(format!("product {:?} does not exist", request.product_id)));
+    }
+    let mut cart = app.cart.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((earlier, answer)) = cart.by_key.get(&key) {
+        if *earlier != request {
+            return Err(ApiError::KeyReused);
+        }
+        return Ok((
+            StatusCode::CREATED,
+            [(HeaderName::from_static("idempotent-replayed"), "true")],
+            Json(answer.clone()),
+        )
+            .into_response());
+    }
+    cart.lines.push((request.product_id.clone(), request.quantity));
+    let answer = CartItemResponse {
+        line_id: format!("line-{}", cart.lines.len()),
+        item_count: cart.lines.iter().map(|(_, q)| q).sum(),
+        server_time: now_ms(),
+    };
+    cart.by_key.insert(key, (request, answer.clone()));
+    Ok((StatusCode::CREATED, Json(answer)).into_response())
+}

@@ -1,0 +1,120 @@
+//! Command-line configuration.
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+
+/// How the server runs.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Address to listen on; 127.0.0.1 unless told otherwise.
+    pub addr: SocketAddr,
+    /// The built widget (Trunk's `dist`), served at `/`.
+    pub dist: Option<PathBuf>,
+    /// Product photos and the demo video, served at `/media`.
+    pub media: Option<PathBuf>,
+    /// Tokens that may control streams (`POST …/changes`). None: control is off.
+    pub creator_tokens: Vec<String>,
+    /// Origins allowed by CORS; empty allows any (the widget embeds anywhere, no cookies).
+    pub cors_origins: Vec<String>,
+    /// Run the scripted demo show on stream `demo`.
+    pub demo_show: bool,
+    /// Seconds the demo waits between steps are multiplied by this (tests speed it up).
+    pub demo_pace: f64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8080),
+            dist: None,
+            media: None,
+            creator_tokens: Vec::new(),
+            cors_origins: Vec::new(),
+            demo_show: true,
+            demo_pace: 1.0,
+        }
+    }
+}
+
+/// Usage text.
+pub const USAGE: &str = "\
+usage: live-shop-server [options]
+  --host ADDR            listen address (default 127.0.0.1; env HOST)
+  --port N               port (default 8080; env PORT)
+  --dist DIR             serve the built widget from DIR at /
+  --media DIR            serve photos and video from DIR at /media
+  --creator-token TOKEN  allow this bearer token to control streams (repeatable)
+  --cors-origin ORIGIN   allow only these origins (repeatable; default any)
+  --no-demo-show         do not run the scripted show on stream 'demo'
+  --demo-pace X          multiply the demo show's delays by X (default 1)";
+
+impl Config {
+    /// Parses arguments (without the program name) and `HOST`/`PORT` from the environment.
+    pub fn from_args(
+        args: impl IntoIterator<Item = std::ffi::OsString>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, String> {
+        use lexopt::prelude::*;
+        let mut config = Self::default();
+        if let Some(port) = env("PORT") {
+            config.addr.set_port(port.parse().map_err(|_| format!("PORT={port} is not a port"))?);
+        }
+        if let Some(host) = env("HOST") {
+            config.addr.set_ip(host.parse().map_err(|_| format!("HOST={host} is not an IP address"))?);
+        }
+        let mut parser = lexopt::Parser::from_args(args);
+        let err = |e: lexopt::Error| e.to_string();
+        while let Some(arg) = parser.next().map_err(err)? {
+            match arg {
+                Long("host") => config.addr.set_ip(parser.value().map_err(err)?.parse().map_err(err)?),
+                Long("port") => config.addr.set_port(parser.value().map_err(err)?.parse().map_err(err)?),
+                Long("dist") => config.dist = Some(parser.value().map_err(err)?.into()),
+                Long("media") => config.media = Some(parser.value().map_err(err)?.into()),
+                Long("creator-token") => config.creator_tokens.push(parser.value().map_err(err)?.string().map_err(err)?),
+                Long("cors-origin") => config.cors_origins.push(parser.value().map_err(err)?.string().map_err(err)?),
+                Long("no-demo-show") => config.demo_show = false,
+                Long("demo-pace") => {
+                    let pace: f64 = parser.value().map_err(err)?.parse().map_err(err)?;
+                    if !(pace.is_finite() && pace > 0.0) {
+                        return Err("--demo-pace must be a positive number".into());
+                    }
+                    config.demo_pace = pace;
+                }
+                Long("help") | Short('h') => return Err(USAGE.into()),
+                _ => return Err(format!("{}\n{USAGE}", arg.unexpected())),
+            }
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Config, String> {
+        Config::from_args(args.iter().map(Into::into), |_| None)
+    }
+
+    #[test]
+    fn defaults_to_loopback_8080() {
+        let config = parse(&[]).unwrap();
+        assert_eq!(config.addr.to_string(), "127.0.0.1:8080");
+        assert!(config.demo_show);
+    }
+
+    #[test]
+    fn env_port_is_overridden_by_the_flag() {
+        let env = |k: &str| (k == "PORT").then(|| "9000".to_string());
+        let config = Config::from_args(Vec::<std::ffi::OsString>::new(), env).unwrap();
+        assert_eq!(config.addr.port(), 9000);
+        let config = Config::from_args(["--port", "9001"].map(Into::into), env).unwrap();
+        assert_eq!(config.addr.port(), 9001);
+    }
+
+    #[test]
+    fn rejects_unknown_flags_with_usage() {
+        let err = parse(&["--bogus"]).unwrap_err();
+        assert!(err.contains("usage:"));
+        assert!(parse(&["--port", "x"]).is_err());
+    }
+}

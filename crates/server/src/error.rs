@@ -1,0 +1,66 @@
+//! API errors: every 4xx and 5xx answer is JSON (`ErrorBody`), never a panic or an HTML page.
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use live_shop_core::protocol::{ErrorBody, ErrorDetail};
+
+/// An error answered to a client.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApiError {
+    /// The request is malformed: the client must change it.
+    #[error("{0}")]
+    BadRequest(String),
+    /// A required header is missing.
+    #[error("missing header {0}")]
+    MissingHeader(&'static str),
+    /// No credentials, or wrong ones.
+    #[error("a valid bearer token is required")]
+    Unauthorized,
+    /// The server was configured not to allow this.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// No such resource.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The request repeats an idempotency key with a different body.
+    #[error("this Idempotency-Key was used with a different request")]
+    KeyReused,
+    /// The body is well-formed but not acceptable.
+    #[error("{0}")]
+    Unprocessable(String),
+}
+
+impl ApiError {
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            Self::MissingHeader(_) => (StatusCode::BAD_REQUEST, "missing_header"),
+            Self::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            Self::KeyReused => (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
+            Self::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unprocessable"),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: code.to_string(),
+                message: self.to_string(),
+            },
+        };
+        let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
+    }
+}

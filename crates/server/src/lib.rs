@@ -1,0 +1,21 @@
+//! The live-shop reference backend: the `/v1` protocol of `openapi.yaml` over axum, with an
+//! embedded sample shop, a scripted demo show, and the widget's files served beside it.
+#![deny(missing_docs)]
+
+pub mod api;
+pub mod catalog;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod hub;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use live_shop_core::protocol::Millis;
+
+/// Server time in milliseconds since the epoch.
+pub fn now_ms() -> Millis {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as Millis)
+}

@@ -1,0 +1,52 @@
+//! `live-shop-server`: runs the reference backend.
+use std::process::ExitCode;
+
+use live_shop_server::api::{router, AppState};
+use live_shop_server::config::Config;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = match Config::from_args(std::env::args_os().skip(1), |k| std::env::var(k).ok()) {
+        Ok(config) => config,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let state = match AppState::new(config.creator_tokens.clone()) {
+        Ok(state) => state,
+        Err(e) => {
+            eprintln!("live-shop-server: the embedded catalog is invalid: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if config.demo_show {
+        if let Some(stream) = state.hub.get("demo") {
+            tokio::spawn(live_shop_server::demo::run(stream, config.demo_pace));
+        }
+    }
+    for (name, dir) in [("--dist", &config.dist), ("--media", &config.media)] {
+        if let Some(dir) = dir.as_ref().filter(|d| !d.is_dir()) {
+            eprintln!("live-shop-server: warning: {name} {} is not a folder", dir.display());
+        }
+    }
+    let listener = match tokio::net::TcpListener::bind(config.addr).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            eprintln!("live-shop-server: cannot listen on {}: {e}", config.addr);
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("live-shop-server listening on http://{}", config.addr);
+    let app = router(state, &config);
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    match axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("live-shop-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,255 @@
+//! The `/v1` handlers, driven through the real router: status codes, headers and bodies as a
+//! client sees them.
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use live_shop_core::protocol::{CartItemResponse, CatalogPage, ErrorBody, EventList, StreamState};
+use live_shop_server::api::{router, AppState};
+use live_shop_server::config::Config;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+const TOKEN: &str = "creator-secret";
+
+fn app() -> (Router, Arc<AppState>) {
+    let state = AppState::new(vec![TOKEN.into()]).unwrap();
+    (router(state.clone(), &Config::default()), state)
+}
+
+async fn send(app: &Router, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
+    (status, headers, body)
+}
+
+fn get(uri: &str) -> Request<Body> {
+    Request::get(uri).body(Body::empty()).unwrap()
+}
+
+fn post_json(uri: &str, body: Value, headers: &[(&str, &str)]) -> Request<Body> {
+    let mut request = Request::post(uri).header("content-type", "application/json");
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    request.body(Body::from(body.to_string())).unwrap()
+}
+
+fn error_code(body: &[u8]) -> String {
+    serde_json::from_slice::<ErrorBody>(body).unwrap().error.code
+}
+
+#[tokio::test]
+async fn state_has_an_etag_and_answers_304_when_unchanged() {
+    let (app, _) = app();
+    let (status, headers, body) = send(&app, get("/v1/streams/demo/state")).await;
+    assert_eq!(status, StatusCode::OK);
+    let state: StreamState = serde_json::from_slice(&body).unwrap();
+    assert_eq!(state.products.len(), 12);
+    assert!(headers.contains_key("x-server-time"));
+    let etag = headers["etag"].to_str().unwrap().to_string();
+
+    let request = Request::get("/v1/streams/demo/state").header("if-none-match", &etag).body(Body::empty()).unwrap();
+    let (status, headers, body) = send(&app, request).await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+    assert!(body.is_empty());
+    assert!(headers.contains_key("x-server-time"));
+}
+
+#[tokio::test]
+async fn a_change_moves_the_etag_and_reaches_the_state() {
+    let (app, _) = app();
+    let (_, headers, _) = send(&app, get("/v1/streams/demo/state")).await;
+    let etag = headers["etag"].to_str().unwrap().to_string();
+    let change = json!({"type": "priceChanged", "productId": "p01", "price": "12.50"});
+    let auth = format!("Bearer {TOKEN}");
+    let (status, _, body) = send(&app, post_json("/v1/streams/demo/changes", change, &[("authorization", &auth)])).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{}", String::from_utf8_lossy(&body));
+    let request = Request::get("/v1/streams/demo/state").header("if-none-match", &etag).body(Body::empty()).unwrap();
+    let (status, _, body) = send(&app, request).await;
+    assert_eq!(status, StatusCode::OK);
+    let state: StreamState = serde_json::from_slice(&body).unwrap();
+    assert_eq!(state.products[0].offers[0].price.get(), 12.5);
+}
+
+#[tokio::test]
+async fn control_needs_a_creator_token() {
+    let (app, _) = app();
+    let change = json!({"type": "offerUnpinned"});
+    let (status, headers, body) = send(&app, post_json("/v1/streams/demo/changes", change.clone(), &[])).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(headers["www-authenticate"], "Bearer");
+    assert_eq!(error_code(&body), "unauthorized");
+    let (status, _, _) = send(&app, post_json("/v1/streams/demo/changes", change, &[("authorization", "Bearer nope")])).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn control_refuses_changes_about_unknown_products() {
+    let (app, _) = app();
+    let auth = format!("Bearer {TOKEN}");
+    let change = json!({"type": "priceChanged", "productId": "nope", "price": 1});
+    let (status, _, body) = send(&app, post_json("/v1/streams/demo/changes", change, &[("authorization", &auth)])).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_code(&body), "unprocessable");
+    let (status, _, body) = send(&app, post_json("/v1/streams/demo/changes", json!({"type": 5}), &[("authorization", &auth)])).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(&body), "bad_request");
+}
+
+#[tokio::test]
+async fn unknown_streams_and_routes_are_json_404s() {
+    let (app, _) = app();
+    for uri in ["/v1/streams/nope/state", "/v1/streams/nope/events", "/v1/nothing", "/v1/events/nope.ics"] {
+        let (status, _, body) = send(&app, get(uri)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{uri}");
+        assert_eq!(error_code(&body), "not_found", "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn catalog_searches_and_pages() {
+    let (app, _) = app();
+    let (status, _, body) = send(&app, get("/v1/catalog?limit=20")).await;
+    assert_eq!(status, StatusCode::OK);
+    let first: CatalogPage = serde_json::from_slice(&body).unwrap();
+    assert_eq!(first.products.len(), 20);
+    let cursor = first.next_cursor.unwrap();
+    let (_, _, body) = send(&app, get(&format!("/v1/catalog?limit=20&cursor={cursor}"))).await;
+    let second: CatalogPage = serde_json::from_slice(&body).unwrap();
+    assert_ne!(second.products[0].id, first.products[0].id);
+
+    let (_, _, body) = send(&app, get("/v1/catalog?query=tennis")).await;
+    let hits: CatalogPage = serde_json::from_slice(&body).unwrap();
+    assert_eq!(hits.products.len(), 2);
+    assert_eq!(hits.next_cursor, None);
+
+    let (status, _, body) = send(&app, get("/v1/catalog?cursor=abc")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(&body), "bad_request");
+}
+
+#[tokio::test]
+async fn events_and_their_calendar_files() {
+    let (app, _) = app();
+    let (_, _, body) = send(&app, get("/v1/events")).await;
+    let list: EventList = serde_json::from_slice(&body).unwrap();
+    assert_eq!(list.events.len(), 2);
+    assert!(list.events.iter().all(|e| e.starts_at > list.server_time));
+    let uri = format!("/v1/events/{}.ics", list.events[0].id);
+    let (status, headers, body) = send(&app, get(&uri)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "text/calendar; charset=utf-8");
+    let text = String::from_utf8(body).unwrap();
+    assert!(text.contains("BEGIN:VEVENT") && text.contains("SUMMARY:Fall Deals For You"));
+}
+
+#[tokio::test]
+async fn a_retried_cart_add_is_counted_once() {
+    let (app, _) = app();
+    let body = json!({"productId": "p02", "quantity": 1});
+    let (status, headers, first) = send(&app, post_json("/v1/cart/items", body.clone(), &[("idempotency-key", "k1")])).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert!(!headers.contains_key("idempotent-replayed"));
+    let (status, headers, again) = send(&app, post_json("/v1/cart/items", body.clone(), &[("idempotency-key", "k1")])).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(headers["idempotent-replayed"], "true");
+    assert_eq!(first, again);
+    let (_, _, other) = send(&app, post_json("/v1/cart/items", body, &[("idempotency-key", "k2")])).await;
+    let other: CartItemResponse = serde_json::from_slice(&other).unwrap();
+    assert_eq!(other.item_count, 2);
+}
+
+#[tokio::test]
+async fn cart_errors_say_what_is_wrong() {
+    let (app, _) = app();
+    let body = json!({"productId": "p02", "quantity": 1});
+    let (status, _, b) = send(&app, post_json("/v1/cart/items", body.clone(), &[])).await;
+    assert_eq!((status, error_code(&b).as_str()), (StatusCode::BAD_REQUEST, "missing_header"));
+    send(&app, post_json("/v1/cart/items", body, &[("idempotency-key", "same")])).await;
+    let changed = json!({"productId": "p03", "quantity": 1});
+    let (status, _, b) = send(&app, post_json("/v1/cart/items", changed, &[("idempotency-key", "same")])).await;
+    assert_eq!((status, error_code(&b).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"));
+    let zero = json!({"productId": "p02", "quantity": 0});
+    let (status, _, _) = send(&app, post_json("/v1/cart/items", zero, &[("idempotency-key", "z")])).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let request = Request::post("/v1/cart/items")
+        .header("content-type", "application/json")
+        .header("idempotency-key", "bad")
+        .body(Body::from("{not json"))
+        .unwrap();
+    let (status, _, b) = send(&app, request).await;
+    assert_eq!((status, error_code(&b).as_str()), (StatusCode::BAD_REQUEST, "bad_request"));
+}
+
+#[tokio::test]
+async fn cors_lets_any_page_embed_the_widget() {
+    let (app, _) = app();
+    let request = Request::options("/v1/cart/items")
+        .header("origin", "https://shop.example")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "idempotency-key,content-type")
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, _) = send(&app, request).await;
+    assert!(status.is_success());
+    assert_eq!(headers["access-control-allow-origin"], "*");
+    let allowed = headers["access-control-allow-headers"].to_str().unwrap();
+    assert!(allowed.contains("idempotency-key"));
+}
+
+#[tokio::test]
+async fn cors_can_be_limited_to_named_origins() {
+    let state = AppState::new(vec![]).unwrap();
+    let config = Config {
+        cors_origins: vec!["https://shop.example".into()],
+        ..Config::default()
+    };
+    let app = router(state, &config);
+    let request = |origin: &str| Request::get("/v1/events").header("origin", origin).body(Body::empty()).unwrap();
+    let (_, headers, _) = send(&app, request("https://shop.example")).await;
+    assert_eq!(headers["access-control-allow-origin"], "https://shop.example");
+    let (_, headers, _) = send(&app, request("https://evil.example")).await;
+    assert!(!headers.contains_key("access-control-allow-origin"));
+}
+
+#[tokio::test]
+async fn the_event_stream_starts_with_a_snapshot_and_resumes_from_last_event_id() {
+    let (app, state) = app();
+    let stream = state.hub.get("demo").unwrap();
+    for _ in 0..3 {
+        stream.publish(live_shop_core::protocol::Change::ShowStarted);
+    }
+    let response = app.clone().oneshot(get("/v1/streams/demo/events")).await.unwrap();
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let mut body = response.into_body();
+    let frame = body.frame().await.unwrap().unwrap().into_data().unwrap();
+    let text = String::from_utf8(frame.to_vec()).unwrap();
+    assert!(text.starts_with("event: snapshot\n"), "{text}");
+    let epoch = stream.state().epoch;
+    assert!(text.contains(&format!("id: {epoch}.3\n")), "{text}");
+
+    let resume = Request::get("/v1/streams/demo/events")
+        .header("last-event-id", format!("{epoch}.1"))
+        .body(Body::empty())
+        .unwrap();
+    let mut body = app.clone().oneshot(resume).await.unwrap().into_body();
+    let mut text = String::new();
+    while !text.contains(&format!("id: {epoch}.3")) {
+        let frame = body.frame().await.unwrap().unwrap().into_data().unwrap();
+        text.push_str(&String::from_utf8(frame.to_vec()).unwrap());
+    }
+    assert!(!text.contains("event: snapshot"), "{text}");
+    assert!(text.contains(&format!("id: {epoch}.2")) && !text.contains(&format!("id: {epoch}.1\n")));
+
+    // A query parameter works too, for clients that open a fresh EventSource.
+    let uri = format!("/v1/streams/demo/events?lastEventId={epoch}.2");
+    let mut body = app.oneshot(get(&uri)).await.unwrap().into_body();
+    let frame = body.frame().await.unwrap().unwrap().into_data().unwrap();
+    let text = String::from_utf8(frame.to_vec()).unwrap();
+    assert!(text.contains(&format!("id: {epoch}.3")) && !text.contains("snapshot"), "{text}");
+}
