@@ -1,1 +1,4 @@
-fn main() {}
+//! The widget binary Trunk builds: defines `<live-shop>` and `window.LiveShop` on load.
+fn main() {
+    live_shop::start();
+}

@@ -63,6 +63,14 @@ impl CartButton {
         };
     }
 
+    /// The attempt with `key` was handed off elsewhere (the product page opened instead): the
+    /// button is ready again.
+    pub fn reset(&mut self, key: &str) {
+        if matches!(self, Self::Pending { key: k } if k == key) {
+            *self = Self::Idle;
+        }
+    }
+
     /// After "Added" has been shown for a while, the button is ready for another add.
     pub fn settle(&mut self) {
         if matches!(self, Self::Added { .. }) {
@@ -126,6 +134,16 @@ mod tests {
                 message: Some("In your bag".into())
             }
         );
+    }
+
+    #[test]
+    fn a_hand_off_makes_the_button_ready_again() {
+        let mut button = CartButton::default();
+        button.press(|| "a".into());
+        button.reset("b");
+        assert!(button.is_pending());
+        button.reset("a");
+        assert_eq!(button, CartButton::Idle);
     }
 
     #[test]

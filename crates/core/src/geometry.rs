@@ -99,9 +99,61 @@ pub fn visible_picture(
     picture.intersect(Rect::new(0.0, 0.0, box_width.max(0.0), box_height.max(0.0)))
 }
 
+/// Where a video element is on screen and how it draws, as the browser reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct VideoLayout {
+    /// `getBoundingClientRect()` of the video element (border box).
+    pub border_box: Rect,
+    /// Border plus padding on the left, top, right and bottom.
+    pub insets: [f64; 4],
+    /// `videoWidth` and `videoHeight`; zero before metadata loads.
+    pub intrinsic: (f64, f64),
+    /// Computed `object-fit`.
+    pub fit: ObjectFit,
+}
+
+/// The overlay's box relative to `origin` (the top-left of the element the overlay is
+/// positioned in): the visible picture of the video.
+pub fn overlay_box(video: &VideoLayout, origin: (f64, f64)) -> Rect {
+    let [left, top, right, bottom] = video.insets.map(|v| if v.is_finite() { v.max(0.0) } else { 0.0 });
+    let content = Rect::new(
+        video.border_box.x + left,
+        video.border_box.y + top,
+        (video.border_box.width - left - right).max(0.0),
+        (video.border_box.height - top - bottom).max(0.0),
+    );
+    let picture = visible_picture(content.width, content.height, video.intrinsic.0, video.intrinsic.1, video.fit);
+    Rect::new(content.x + picture.x - origin.0, content.y + picture.y - origin.1, picture.width, picture.height)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn overlay_box_skips_border_padding_and_letterbox() {
+        let video = VideoLayout {
+            border_box: Rect::new(100.0, 50.0, 420.0, 420.0),
+            insets: [10.0, 10.0, 10.0, 10.0],
+            intrinsic: (1280.0, 720.0),
+            fit: ObjectFit::Contain,
+        };
+        // Content box 400×400 at (110, 60); picture 400×225 centred vertically.
+        let r = overlay_box(&video, (100.0, 50.0));
+        assert_eq!(r, Rect::new(10.0, 97.5, 400.0, 225.0));
+    }
+
+    #[test]
+    fn overlay_box_in_fullscreen_pillarbox() {
+        let video = VideoLayout {
+            border_box: Rect::new(0.0, 0.0, 2560.0, 1080.0),
+            insets: [0.0; 4],
+            intrinsic: (1920.0, 1080.0),
+            fit: ObjectFit::Contain,
+        };
+        assert_eq!(overlay_box(&video, (0.0, 0.0)), Rect::new(320.0, 0.0, 1920.0, 1080.0));
+    }
+
 
     #[test]
     fn letterboxes_a_wide_video_in_a_square_box() {

@@ -34,6 +34,10 @@ impl Link {
                 self.poll_ok = None;
             }
             LinkEvent::StreamFailed => {
+                // Polls that worked before the drop prove nothing about now.
+                if self.stream_open {
+                    self.poll_ok = None;
+                }
                 self.stream_open = false;
                 self.stream_failures = self.stream_failures.saturating_add(1);
             }
@@ -95,6 +99,15 @@ mod tests {
         assert!(link.reconnecting());
         link.on(LinkEvent::StreamOpened);
         assert!(!link.reconnecting());
+    }
+
+    #[test]
+    fn a_poll_from_before_the_drop_does_not_hide_reconnecting() {
+        let mut link = Link::default();
+        link.on(LinkEvent::PollSucceeded);
+        link.on(LinkEvent::StreamOpened);
+        link.on(LinkEvent::StreamFailed);
+        assert!(link.reconnecting());
     }
 
     #[test]

@@ -248,7 +248,7 @@ pub struct StreamState {
     /// Server time when this was produced.
     pub server_time: Millis,
     /// Whether the show is on air.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_or_default")]
     pub live: bool,
     /// Id of the pinned product.
     #[serde(default, deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]

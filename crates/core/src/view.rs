@@ -24,11 +24,13 @@ pub enum Stock {
 pub const LOW_STOCK: u32 = 50;
 
 impl Stock {
-    fn of(offer: &Offer) -> Self {
+    /// Stock of an offer; a flash deal (`counted`) always shows its count, a shelf offer only
+    /// when it is low.
+    fn of(offer: &Offer, counted: bool) -> Self {
         match (offer.availability, offer.inventory_level) {
             (Availability::SoldOut, _) | (_, Some(0)) => Self::SoldOut,
             (Availability::PreOrder, _) => Self::PreOrder,
-            (_, Some(n)) if n <= LOW_STOCK => Self::Left(n),
+            (_, Some(n)) if counted || n <= LOW_STOCK => Self::Left(n),
             (Availability::LimitedAvailability, _) => Self::Limited,
             _ => Self::InStock,
         }
@@ -104,7 +106,7 @@ impl Card {
         let deal = show.deal_for(&product.id, now);
         let running = deal.filter(|d| is_running(d, now));
         let offer = running.map(|d| &d.offer).or(product.offer())?.clone();
-        let stock = Stock::of(&offer);
+        let stock = Stock::of(&offer, running.is_some_and(|d| d.stock_limit.is_some()));
         let limit = running.and_then(|d| d.stock_limit);
         Some(Card {
             product_id: product.id.clone(),
@@ -250,8 +252,9 @@ mod tests {
         assert_eq!(Stock::Left(12).text(&en, count).as_deref(), Some("12 left"));
         assert_eq!(Stock::SoldOut.text(&en, count).as_deref(), Some("Sold out"));
         assert_eq!(Stock::InStock.text(&en, count), None);
-        assert_eq!(Stock::of(&offer(1.0, None, Some(500))), Stock::InStock);
-        assert_eq!(Stock::of(&offer(1.0, None, Some(0))), Stock::SoldOut);
+        assert_eq!(Stock::of(&offer(1.0, None, Some(500)), false), Stock::InStock);
+        assert_eq!(Stock::of(&offer(1.0, None, Some(500)), true), Stock::Left(500));
+        assert_eq!(Stock::of(&offer(1.0, None, Some(0)), true), Stock::SoldOut);
     }
 
     #[test]

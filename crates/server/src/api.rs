@@ -234,14 +234,21 @@ async fn post_change(
     if !app.creator_tokens.iter().any(|t| t == token) {
         return Err(ApiError::Unauthorized);
     }
-    let Json(change) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let Json(mut change) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let stream = app.stream(&id)?;
     let on_shelf = |product_id: &str| stream.with_show(|s| s.product(product_id).is_some());
+    // A producer names the product to pin; its data comes from the shelf or the catalog.
+    if let Change::OfferPinned { product } = &mut change {
+        let known = stream
+            .with_show(|s| s.product(&product.id).cloned())
+            .or_else(|| app.catalog.get(&product.id).cloned());
+        match known {
+            Some(known) => *product = known,
+            None => return Err(ApiError::Unprocessable(format!("product {:?} is not in the catalog", product.id))),
+        }
+    }
     match &change {
         Change::Unknown => return Err(ApiError::Unprocessable("unknown change type".into())),
-        Change::OfferPinned { product } if app.catalog.get(&product.id).is_none() => {
-            return Err(ApiError::Unprocessable(format!("product {:?} is not in the catalog", product.id)));
-        }
         Change::PriceChanged { product_id, .. } | Change::StockChanged { product_id, .. }
             if !on_shelf(product_id) =>
         {

@@ -253,3 +253,19 @@ async fn the_event_stream_starts_with_a_snapshot_and_resumes_from_last_event_id(
     let text = String::from_utf8(frame.to_vec()).unwrap();
     assert!(text.contains(&format!("id: {epoch}.3")) && !text.contains("snapshot"), "{text}");
 }
+
+#[tokio::test]
+async fn a_pin_takes_the_product_from_the_shop_not_the_request() {
+    let (app, state) = app();
+    let auth = format!("Bearer {TOKEN}");
+    let pin = json!({"type": "offerPinned", "product": {"id": "p05", "title": "<b>forged</b>", "offers": []}});
+    let (status, _, _) = send(&app, post_json("/v1/streams/demo/changes", pin, &[("authorization", &auth)])).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let shown = state.hub.get("demo").unwrap().state();
+    assert_eq!(shown.pinned.as_deref(), Some("p05"));
+    let product = shown.products.iter().find(|p| p.id == "p05").unwrap();
+    assert_eq!(product.title, "Oxford Button-Down Shirt");
+    let unknown = json!({"type": "offerPinned", "product": {"id": "zzz", "title": "x"}});
+    let (status, _, _) = send(&app, post_json("/v1/streams/demo/changes", unknown, &[("authorization", &auth)])).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -1,0 +1,255 @@
+// Journeys through the demo page in real Chromium against the real reference backend.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launch } from '../lib/browser.js';
+import { Backend } from '../lib/server.js';
+
+const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'artifacts');
+mkdirSync(ARTIFACTS, { recursive: true });
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+async function open(backend, query = '') {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.goto(`${backend.url}/${query}`);
+  return { page, errors };
+}
+
+/** Pins a shelf product and waits until the widget shows it. */
+async function pin(backend, page, productId) {
+  await backend.change({ type: 'offerPinned', product: { id: productId, title: 'x' } });
+  const state = await backend.state();
+  const product = state.products.find((p) => p.id === productId);
+  await page.locator('live-shop .pinned .title').filter({ hasText: product.title }).waitFor({ timeout: 5000 });
+  return product;
+}
+
+test('the demo show pins a deal with its price over the video', async () => {
+  const backend = await new Backend({ demoShow: true }).start();
+  try {
+    const { page, errors } = await open(backend);
+    const card = page.locator('live-shop .pinned .card');
+    await card.waitFor({ timeout: 10_000 });
+    const state = await backend.state();
+    const pinned = state.products.find((p) => p.id === state.pinned);
+    assert.equal(await card.locator('.title').textContent(), pinned.title);
+    assert.match(await card.locator('.price').textContent(), /\d/);
+    assert.equal(await page.locator('live-shop .banner strong').textContent(), 'Fall Deals For You');
+    // The overlay covers the video's picture, not its letterbox bars.
+    const stage = await page.locator('live-shop .stage').boundingBox();
+    const video = await page.locator('#video').boundingBox();
+    const size = await page.locator('#video').evaluate((v) => [v.videoWidth, v.videoHeight]);
+    const pictureHeight = video.width * size[1] / size[0];
+    assert.ok(Math.abs(stage.width - video.width) < 1.5, `stage ${stage.width} video ${video.width}`);
+    assert.ok(Math.abs(stage.height - pictureHeight) < 1.5, `stage ${stage.height} picture ${pictureHeight}`);
+    assert.ok(Math.abs(stage.y - (video.y + (video.height - pictureHeight) / 2)) < 1.5);
+    await page.screenshot({ path: join(ARTIFACTS, 'demo.png') });
+    assert.deepEqual(errors, []);
+  } finally {
+    await backend.stop();
+  }
+});
+
+test('a price change pushed by the server is visible within a second', async () => {
+  const backend = await new Backend().start();
+  try {
+    const { page } = await open(backend);
+    const product = await pin(backend, page, 'p05');
+    const start = Date.now();
+    await backend.change({ type: 'priceChanged', productId: 'p05', price: 7.77,
+      originalPrice: product.offers[0].price });
+    await page.locator('live-shop .pinned .price').filter({ hasText: '7.77' }).waitFor({ timeout: 1000 });
+    const elapsed = Date.now() - start;
+    assert.ok(elapsed < 1000, `took ${elapsed} ms`);
+    assert.match(await page.locator('live-shop .pinned .off').textContent(), /-\d+%/);
+    // Screen readers hear it, politely.
+    await page.waitForFunction(() => document.querySelector('live-shop').shadowRoot
+      .querySelector('[aria-live=polite]').textContent.includes('7.77'), null, { timeout: 3000 });
+  } finally {
+    await backend.stop();
+  }
+});
+
+test('a flash deal counts down to its start and then to its end', async () => {
+  const backend = await new Backend().start();
+  try {
+    const { page } = await open(backend);
+    const product = await pin(backend, page, 'p09');
+    const now = Date.now();
+    await backend.change({ type: 'flashDealScheduled', deal: {
+      id: 'journey-deal', productId: 'p09', startsAt: now + 3000, endsAt: now + 63_000, stockLimit: 20,
+      offer: { ...product.offers[0], price: 1.5, originalPrice: product.offers[0].price, inventoryLevel: 20 },
+    } });
+    const time = page.locator('live-shop .pinned .countdown .time');
+    await time.filter({ hasText: /Starts in 0:0[1-3]/ }).waitFor({ timeout: 3000 });
+    await time.filter({ hasText: /Ends in/ }).waitFor({ timeout: 5000 });
+    const seconds = async () => {
+      const [, m, s] = (await time.textContent()).match(/(\d+):(\d\d)/);
+      return Number(m) * 60 + Number(s);
+    };
+    const first = await seconds();
+    await page.waitForTimeout(2100);
+    const second = await seconds();
+    assert.ok(second < first && second >= first - 3, `${first} then ${second}`);
+    assert.equal(await page.locator('live-shop .pinned .stock .left').textContent(), '20 left');
+    await backend.change({ type: 'stockChanged', productId: 'p09', inventoryLevel: 4, availability: 'LimitedAvailability' });
+    await page.locator('live-shop .pinned .stock .left').filter({ hasText: '4 left' }).waitFor({ timeout: 2000 });
+  } finally {
+    await backend.stop();
+  }
+});
+
+test('add to cart fires the event and shows the page\'s answer', async () => {
+  const backend = await new Backend().start();
+  try {
+    const { page } = await open(backend);
+    await pin(backend, page, 'p01');
+    const fired = page.evaluate(() => new Promise((resolve) => {
+      document.getElementById('shop').addEventListener('live-shop:add-to-cart',
+        (e) => resolve({ id: e.detail.product.id, quantity: e.detail.quantity, key: e.detail.idempotencyKey,
+          cancelable: e.cancelable, composed: e.composed }), { once: true });
+    }));
+    const button = page.locator('live-shop .pinned button.buy');
+    await button.click();
+    const detail = await fired;
+    assert.equal(detail.id, 'p01');
+    assert.equal(detail.quantity, 1);
+    assert.ok(detail.cancelable && detail.composed);
+    assert.match(detail.key, /^[0-9a-f-]{36}$/);
+    await button.filter({ hasText: 'Added' }).waitFor({ timeout: 3000 });
+    assert.equal(await page.locator('live-shop .pinned .cart-note').textContent(),
+      'Harbor Wool Jacket is in your bag (1)');
+  } finally {
+    await backend.stop();
+  }
+});
+
+test('a refused add can be retried; unanswered adds go to the backend cart once', async () => {
+  const backend = await new Backend().start();
+  try {
+    const { page } = await open(backend, '?cart=reject');
+    await pin(backend, page, 'p01');
+    const button = page.locator('live-shop .pinned button.buy');
+    const keys = [];
+    await page.exposeFunction('recordKey', (k) => keys.push(k));
+    await page.evaluate(() => document.getElementById('shop').addEventListener('live-shop:add-to-cart',
+      (e) => window.recordKey(e.detail.idempotencyKey)));
+    await button.click();
+    await button.filter({ hasText: "Couldn't add. Retry" }).waitFor({ timeout: 3000 });
+    assert.equal(await page.locator('live-shop .pinned .cart-note').textContent(), 'The bag is full');
+    await button.click();
+    await button.filter({ hasText: "Couldn't add" }).waitFor({ timeout: 3000 });
+    assert.equal(keys.length, 2);
+    assert.equal(keys[0], keys[1], 'a retry reuses its idempotency key');
+
+    // Nobody answers: the reference cart takes it, one request with an Idempotency-Key.
+    const posts = [];
+    page.on('request', (r) => { if (r.url().endsWith('/v1/cart/items') && r.method() === 'POST') posts.push(r); });
+    await page.goto(`${backend.url}/?cart=backend`);
+    await page.locator('live-shop .pinned .card').waitFor();
+    const fresh = page.locator('live-shop .pinned button.buy');
+    await fresh.dblclick();
+    await fresh.filter({ hasText: 'Added' }).waitFor({ timeout: 3000 });
+    assert.equal(posts.length, 1);
+    const body = JSON.parse(posts[0].postData());
+    assert.equal(body.productId, 'p01');
+    assert.equal(body.quantity, 1);
+    assert.match(await posts[0].headerValue('idempotency-key'), /^[0-9a-f-]{36}$/);
+  } finally {
+    await backend.stop();
+  }
+});
+
+test('when the backend stops the widget says so, and recovers without a reload', async () => {
+  const backend = await new Backend().start();
+  try {
+    const { page } = await open(backend);
+    await pin(backend, page, 'p05');
+    await page.evaluate(() => { window.notReloaded = true; });
+    await backend.stop();
+    await page.locator('live-shop .reconnecting').waitFor({ timeout: 5000 });
+    assert.equal(await page.locator('live-shop .reconnecting').textContent(), 'Reconnecting…');
+    await backend.start();
+    await page.locator('live-shop .reconnecting').waitFor({ state: 'detached', timeout: 20_000 });
+    // The restarted server is a new epoch: the widget takes its state, then its events.
+    await pin(backend, page, 'p09');
+    assert.equal(await page.evaluate(() => window.notReloaded), true);
+  } finally {
+    await backend.stop();
+  }
+});
+
+test('locale="ar" renders right to left with Arabic digits', async () => {
+  const backend = await new Backend().start();
+  try {
+    const { page } = await open(backend, '?locale=ar');
+    await pin(backend, page, 'p05');
+    const stage = page.locator('live-shop .stage');
+    assert.equal(await stage.getAttribute('dir'), 'rtl');
+    assert.equal(await stage.getAttribute('lang'), 'ar');
+    const price = await page.locator('live-shop .pinned .price').textContent();
+    assert.match(price, /[٠-٩]/, price);
+    assert.doesNotMatch(price, /[0-9]/, price);
+    assert.equal(await page.locator('live-shop .pinned button.buy').textContent(), 'أضف إلى السلة');
+    // Mirrored: the pinned card sits at the inline start, which is the right.
+    const card = await page.locator('live-shop .pinned').boundingBox();
+    const shelf = await page.locator('live-shop .shelf-toggle').boundingBox();
+    assert.ok(card.x > shelf.x, `card at ${card.x}, shelf toggle at ${shelf.x}`);
+    await page.screenshot({ path: join(ARTIFACTS, 'rtl-ar.png') });
+  } finally {
+    await backend.stop();
+  }
+});
+
+test('hostile data shows as text and never breaks the widget', async () => {
+  const backend = await new Backend().start();
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const evil = {
+      streamId: 'evil', epoch: 'x', seq: 1, serverTime: Date.now(), live: 'yes', pinned: 'bad',
+      banner: { title: '<script>window.pwned=1</script>Banner' },
+      products: [
+        { id: 'bad', title: '<img src=x onerror="window.pwned=1">Evil <b>bold</b>',
+          brand: 42, images: ['javascript:alert(1)', 'data:image/png;base64,AAAA'], url: 'javascript:alert(1)',
+          offers: [{ price: '19.99', priceCurrency: 'eur', availability: 'Teleporting', inventoryLevel: -3 }] },
+        { id: 'absurd', title: 'Absurd', offers: [{ price: 1e300, priceCurrency: 'USD' }] },
+        { id: 'nan', title: 'NaN', offers: [{ price: 'NaN', priceCurrency: 'USD' }] },
+        { title: 'no id' },
+        'not even an object',
+      ],
+      flashDeals: [{ id: 'd', productId: 'bad', offer: null }],
+    };
+    await page.route('**/v1/streams/evil/state', (route) => route.fulfill({
+      status: 200, contentType: 'application/json', body: JSON.stringify(evil) }));
+    await page.route('**/v1/streams/evil/events*', (route) => route.fulfill({
+      status: 200, contentType: 'text/event-stream', body: 'data: {"type":"priceChanged","seq":"x"}\n\ndata: <html>\n\n' }));
+    await page.goto(`${backend.url}/static-does-not-matter`);
+    await page.setContent(`<!doctype html><html lang="en"><body>
+      <live-shop backend="${backend.url}" stream="evil" style="display:block;width:640px;height:360px"></live-shop>
+      <script type="module" src="${backend.url}/embed.js"></script></body></html>`);
+    const title = page.locator('live-shop .pinned .title');
+    await title.waitFor({ timeout: 10_000 });
+    assert.equal(await title.textContent(), '<img src=x onerror="window.pwned=1">Evil <b>bold</b>');
+    assert.equal(await page.locator('live-shop .pinned .title img, live-shop .pinned .title b').count(), 0);
+    assert.equal(await page.locator('live-shop .banner strong').textContent(), '<script>window.pwned=1</script>Banner');
+    assert.equal(await page.locator('live-shop .pinned a.link').count(), 0, 'javascript: link was dropped');
+    assert.equal(await page.locator('live-shop .pinned img').count(), 0, 'unsafe images were dropped');
+    assert.equal(await page.locator('live-shop .pinned .price').textContent(), '€19.99');
+    await page.locator('live-shop .shelf-toggle').click();
+    assert.equal(await page.locator('live-shop .shelf-list li').count(), 1, 'only the showable product');
+    assert.equal(await page.evaluate(() => window.pwned), undefined);
+    assert.deepEqual(errors, []);
+  } finally {
+    await backend.stop();
+  }
+});

@@ -1,0 +1,76 @@
+// Starts the real reference backend for a journey, on 127.0.0.1 and a free port, serving the
+// built widget (dist/) and the sample media.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { homedir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CACHE = process.env.LIVE_SHOP_CACHE || join(homedir(), '.cache', 'live-shop');
+const TARGET = process.env.CARGO_TARGET_DIR || join(CACHE, 'target');
+export const SERVER_BIN = process.env.LIVE_SHOP_SERVER || join(TARGET, 'debug', 'live-shop-server');
+export const TOKEN = 'journey-token';
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** A running backend; `stop()` and `start()` again keep the same port. */
+export class Backend {
+  constructor({ demoShow = false, port } = {}) {
+    this.demoShow = demoShow;
+    this.port = port;
+    this.child = null;
+  }
+
+  get url() { return `http://127.0.0.1:${this.port}`; }
+
+  async start() {
+    this.port ??= await freePort();
+    const args = ['--port', String(this.port), '--dist', join(ROOT, 'dist'),
+      '--media', join(CACHE, 'media'), '--creator-token', TOKEN];
+    if (!this.demoShow) args.push('--no-demo-show');
+    this.child = spawn(SERVER_BIN, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('backend did not start in 10 s')), 10_000);
+      this.child.once('exit', (code) => reject(new Error(`backend exited with ${code}`)));
+      this.child.stdout.on('data', (chunk) => {
+        if (String(chunk).includes('listening')) { clearTimeout(timer); resolve(); }
+      });
+    });
+    return this;
+  }
+
+  async stop() {
+    if (!this.child) return;
+    const child = this.child;
+    this.child = null;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** Posts a change to a stream as a producer would. */
+  async change(change, stream = 'demo') {
+    const response = await fetch(`${this.url}/v1/streams/${stream}/changes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify(change),
+    });
+    if (!response.ok) throw new Error(`change refused: ${response.status} ${await response.text()}`);
+    return response.status === 202 && response.headers.get('content-type')?.includes('json')
+      ? response.json() : null;
+  }
+
+  async state(stream = 'demo') {
+    return (await fetch(`${this.url}/v1/streams/${stream}/state`)).json();
+  }
+}

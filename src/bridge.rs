@@ -1,0 +1,133 @@
+//! The cart bridge: the page decides how to add to cart by answering `live-shop:add-to-cart`;
+//! unanswered, the backend's reference cart takes the add; without one, the product page opens.
+use gloo_timers::future::TimeoutFuture;
+use live_shop_core::error::BackendError;
+use live_shop_core::i18n::Text;
+use live_shop_core::protocol::{CartItemRequest, Offer};
+use live_shop_core::url::api_url;
+use live_shop_core::view::Card;
+use serde::Serialize;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::context::Env;
+use crate::{js, net};
+
+/// How an add ended.
+#[derive(Debug, PartialEq)]
+pub enum CartResult {
+    /// In the cart; the page's own words, if any.
+    Added(Option<String>),
+    /// No cart anywhere: the product page opened instead.
+    OpenedProduct,
+    /// Failed; the shopper's message.
+    Failed(String),
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Detail<'a> {
+    product: ProductDetail<'a>,
+    offer: &'a Offer,
+    quantity: u32,
+    idempotency_key: &'a str,
+    stream: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProductDetail<'a> {
+    id: &'a str,
+    title: &'a str,
+    brand: Option<&'a str>,
+    url: Option<&'a str>,
+    image: Option<&'a str>,
+}
+
+/// Runs one add: the page first, then the backend, then the product page.
+pub async fn add_to_cart(env: &Env, card: &Card, quantity: u32, key: &str) -> CartResult {
+    let detail = Detail {
+        product: ProductDetail {
+            id: &card.product_id,
+            title: &card.title,
+            brand: card.brand.as_deref(),
+            url: card.url.as_deref(),
+            image: card.image.as_deref(),
+        },
+        offer: &card.offer,
+        quantity,
+        idempotency_key: key,
+        stream: &env.stream,
+    };
+    let detail = js::to_js(&detail);
+    let answer = js::dispatch_add_to_cart(&env.host, &detail);
+    if let Ok(promise) = answer.dyn_into::<js_sys::Promise>() {
+        return match JsFuture::from(promise).await {
+            Ok(value) => CartResult::Added(message_of(&value)),
+            Err(reason) => CartResult::Failed(
+                message_of(&reason).unwrap_or_else(|| env.text(Text::ErrorGeneric).to_string()),
+            ),
+        };
+    }
+    match backend_add(env, card, quantity, key).await {
+        Ok(()) => CartResult::Added(None),
+        Err(e) if e.is_unsupported() => match &card.url {
+            Some(url) => {
+                if let Some(window) = web_sys::window() {
+                    let _ = window.open_with_url_and_target_and_features(url, "_blank", "noopener");
+                }
+                CartResult::OpenedProduct
+            }
+            None => CartResult::Failed(e.user_message(env.locale.lang).to_string()),
+        },
+        Err(e) => CartResult::Failed(e.user_message(env.locale.lang).to_string()),
+    }
+}
+
+/// The page's answer may be a string or an object with `message`.
+fn message_of(value: &JsValue) -> Option<String> {
+    value
+        .as_string()
+        .or_else(|| js_sys::Reflect::get(value, &JsValue::from_str("message")).ok()?.as_string())
+        .map(|m| live_shop_core::protocol::clean_text(&m))
+        .filter(|m| !m.is_empty())
+}
+
+/// Posts to the reference cart; one retry after a transient failure, with the same key so the
+/// server counts it once.
+async fn backend_add(env: &Env, card: &Card, quantity: u32, key: &str) -> Result<(), BackendError> {
+    let body = serde_json::to_string(&CartItemRequest {
+        product_id: card.product_id.clone(),
+        quantity,
+        offer: Some(card.offer.clone()),
+    })
+    .map_err(|e| BackendError::Protocol(e.to_string()))?;
+    let url = api_url(&env.backend, "/v1/cart/items");
+    let headers = [("idempotency-key", key)];
+    let mut last = BackendError::Timeout;
+    for attempt in 0..2 {
+        if attempt > 0 {
+            TimeoutFuture::new(600).await;
+        }
+        match net::send("POST", &url, &headers, Some(&body), 10_000).await.and_then(net::Answer::ok) {
+            Ok(_) => return Ok(()),
+            Err(e) if e.is_retryable() => last = e,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last)
+}
+
+/// 128 random bits from `crypto.getRandomValues`, as an idempotency key.
+pub fn new_key() -> String {
+    let mut bytes = [0u8; 16];
+    let filled = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
+    if !filled {
+        for b in &mut bytes {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    live_shop_core::cart::idempotency_key(bytes)
+}

@@ -1,0 +1,216 @@
+//! One hook per side effect: the video's picture box, a clock tick, impressions, and the
+//! throttled screen-reader announcements.
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gloo_events::{EventListener, EventListenerOptions};
+use gloo_timers::callback::{Interval, Timeout};
+use live_shop_core::announce::Announcer;
+use live_shop_core::geometry::{overlay_box, ObjectFit, Rect, VideoLayout};
+use live_shop_core::view::{announcement, Card};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlVideoElement, IntersectionObserver, IntersectionObserverEntry, IntersectionObserverInit};
+use yew::prelude::*;
+
+use crate::context::Env;
+use crate::js;
+
+/// Finds the video the overlay covers: the `video` selector in the page, else a `<video>` child
+/// of the host.
+pub fn find_video(host: &Element, selector: Option<&str>) -> Option<HtmlVideoElement> {
+    let found = match selector.filter(|s| !s.trim().is_empty()) {
+        // An invalid selector is an error from querySelector, not a panic.
+        Some(selector) => web_sys::window()?.document()?.query_selector(selector).ok().flatten(),
+        None => host.query_selector("video").ok().flatten(),
+    }?;
+    match found.dyn_into::<HtmlVideoElement>() {
+        Ok(video) => Some(video),
+        // The selector named a wrapper: use the video inside it.
+        Err(other) => other.query_selector("video").ok().flatten()?.dyn_into().ok(),
+    }
+}
+
+fn measure(host: &Element, video: &HtmlVideoElement) -> Option<Rect> {
+    let window = web_sys::window()?;
+    let style = window.get_computed_style(video).ok().flatten()?;
+    let px = |name: &str| {
+        style
+            .get_property_value(name)
+            .ok()
+            .and_then(|v| v.trim_end_matches("px").trim().parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    let side = |s: &str| px(&format!("border-{s}-width")) + px(&format!("padding-{s}"));
+    let b = video.get_bounding_client_rect();
+    let layout = VideoLayout {
+        border_box: Rect::new(b.x(), b.y(), b.width(), b.height()),
+        insets: [side("left"), side("top"), side("right"), side("bottom")],
+        intrinsic: (f64::from(video.video_width()), f64::from(video.video_height())),
+        fit: ObjectFit::parse(&style.get_property_value("object-fit").unwrap_or_default()),
+    };
+    let h = host.get_bounding_client_rect();
+    let origin = (h.x() + f64::from(host.client_left()), h.y() + f64::from(host.client_top()));
+    Some(overlay_box(&layout, origin))
+}
+
+/// The box, relative to the host, that covers the visible picture of the page's video, kept up
+/// to date through resizes, metadata, scrolling and fullscreen. `None` without a video.
+#[hook]
+pub fn use_overlay_box(host: Element, selector: Option<String>) -> Option<Rect> {
+    let rect = use_state_eq(|| None::<Rect>);
+    let setter = rect.setter();
+    use_effect_with((host, selector), move |(host, selector)| {
+        let mut guards: Vec<EventListener> = Vec::new();
+        let mut observer = None;
+        let mut interval = None;
+        if let Some(video) = find_video(host, selector.as_deref()) {
+            let update: Rc<dyn Fn()> = {
+                let (host, video) = (host.clone(), video.clone());
+                Rc::new(move || setter.set(measure(&host, &video)))
+            };
+            update();
+            let on = |target: &web_sys::EventTarget, name: &'static str, capture: bool| {
+                let update = update.clone();
+                let options = if capture {
+                    EventListenerOptions::run_in_capture_phase()
+                } else {
+                    EventListenerOptions::default()
+                };
+                EventListener::new_with_options(target, name, options, move |_| update())
+            };
+            guards.push(on(&video, "loadedmetadata", false));
+            guards.push(on(&video, "resize", false));
+            if let Some(window) = web_sys::window() {
+                guards.push(on(&window, "resize", false));
+                guards.push(on(&window, "scroll", true));
+                if let Some(doc) = window.document() {
+                    guards.push(on(&doc, "fullscreenchange", false));
+                }
+            }
+            let resized = {
+                let update = update.clone();
+                Closure::<dyn FnMut()>::new(move || update())
+            };
+            if let Ok(obs) = web_sys::ResizeObserver::new(resized.as_ref().unchecked_ref()) {
+                obs.observe(&video);
+                obs.observe(host);
+                observer = Some((obs, resized));
+            }
+            // Layout can move the video without resizing it; a cheap periodic check covers that.
+            interval = Some(Interval::new(500, move || update()));
+        }
+        move || {
+            drop(guards);
+            drop(interval);
+            if let Some((obs, _closure)) = observer {
+                obs.disconnect();
+            }
+        }
+    });
+    *rect
+}
+
+/// Re-renders every `ms` milliseconds; returns a counter.
+#[hook]
+pub fn use_tick(ms: u32) -> u32 {
+    let tick = use_state(|| 0u32);
+    {
+        let tick = tick.clone();
+        use_effect_with(ms, move |ms| {
+            let interval = Interval::new(*ms, move || tick.set(tick.wrapping_add(1)));
+            move || drop(interval)
+        });
+    }
+    *tick
+}
+
+/// Dispatches `live-shop:impression` once per product after the node has been at least half
+/// visible for one second.
+#[hook]
+pub fn use_impression(node: NodeRef, product_id: String, host: Option<Element>) {
+    let seen = use_mut_ref(std::collections::HashSet::<String>::new);
+    use_effect_with(product_id, move |product_id| {
+        let timer: Rc<RefCell<Option<Timeout>>> = Rc::default();
+        let watch = host.and_then(|host| observe_impressions(&node, product_id, host, seen, timer.clone()));
+        move || {
+            if let Some((observer, _callback)) = watch {
+                observer.disconnect();
+            }
+            timer.borrow_mut().take();
+        }
+    });
+}
+
+type Watch = (IntersectionObserver, Closure<dyn FnMut(js_sys::Array)>);
+
+fn observe_impressions(
+    node: &NodeRef,
+    product_id: &str,
+    host: Element,
+    seen: Rc<RefCell<std::collections::HashSet<String>>>,
+    timer: Rc<RefCell<Option<Timeout>>>,
+) -> Option<Watch> {
+    let product_id = product_id.to_string();
+    let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
+        let visible = entries
+            .iter()
+            .filter_map(|e| e.dyn_into::<IntersectionObserverEntry>().ok())
+            .any(|e| e.intersection_ratio() >= 0.5);
+        if !visible {
+            timer.borrow_mut().take();
+            return;
+        }
+        if seen.borrow().contains(&product_id) || timer.borrow().is_some() {
+            return;
+        }
+        let (seen, product_id, host) = (seen.clone(), product_id.clone(), host.clone());
+        *timer.borrow_mut() = Some(Timeout::new(1_000, move || {
+            seen.borrow_mut().insert(product_id.clone());
+            let detail = js::to_js(&serde_json::json!({ "productId": product_id }));
+            js::dispatch_signal(&host, "live-shop:impression", &detail);
+        }));
+    });
+    let init = IntersectionObserverInit::new();
+    init.set_threshold(&wasm_bindgen::JsValue::from_f64(0.5));
+    let observer = IntersectionObserver::new_with_options(callback.as_ref().unchecked_ref(), &init).ok()?;
+    observer.observe(&node.cast::<Element>()?);
+    Some((observer, callback))
+}
+
+/// The text of the polite live region: announcements about the pinned card, at most one every
+/// two seconds, the newest winning.
+#[hook]
+pub fn use_announcements(card: Option<Card>, env: Env) -> String {
+    let text = use_state_eq(String::new);
+    let announcer = use_mut_ref(|| Announcer::new(2_000.0));
+    let previous = use_mut_ref(|| None::<Card>);
+    let flush = use_mut_ref(|| None::<Timeout>);
+    let setter = text.setter();
+    use_effect_with(card, move |card| {
+        if let Some(card) = card {
+            let before = previous.borrow().clone();
+            let message = announcement(before.as_ref(), card, &env.locale, |o| env.price(o), |n| env.count(n));
+            // The first card after loading is not news.
+            let message = message.filter(|_| before.is_some());
+            if let Some(message) = message {
+                let now = js_sys::Date::now();
+                let ready = announcer.borrow_mut().push(now, message);
+                let next_due = announcer.borrow().next_due();
+                if let Some(ready) = ready {
+                    setter.set(ready);
+                } else if let Some(at) = next_due {
+                    let (announcer, setter) = (announcer.clone(), setter.clone());
+                    let wait = (at - now).max(0.0) as u32;
+                    *flush.borrow_mut() = Some(Timeout::new(wait, move || {
+                        if let Some(ready) = announcer.borrow_mut().due(js_sys::Date::now()) {
+                            setter.set(ready);
+                        }
+                    }));
+                }
+            }
+        }
+        *previous.borrow_mut() = card.clone();
+    });
+    (*text).clone()
+}

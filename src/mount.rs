@@ -1,0 +1,142 @@
+//! The public JS surface, version 1: `<live-shop>` and `window.LiveShop`.
+//!
+//! - `LiveShop.version`: `"1"`.
+//! - `LiveShop.mount(element, options) → handle`: renders into `element`'s shadow root.
+//!   `options`: `backend` (base URL; default the page's origin), `stream` (required), `locale`
+//!   (BCP 47; default the page's `lang`), `video` (CSS selector; default a `<video>` child).
+//! - `handle.update(options)`: re-renders with new options (a new backend or stream reconnects).
+//! - `handle.destroy()`: closes the live link and removes the overlay.
+//! - Events on the element (bubbling, composed): `live-shop:add-to-cart` (cancelable; detail
+//!   `{product, offer, quantity, idempotencyKey, stream, respondWith(promise)}`),
+//!   `live-shop:impression` and `live-shop:click` (detail `{productId, …}`).
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use live_shop_core::i18n::Locale;
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, ShadowRootInit, ShadowRootMode};
+
+use crate::components::{Overlay, OverlayProps};
+use crate::js;
+
+/// The widget's styles, inside each shadow root so page CSS cannot reach in.
+pub const CSS: &str = include_str!("../static/widget.css");
+
+/// Options of `LiveShop.mount`, read leniently: a wrong type is as if unset.
+#[derive(Default, Deserialize)]
+struct Options {
+    backend: Option<String>,
+    stream: Option<String>,
+    locale: Option<String>,
+    video: Option<String>,
+}
+
+fn options(value: &JsValue) -> Options {
+    let text = |name: &str| {
+        js_sys::Reflect::get(value, &JsValue::from_str(name))
+            .ok()
+            .and_then(|v| v.as_string())
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
+    if !value.is_object() {
+        return Options::default();
+    }
+    Options {
+        backend: text("backend"),
+        stream: text("stream"),
+        locale: text("locale"),
+        video: text("video"),
+    }
+}
+
+fn props(options: Options, host: &Element) -> Option<OverlayProps> {
+    let window = web_sys::window()?;
+    let stream = match options.stream {
+        Some(stream) => stream,
+        None => {
+            web_sys::console::error_1(&"live-shop: the `stream` option or attribute is required".into());
+            return None;
+        }
+    };
+    let origin = window.location().origin().unwrap_or_default();
+    let page_lang = window
+        .document()
+        .and_then(|d| d.document_element())
+        .and_then(|html| html.get_attribute("lang"));
+    Some(OverlayProps {
+        backend: options.backend.unwrap_or(origin),
+        stream,
+        locale: Locale::negotiate(options.locale.as_deref(), page_lang.as_deref()),
+        video: options.video,
+        host: host.clone(),
+    })
+}
+
+type App = yew::AppHandle<Overlay>;
+
+/// Mounts the overlay in `element`; returns the JS handle.
+pub fn mount(element: Element, options_value: JsValue) -> Result<JsValue, JsValue> {
+    let shadow = match element.shadow_root() {
+        Some(root) => root,
+        None => element.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,
+    };
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| JsValue::from_str("live-shop: no document"))?;
+    shadow.set_inner_html("");
+    let style = document.create_element("style")?;
+    style.set_text_content(Some(CSS));
+    shadow.append_child(&style)?;
+    // Children of the host (such as a wrapped <video>) stay visible under the overlay.
+    let slot = document.create_element("slot")?;
+    shadow.append_child(&slot)?;
+    let root = document.create_element("div")?;
+    root.set_class_name("live-shop");
+    shadow.append_child(&root)?;
+
+    let app: Rc<RefCell<Option<App>>> = Rc::default();
+    if let Some(props) = props(options(&options_value), &element) {
+        *app.borrow_mut() = Some(yew::Renderer::<Overlay>::with_root_and_props(root.clone(), props).render());
+    }
+
+    let handle = js_sys::Object::new();
+    let update = {
+        let (app, root, element) = (app.clone(), root.clone(), element.clone());
+        Closure::<dyn FnMut(JsValue)>::new(move |value: JsValue| {
+            let Some(props) = props(options(&value), &element) else { return };
+            let mut app = app.borrow_mut();
+            match app.as_mut() {
+                Some(handle) => handle.update(props),
+                None => *app = Some(yew::Renderer::<Overlay>::with_root_and_props(root.clone(), props).render()),
+            }
+        })
+    };
+    let destroy = {
+        let app = app.clone();
+        Closure::<dyn FnMut()>::new(move || {
+            if let Some(handle) = app.borrow_mut().take() {
+                handle.destroy();
+            }
+            shadow.set_inner_html("");
+        })
+    };
+    js_sys::Reflect::set(&handle, &"update".into(), &update.into_js_value())?;
+    js_sys::Reflect::set(&handle, &"destroy".into(), &destroy.into_js_value())?;
+    Ok(handle.into())
+}
+
+/// Defines `<live-shop>` and `window.LiveShop`. Called once when the script loads.
+pub fn start() {
+    let mount_fn = Closure::<dyn FnMut(Element, JsValue) -> Result<JsValue, JsValue>>::new(mount).into_js_value();
+    let Some(window) = web_sys::window() else { return };
+    let api = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&api, &"version".into(), &"1".into());
+    let _ = js_sys::Reflect::set(&api, &"mount".into(), &mount_fn);
+    let _ = js_sys::Reflect::set(&window, &"LiveShop".into(), &api);
+    if let Some(mount_fn) = mount_fn.dyn_ref::<js_sys::Function>() {
+        js::define_element(mount_fn);
+    }
+}
