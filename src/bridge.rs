@@ -88,7 +88,11 @@ pub async fn add_to_cart(env: &Env, card: &Card, quantity: u32, key: &str) -> Ca
 fn message_of(value: &JsValue) -> Option<String> {
     value
         .as_string()
-        .or_else(|| js_sys::Reflect::get(value, &JsValue::from_str("message")).ok()?.as_string())
+        .or_else(|| {
+            js_sys::Reflect::get(value, &JsValue::from_str("message"))
+                .ok()?
+                .as_string()
+        })
         .map(|m| live_shop_core::protocol::clean_text(&m))
         .filter(|m| !m.is_empty())
 }
@@ -109,7 +113,10 @@ async fn backend_add(env: &Env, card: &Card, quantity: u32, key: &str) -> Result
         if attempt > 0 {
             TimeoutFuture::new(600).await;
         }
-        match net::send("POST", &url, &headers, Some(&body), 10_000).await.and_then(net::Answer::ok) {
+        match net::send("POST", &url, &headers, Some(&body), 10_000)
+            .await
+            .and_then(net::Answer::ok)
+        {
             Ok(_) => return Ok(()),
             Err(e) if e.is_retryable() => last = e,
             Err(e) => return Err(e),

@@ -10,7 +10,10 @@ use live_shop_core::geometry::{overlay_box, ObjectFit, Rect, VideoLayout};
 use live_shop_core::view::{announcement, Card};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlVideoElement, IntersectionObserver, IntersectionObserverEntry, IntersectionObserverInit};
+use web_sys::{
+    Element, HtmlVideoElement, IntersectionObserver, IntersectionObserverEntry,
+    IntersectionObserverInit,
+};
 use yew::prelude::*;
 
 use crate::context::Env;
@@ -21,13 +24,22 @@ use crate::js;
 pub fn find_video(host: &Element, selector: Option<&str>) -> Option<HtmlVideoElement> {
     let found = match selector.filter(|s| !s.trim().is_empty()) {
         // An invalid selector is an error from querySelector, not a panic.
-        Some(selector) => web_sys::window()?.document()?.query_selector(selector).ok().flatten(),
+        Some(selector) => web_sys::window()?
+            .document()?
+            .query_selector(selector)
+            .ok()
+            .flatten(),
         None => host.query_selector("video").ok().flatten(),
     }?;
     match found.dyn_into::<HtmlVideoElement>() {
         Ok(video) => Some(video),
         // The selector named a wrapper: use the video inside it.
-        Err(other) => other.query_selector("video").ok().flatten()?.dyn_into().ok(),
+        Err(other) => other
+            .query_selector("video")
+            .ok()
+            .flatten()?
+            .dyn_into()
+            .ok(),
     }
 }
 
@@ -46,11 +58,17 @@ fn measure(host: &Element, video: &HtmlVideoElement) -> Option<Rect> {
     let layout = VideoLayout {
         border_box: Rect::new(b.x(), b.y(), b.width(), b.height()),
         insets: [side("left"), side("top"), side("right"), side("bottom")],
-        intrinsic: (f64::from(video.video_width()), f64::from(video.video_height())),
+        intrinsic: (
+            f64::from(video.video_width()),
+            f64::from(video.video_height()),
+        ),
         fit: ObjectFit::parse(&style.get_property_value("object-fit").unwrap_or_default()),
     };
     let h = host.get_bounding_client_rect();
-    let origin = (h.x() + f64::from(host.client_left()), h.y() + f64::from(host.client_top()));
+    let origin = (
+        h.x() + f64::from(host.client_left()),
+        h.y() + f64::from(host.client_top()),
+    );
     Some(overlay_box(&layout, origin))
 }
 
@@ -132,7 +150,8 @@ pub fn use_impression(node: NodeRef, product_id: String, host: Option<Element>) 
     let seen = use_mut_ref(std::collections::HashSet::<String>::new);
     use_effect_with(product_id, move |product_id| {
         let timer: Rc<RefCell<Option<Timeout>>> = Rc::default();
-        let watch = host.and_then(|host| observe_impressions(&node, product_id, host, seen, timer.clone()));
+        let watch =
+            host.and_then(|host| observe_impressions(&node, product_id, host, seen, timer.clone()));
         move || {
             if let Some((observer, _callback)) = watch {
                 observer.disconnect();
@@ -173,7 +192,8 @@ fn observe_impressions(
     });
     let init = IntersectionObserverInit::new();
     init.set_threshold(&wasm_bindgen::JsValue::from_f64(0.5));
-    let observer = IntersectionObserver::new_with_options(callback.as_ref().unchecked_ref(), &init).ok()?;
+    let observer =
+        IntersectionObserver::new_with_options(callback.as_ref().unchecked_ref(), &init).ok()?;
     observer.observe(&node.cast::<Element>()?);
     Some((observer, callback))
 }
@@ -190,7 +210,13 @@ pub fn use_announcements(card: Option<Card>, env: Env) -> String {
     use_effect_with(card, move |card| {
         if let Some(card) = card {
             let before = previous.borrow().clone();
-            let message = announcement(before.as_ref(), card, &env.locale, |o| env.price(o), |n| env.count(n));
+            let message = announcement(
+                before.as_ref(),
+                card,
+                &env.locale,
+                |o| env.price(o),
+                |n| env.count(n),
+            );
             // The first card after loading is not news.
             let message = message.filter(|_| before.is_some());
             if let Some(message) = message {

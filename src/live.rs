@@ -92,7 +92,12 @@ impl Drop for LiveLink {
 
 impl LiveLink {
     /// Connects to `stream` on `backend`, reporting through `emit`.
-    pub fn start(backend: &str, stream: &str, clock: SharedClock, emit: Callback<LiveAction>) -> Self {
+    pub fn start(
+        backend: &str,
+        stream: &str,
+        clock: SharedClock,
+        emit: Callback<LiveAction>,
+    ) -> Self {
         let inner = Rc::new(RefCell::new(Inner {
             backend: backend.to_string(),
             stream: stream.to_string(),
@@ -132,9 +137,16 @@ fn open_stream(weak: &Weak<RefCell<Inner>>) {
     let Some(rc) = weak.upgrade() else { return };
     let mut inner = rc.borrow_mut();
     inner.retry = None;
-    let mut url = api_url(&inner.backend, &format!("/v1/streams/{}/events", encode(&inner.stream)));
+    let mut url = api_url(
+        &inner.backend,
+        &format!("/v1/streams/{}/events", encode(&inner.stream)),
+    );
     if let Some(epoch) = &inner.show.epoch {
-        url.push_str(&format!("?lastEventId={}.{}", encode(epoch), inner.show.seq));
+        url.push_str(&format!(
+            "?lastEventId={}.{}",
+            encode(epoch),
+            inner.show.seq
+        ));
     }
     let Ok(source) = EventSource::new(&url) else {
         drop(inner);
@@ -145,17 +157,27 @@ fn open_stream(weak: &Weak<RefCell<Inner>>) {
         with_link(w, LinkEvent::StreamOpened);
     });
     let on_message = handler(weak, |w, e| {
-        if let Some(data) = e.dyn_ref::<MessageEvent>().and_then(|m| m.data().as_string()) {
+        if let Some(data) = e
+            .dyn_ref::<MessageEvent>()
+            .and_then(|m| m.data().as_string())
+        {
             if let Ok(event) = decode::<StreamEvent>(data.as_bytes()) {
                 received_event(w, event);
             }
         }
     });
     let on_snapshot = handler(weak, |w, e| {
-        if let Some(data) = e.dyn_ref::<MessageEvent>().and_then(|m| m.data().as_string()) {
+        if let Some(data) = e
+            .dyn_ref::<MessageEvent>()
+            .and_then(|m| m.data().as_string())
+        {
             if let Ok(state) = decode::<StreamState>(data.as_bytes()) {
                 if let Some(rc) = w.upgrade() {
-                    rc.borrow().clock.0.borrow_mut().observe_one_way(js_sys::Date::now(), state.server_time);
+                    rc.borrow()
+                        .clock
+                        .0
+                        .borrow_mut()
+                        .observe_one_way(js_sys::Date::now(), state.server_time);
                 }
                 apply(w, Action::Snapshot(state));
             }
@@ -165,20 +187,28 @@ fn open_stream(weak: &Weak<RefCell<Inner>>) {
     source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
     source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-    let _ = source.add_event_listener_with_callback("snapshot", on_snapshot.as_ref().unchecked_ref());
+    let _ =
+        source.add_event_listener_with_callback("snapshot", on_snapshot.as_ref().unchecked_ref());
     inner.retired.clear();
     inner.handlers = vec![on_open, on_message, on_snapshot, on_error];
     inner.source = Some(source);
 }
 
-fn handler(weak: &Weak<RefCell<Inner>>, f: impl Fn(&Weak<RefCell<Inner>>, JsValue) + 'static) -> Handler {
+fn handler(
+    weak: &Weak<RefCell<Inner>>,
+    f: impl Fn(&Weak<RefCell<Inner>>, JsValue) + 'static,
+) -> Handler {
     let weak = weak.clone();
     Closure::wrap(Box::new(move |e: JsValue| f(&weak, e)) as Box<dyn FnMut(JsValue)>)
 }
 
 fn received_event(weak: &Weak<RefCell<Inner>>, event: StreamEvent) {
     if let Some(rc) = weak.upgrade() {
-        rc.borrow().clock.0.borrow_mut().observe_one_way(js_sys::Date::now(), event.server_time);
+        rc.borrow()
+            .clock
+            .0
+            .borrow_mut()
+            .observe_one_way(js_sys::Date::now(), event.server_time);
     }
     if apply(weak, Action::Event(event)) == Outcome::NeedsSnapshot {
         fetch_state(weak);
@@ -187,7 +217,9 @@ fn received_event(weak: &Weak<RefCell<Inner>>, event: StreamEvent) {
 
 /// Applies an action to the show and tells the overlay when it changed.
 fn apply(weak: &Weak<RefCell<Inner>>, action: Action) -> Outcome {
-    let Some(rc) = weak.upgrade() else { return Outcome::Unchanged };
+    let Some(rc) = weak.upgrade() else {
+        return Outcome::Unchanged;
+    };
     let (outcome, emit, show) = {
         let mut inner = rc.borrow_mut();
         let outcome = inner.show.apply(action);
@@ -263,13 +295,19 @@ fn fetch_state(weak: &Weak<RefCell<Inner>>) {
             return;
         }
         inner.fetching = true;
-        let url = api_url(&inner.backend, &format!("/v1/streams/{}/state", encode(&inner.stream)));
+        let url = api_url(
+            &inner.backend,
+            &format!("/v1/streams/{}/state", encode(&inner.stream)),
+        );
         (url, inner.etag.clone())
     };
     let weak = weak.clone();
     wasm_bindgen_futures::spawn_local(async move {
-        let headers: Vec<(&str, &str)> = etag.iter().map(|e| ("if-none-match", e.as_str())).collect();
-        let answer = net::send("GET", &url, &headers, None, 8_000).await.and_then(net::Answer::ok);
+        let headers: Vec<(&str, &str)> =
+            etag.iter().map(|e| ("if-none-match", e.as_str())).collect();
+        let answer = net::send("GET", &url, &headers, None, 8_000)
+            .await
+            .and_then(net::Answer::ok);
         let Some(rc) = weak.upgrade() else { return };
         rc.borrow_mut().fetching = false;
         let answer = match answer {
@@ -280,7 +318,11 @@ fn fetch_state(weak: &Weak<RefCell<Inner>>) {
             }
         };
         if let Some((sent, received, server)) = answer.clock {
-            rc.borrow().clock.0.borrow_mut().observe_round_trip(sent, received, server);
+            rc.borrow()
+                .clock
+                .0
+                .borrow_mut()
+                .observe_round_trip(sent, received, server);
         }
         if answer.status != 304 {
             match decode::<StreamState>(answer.body.as_bytes()) {
@@ -300,12 +342,18 @@ fn fetch_state(weak: &Weak<RefCell<Inner>>) {
 
 /// Percent-encodes a path segment or query value.
 fn encode(s: &str) -> String {
-    js_sys::encode_uri_component(s).as_string().unwrap_or_default()
+    js_sys::encode_uri_component(s)
+        .as_string()
+        .unwrap_or_default()
 }
 
 /// Connects while mounted; reconnects when the backend or stream changes.
 #[hook]
-pub fn use_live_show(backend: String, stream: String, clock: SharedClock) -> UseReducerHandle<LiveState> {
+pub fn use_live_show(
+    backend: String,
+    stream: String,
+    clock: SharedClock,
+) -> UseReducerHandle<LiveState> {
     let state = use_reducer(LiveState::default);
     let dispatcher = state.dispatcher();
     use_effect_with((backend, stream), move |(backend, stream)| {

@@ -57,7 +57,9 @@ fn props(options: Options, host: &Element) -> Option<OverlayProps> {
     let stream = match options.stream {
         Some(stream) => stream,
         None => {
-            web_sys::console::error_1(&"live-shop: the `stream` option or attribute is required".into());
+            web_sys::console::error_1(
+                &"live-shop: the `stream` option or attribute is required".into(),
+            );
             return None;
         }
     };
@@ -99,18 +101,25 @@ pub fn mount(element: Element, options_value: JsValue) -> Result<JsValue, JsValu
 
     let app: Rc<RefCell<Option<App>>> = Rc::default();
     if let Some(props) = props(options(&options_value), &element) {
-        *app.borrow_mut() = Some(yew::Renderer::<Overlay>::with_root_and_props(root.clone(), props).render());
+        *app.borrow_mut() =
+            Some(yew::Renderer::<Overlay>::with_root_and_props(root.clone(), props).render());
     }
 
     let handle = js_sys::Object::new();
     let update = {
         let (app, root, element) = (app.clone(), root.clone(), element.clone());
         Closure::<dyn FnMut(JsValue)>::new(move |value: JsValue| {
-            let Some(props) = props(options(&value), &element) else { return };
+            let Some(props) = props(options(&value), &element) else {
+                return;
+            };
             let mut app = app.borrow_mut();
             match app.as_mut() {
                 Some(handle) => handle.update(props),
-                None => *app = Some(yew::Renderer::<Overlay>::with_root_and_props(root.clone(), props).render()),
+                None => {
+                    *app = Some(
+                        yew::Renderer::<Overlay>::with_root_and_props(root.clone(), props).render(),
+                    )
+                }
             }
         })
     };
@@ -130,8 +139,11 @@ pub fn mount(element: Element, options_value: JsValue) -> Result<JsValue, JsValu
 
 /// Defines `<live-shop>` and `window.LiveShop`. Called once when the script loads.
 pub fn start() {
-    let mount_fn = Closure::<dyn FnMut(Element, JsValue) -> Result<JsValue, JsValue>>::new(mount).into_js_value();
-    let Some(window) = web_sys::window() else { return };
+    let mount_fn = Closure::<dyn FnMut(Element, JsValue) -> Result<JsValue, JsValue>>::new(mount)
+        .into_js_value();
+    let Some(window) = web_sys::window() else {
+        return;
+    };
     let api = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&api, &"version".into(), &"1".into());
     let _ = js_sys::Reflect::set(&api, &"mount".into(), &mount_fn);

@@ -39,7 +39,8 @@ pub fn DealCard(props: &DealCardProps) -> Html {
     let on_link = {
         let (host, id) = (env.host.clone(), card.product_id.clone());
         Callback::from(move |_: MouseEvent| {
-            let detail = js::to_js(&serde_json::json!({ "productId": id, "target": "product-page" }));
+            let detail =
+                js::to_js(&serde_json::json!({ "productId": id, "target": "product-page" }));
             js::dispatch_signal(&host, "live-shop:click", &detail);
         })
     };
@@ -105,12 +106,28 @@ pub fn DealClock(props: &DealClockProps) -> Html {
     let phase = if deal.ended_early {
         Phase::Ended
     } else {
-        countdown.borrow_mut().tick(&deal.id, deal.starts_at, deal.ends_at, env.now())
+        countdown
+            .borrow_mut()
+            .tick(&deal.id, deal.starts_at, deal.ends_at, env.now())
     };
     let digits = env.locale.digits();
     let (text, class) = match phase {
-        Phase::StartsIn(s) => (fill(env.text(Text::StartsIn), "time", &digits.apply(&clock_text(s))), "starts"),
-        Phase::EndsIn(s) => (fill(env.text(Text::EndsIn), "time", &digits.apply(&clock_text(s))), "ends"),
+        Phase::StartsIn(s) => (
+            fill(
+                env.text(Text::StartsIn),
+                "time",
+                &digits.apply(&clock_text(s)),
+            ),
+            "starts",
+        ),
+        Phase::EndsIn(s) => (
+            fill(
+                env.text(Text::EndsIn),
+                "time",
+                &digits.apply(&clock_text(s)),
+            ),
+            "ends",
+        ),
         Phase::Ended => (env.text(Text::DealEnded).to_string(), "ended"),
     };
     html! {
@@ -134,7 +151,9 @@ pub struct StockLineProps {
 /// "12 left" with a bar, "Sold out", or nothing when plenty remain.
 #[component]
 pub fn StockLine(props: &StockLineProps) -> Html {
-    let Some(env) = use_context::<Env>() else { return html! {} };
+    let Some(env) = use_context::<Env>() else {
+        return html! {};
+    };
     let Some(text) = props.stock.text(&env.locale, |n| env.count(n)) else {
         return html! {};
     };

@@ -32,7 +32,9 @@ pub fn CartButton(props: &CartButtonProps) -> Html {
         let (machine, settle, redraw) = (machine.clone(), settle.clone(), redraw.clone());
         let (env, card) = (env.clone(), props.card.clone());
         Callback::from(move |_: MouseEvent| {
-            let Some(attempt) = machine.borrow_mut().press(new_key) else { return };
+            let Some(attempt) = machine.borrow_mut().press(new_key) else {
+                return;
+            };
             redraw.force_update();
             let (machine, settle, redraw) = (machine.clone(), settle.clone(), redraw.clone());
             let (env, card) = (env.clone(), card.clone());
@@ -48,7 +50,9 @@ pub fn CartButton(props: &CartButtonProps) -> Html {
                         }));
                     }
                     CartResult::OpenedProduct => machine.borrow_mut().reset(&attempt.key),
-                    CartResult::Failed(message) => machine.borrow_mut().finish(&attempt.key, Err(message)),
+                    CartResult::Failed(message) => {
+                        machine.borrow_mut().finish(&attempt.key, Err(message))
+                    }
                 }
                 redraw.force_update();
             });

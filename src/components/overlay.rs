@@ -40,7 +40,11 @@ pub fn Overlay(props: &OverlayProps) -> Html {
         host: props.host.clone(),
         clock: (*clock).clone(),
     };
-    let live = use_live_show(props.backend.clone(), props.stream.clone(), (*clock).clone());
+    let live = use_live_show(
+        props.backend.clone(),
+        props.stream.clone(),
+        (*clock).clone(),
+    );
     let rect = use_overlay_box(props.host.clone(), props.video.clone());
     html! {
         <OverlayView {env} show={live.show.clone()} reconnecting={live.reconnecting} {rect} />
@@ -73,7 +77,10 @@ pub fn OverlayView(props: &OverlayViewProps) -> Html {
     let shelf = view::shelf(&props.show, &env.backend, now);
     let announcement = use_announcements(pinned.clone(), env.clone());
     let style = props.rect.map(|r| {
-        format!("left:{:.1}px;top:{:.1}px;width:{:.1}px;height:{:.1}px", r.x, r.y, r.width, r.height)
+        format!(
+            "left:{:.1}px;top:{:.1}px;width:{:.1}px;height:{:.1}px",
+            r.x, r.y, r.width, r.height
+        )
     });
     let show = &props.show;
     html! {

@@ -20,7 +20,9 @@ pub struct ShelfProps {
 #[component]
 pub fn Shelf(props: &ShelfProps) -> Html {
     let open = use_state(|| false);
-    let Some(env) = use_context::<Env>() else { return html! {} };
+    let Some(env) = use_context::<Env>() else {
+        return html! {};
+    };
     let toggle = {
         let open = open.clone();
         Callback::from(move |_: MouseEvent| open.set(!*open))
@@ -28,7 +30,11 @@ pub fn Shelf(props: &ShelfProps) -> Html {
     let label = if *open {
         env.text(Text::HideShelf).to_string()
     } else {
-        fill(env.text(Text::ShowShelf), "n", &env.count(props.cards.len() as u32))
+        fill(
+            env.text(Text::ShowShelf),
+            "n",
+            &env.count(props.cards.len() as u32),
+        )
     };
     html! {
         <div class="shelf">
@@ -85,7 +91,9 @@ pub fn Upcoming() -> Html {
     let Some(env) = env else { return html! {} };
     let list = match &*events {
         Loadable::Loading => return html! {},
-        Loadable::Failed(message) => return html! { <p class="upcoming-error">{message.clone()}</p> },
+        Loadable::Failed(message) => {
+            return html! { <p class="upcoming-error">{message.clone()}</p> }
+        }
         Loadable::Ready(list) if list.is_empty() => return html! {},
         Loadable::Ready(list) => list,
     };

@@ -27,7 +27,10 @@ impl Announcer {
 
     /// The message to read now, if the interval has passed.
     pub fn due(&mut self, now: f64) -> Option<String> {
-        if self.last_at.is_some_and(|last| now - last < self.interval_ms) {
+        if self
+            .last_at
+            .is_some_and(|last| now - last < self.interval_ms)
+        {
             return None;
         }
         let message = self.pending.take()?;

@@ -131,7 +131,9 @@ impl Show {
                 price,
                 original_price,
             } => {
-                if let Some(offer) = self.product_mut(&product_id).and_then(|p| p.offers.first_mut())
+                if let Some(offer) = self
+                    .product_mut(&product_id)
+                    .and_then(|p| p.offers.first_mut())
                 {
                     offer.price = price;
                     offer.original_price = original_price;
@@ -145,8 +147,9 @@ impl Show {
                 if let Some(deal) = self.running_deal_mut(&product_id) {
                     deal.offer.inventory_level = inventory_level;
                     deal.offer.availability = availability;
-                } else if let Some(offer) =
-                    self.product_mut(&product_id).and_then(|p| p.offers.first_mut())
+                } else if let Some(offer) = self
+                    .product_mut(&product_id)
+                    .and_then(|p| p.offers.first_mut())
                 {
                     offer.inventory_level = inventory_level;
                     offer.availability = availability;
@@ -217,16 +220,19 @@ impl Show {
     /// The deal to show for a product at server time `now`: a running one first, else the next
     /// scheduled one, else the one that ended last.
     pub fn deal_for(&self, product_id: &str, now: Millis) -> Option<&FlashDeal> {
-        let deals = || self.flash_deals.iter().filter(|d| d.product_id == product_id);
+        let deals = || {
+            self.flash_deals
+                .iter()
+                .filter(|d| d.product_id == product_id)
+        };
         deals()
-            .filter(|d| is_running(d, now))
-            .last()
+            .rfind(|d| is_running(d, now))
             .or_else(|| {
                 deals()
                     .filter(|d| d.status == DealStatus::Scheduled && now < d.starts_at)
                     .min_by_key(|d| d.starts_at)
             })
-            .or_else(|| deals().filter(|d| d.status == DealStatus::Ended).last())
+            .or_else(|| deals().rfind(|d| d.status == DealStatus::Ended))
     }
 
     /// The state as sent over the wire.
@@ -321,14 +327,20 @@ pub(crate) mod tests {
 
     fn started() -> Show {
         let mut show = Show::default();
-        assert_eq!(show.apply(Action::Snapshot(snapshot("e1", 5))), Outcome::Changed);
+        assert_eq!(
+            show.apply(Action::Snapshot(snapshot("e1", 5))),
+            Outcome::Changed
+        );
         show
     }
 
     #[test]
     fn events_before_a_snapshot_ask_for_one() {
         let mut show = Show::default();
-        assert_eq!(show.apply(event("e1", 1, price("a", 1.0))), Outcome::NeedsSnapshot);
+        assert_eq!(
+            show.apply(event("e1", 1, price("a", 1.0))),
+            Outcome::NeedsSnapshot
+        );
         assert_eq!(show, Show::default());
     }
 
@@ -339,7 +351,10 @@ pub(crate) mod tests {
             product: product("b", 20.0),
         };
         assert_eq!(show.apply(event("e1", 6, pin)), Outcome::Changed);
-        assert_eq!(show.apply(event("e1", 7, price("b", 15.0))), Outcome::Changed);
+        assert_eq!(
+            show.apply(event("e1", 7, price("b", 15.0))),
+            Outcome::Changed
+        );
         assert_eq!(show.pinned.as_deref(), Some("b"));
         assert_eq!(price_of(&show, "b"), 15.0);
         assert_eq!(show.seq, 7);
@@ -348,9 +363,15 @@ pub(crate) mod tests {
     #[test]
     fn a_duplicate_event_is_applied_once() {
         let mut show = started();
-        assert_eq!(show.apply(event("e1", 6, price("a", 9.0))), Outcome::Changed);
+        assert_eq!(
+            show.apply(event("e1", 6, price("a", 9.0))),
+            Outcome::Changed
+        );
         let before = show.clone();
-        assert_eq!(show.apply(event("e1", 6, price("a", 1.0))), Outcome::Unchanged);
+        assert_eq!(
+            show.apply(event("e1", 6, price("a", 1.0))),
+            Outcome::Unchanged
+        );
         assert_eq!(show, before);
     }
 
@@ -358,7 +379,10 @@ pub(crate) mod tests {
     fn a_gap_asks_for_a_snapshot_and_changes_nothing() {
         let mut show = started();
         let before = show.clone();
-        assert_eq!(show.apply(event("e1", 8, price("a", 1.0))), Outcome::NeedsSnapshot);
+        assert_eq!(
+            show.apply(event("e1", 8, price("a", 1.0))),
+            Outcome::NeedsSnapshot
+        );
         assert_eq!(show, before);
     }
 
@@ -366,45 +390,81 @@ pub(crate) mod tests {
     fn reordered_events_never_leave_an_older_value() {
         let mut show = started();
         // 7 arrives before 6: 7 is a gap, then 6 applies, then 7 again applies.
-        assert_eq!(show.apply(event("e1", 7, price("a", 7.0))), Outcome::NeedsSnapshot);
-        assert_eq!(show.apply(event("e1", 6, price("a", 6.0))), Outcome::Changed);
-        assert_eq!(show.apply(event("e1", 7, price("a", 7.0))), Outcome::Changed);
+        assert_eq!(
+            show.apply(event("e1", 7, price("a", 7.0))),
+            Outcome::NeedsSnapshot
+        );
+        assert_eq!(
+            show.apply(event("e1", 6, price("a", 6.0))),
+            Outcome::Changed
+        );
+        assert_eq!(
+            show.apply(event("e1", 7, price("a", 7.0))),
+            Outcome::Changed
+        );
         // A late copy of 6 is stale.
-        assert_eq!(show.apply(event("e1", 6, price("a", 6.0))), Outcome::Unchanged);
+        assert_eq!(
+            show.apply(event("e1", 6, price("a", 6.0))),
+            Outcome::Unchanged
+        );
         assert_eq!(price_of(&show, "a"), 7.0);
     }
 
     #[test]
     fn a_new_epoch_asks_for_a_snapshot() {
         let mut show = started();
-        assert_eq!(show.apply(event("e2", 1, price("a", 1.0))), Outcome::NeedsSnapshot);
+        assert_eq!(
+            show.apply(event("e2", 1, price("a", 1.0))),
+            Outcome::NeedsSnapshot
+        );
         // The new epoch's snapshot replaces everything even though its seq is lower.
-        assert_eq!(show.apply(Action::Snapshot(snapshot("e2", 1))), Outcome::Changed);
+        assert_eq!(
+            show.apply(Action::Snapshot(snapshot("e2", 1))),
+            Outcome::Changed
+        );
         assert_eq!(show.epoch.as_deref(), Some("e2"));
-        assert_eq!(show.apply(event("e2", 2, price("a", 2.0))), Outcome::Changed);
+        assert_eq!(
+            show.apply(event("e2", 2, price("a", 2.0))),
+            Outcome::Changed
+        );
     }
 
     #[test]
     fn a_stale_snapshot_is_ignored() {
         let mut show = started();
-        assert_eq!(show.apply(event("e1", 6, price("a", 6.0))), Outcome::Changed);
-        assert_eq!(show.apply(Action::Snapshot(snapshot("e1", 5))), Outcome::Unchanged);
+        assert_eq!(
+            show.apply(event("e1", 6, price("a", 6.0))),
+            Outcome::Changed
+        );
+        assert_eq!(
+            show.apply(Action::Snapshot(snapshot("e1", 5))),
+            Outcome::Unchanged
+        );
         assert_eq!(price_of(&show, "a"), 6.0);
     }
 
     #[test]
     fn an_identical_snapshot_changes_nothing() {
         let mut show = started();
-        assert_eq!(show.apply(Action::Snapshot(snapshot("e1", 5))), Outcome::Unchanged);
+        assert_eq!(
+            show.apply(Action::Snapshot(snapshot("e1", 5))),
+            Outcome::Unchanged
+        );
     }
 
     #[test]
     fn events_about_unknown_products_only_advance_the_sequence() {
         let mut show = started();
-        assert_eq!(show.apply(event("e1", 6, price("zz", 1.0))), Outcome::Changed);
+        assert_eq!(
+            show.apply(event("e1", 6, price("zz", 1.0))),
+            Outcome::Changed
+        );
         assert_eq!(show.seq, 6);
         assert_eq!(price_of(&show, "a"), 10.0);
-        assert_eq!(show.apply(event("e1", 7, Change::Unknown)), Outcome::Changed);
+        assert_eq!(
+            show.apply(event("e1", 7, Change::Unknown)),
+            Outcome::Changed
+        );
         assert_eq!(show.seq, 7);
     }
 
@@ -429,7 +489,13 @@ pub(crate) mod tests {
         };
         show.apply(event("e1", 6, scheduled));
         assert_eq!(show.deal_for("a", 1_000).map(|d| d.id.as_str()), Some("d1"));
-        show.apply(event("e1", 7, Change::FlashDealStarted { deal_id: "d1".into() }));
+        show.apply(event(
+            "e1",
+            7,
+            Change::FlashDealStarted {
+                deal_id: "d1".into(),
+            },
+        ));
         let stock = Change::StockChanged {
             product_id: "a".into(),
             inventory_level: Some(1),
@@ -439,7 +505,10 @@ pub(crate) mod tests {
         let running = show.deal_for("a", 3_000);
         assert_eq!(running.and_then(|d| d.offer.inventory_level), Some(1));
         // The shelf offer keeps its own stock while the deal runs.
-        let shelf_stock = show.product("a").and_then(Product::offer).and_then(|o| o.inventory_level);
+        let shelf_stock = show
+            .product("a")
+            .and_then(Product::offer)
+            .and_then(|o| o.inventory_level);
         assert_eq!(shelf_stock, Some(20));
         let ended = Change::FlashDealEnded {
             deal_id: "d1".into(),
@@ -447,7 +516,10 @@ pub(crate) mod tests {
         };
         show.apply(event("e1", 9, ended));
         let over = show.deal_for("a", 3_000);
-        assert_eq!(over.map(|d| d.offer.availability), Some(Availability::SoldOut));
+        assert_eq!(
+            over.map(|d| d.offer.availability),
+            Some(Availability::SoldOut)
+        );
         assert_eq!(over.and_then(|d| d.offer.inventory_level), Some(0));
     }
 
@@ -458,7 +530,13 @@ pub(crate) mod tests {
         for i in 0..10 {
             let id = format!("d{i}");
             seq += 1;
-            show.apply(event("e1", seq, Change::FlashDealScheduled { deal: deal(&id, "a", 0, 1) }));
+            show.apply(event(
+                "e1",
+                seq,
+                Change::FlashDealScheduled {
+                    deal: deal(&id, "a", 0, 1),
+                },
+            ));
             seq += 1;
             let end = Change::FlashDealEnded {
                 deal_id: id,

@@ -35,7 +35,12 @@ impl BackendError {
 
     /// The backend has no such feature (e.g. no reference cart): fall back to something else.
     pub fn is_unsupported(&self) -> bool {
-        matches!(self, Self::Http { status: 404 | 405 | 501 })
+        matches!(
+            self,
+            Self::Http {
+                status: 404 | 405 | 501
+            }
+        )
     }
 
     /// The sentence a shopper reads.

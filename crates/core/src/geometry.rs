@@ -17,7 +17,12 @@ pub struct Rect {
 impl Rect {
     /// A rectangle.
     pub fn new(x: f64, y: f64, width: f64, height: f64) -> Self {
-        Self { x, y, width, height }
+        Self {
+            x,
+            y,
+            width,
+            height,
+        }
     }
 
     /// The overlap of two rectangles; zero-sized when they do not overlap.
@@ -84,7 +89,12 @@ pub fn picture_rect(
     };
     let (width, height) = (video_width * scale, video_height * scale);
     // `object-position` defaults to 50% 50%.
-    Rect::new((box_width - width) / 2.0, (box_height - height) / 2.0, width, height)
+    Rect::new(
+        (box_width - width) / 2.0,
+        (box_height - height) / 2.0,
+        width,
+        height,
+    )
 }
 
 /// The part of the picture that is visible in the element.
@@ -115,15 +125,28 @@ pub struct VideoLayout {
 /// The overlay's box relative to `origin` (the top-left of the element the overlay is
 /// positioned in): the visible picture of the video.
 pub fn overlay_box(video: &VideoLayout, origin: (f64, f64)) -> Rect {
-    let [left, top, right, bottom] = video.insets.map(|v| if v.is_finite() { v.max(0.0) } else { 0.0 });
+    let [left, top, right, bottom] = video
+        .insets
+        .map(|v| if v.is_finite() { v.max(0.0) } else { 0.0 });
     let content = Rect::new(
         video.border_box.x + left,
         video.border_box.y + top,
         (video.border_box.width - left - right).max(0.0),
         (video.border_box.height - top - bottom).max(0.0),
     );
-    let picture = visible_picture(content.width, content.height, video.intrinsic.0, video.intrinsic.1, video.fit);
-    Rect::new(content.x + picture.x - origin.0, content.y + picture.y - origin.1, picture.width, picture.height)
+    let picture = visible_picture(
+        content.width,
+        content.height,
+        video.intrinsic.0,
+        video.intrinsic.1,
+        video.fit,
+    );
+    Rect::new(
+        content.x + picture.x - origin.0,
+        content.y + picture.y - origin.1,
+        picture.width,
+        picture.height,
+    )
 }
 
 #[cfg(test)]
@@ -151,9 +174,11 @@ mod tests {
             intrinsic: (1920.0, 1080.0),
             fit: ObjectFit::Contain,
         };
-        assert_eq!(overlay_box(&video, (0.0, 0.0)), Rect::new(320.0, 0.0, 1920.0, 1080.0));
+        assert_eq!(
+            overlay_box(&video, (0.0, 0.0)),
+            Rect::new(320.0, 0.0, 1920.0, 1080.0)
+        );
     }
-
 
     #[test]
     fn letterboxes_a_wide_video_in_a_square_box() {

@@ -70,7 +70,12 @@ impl Locale {
     /// Parses a BCP 47 tag whose language is supported.
     pub fn parse(tag: &str) -> Option<Self> {
         let tag = tag.trim();
-        if tag.is_empty() || tag.len() > 64 || !tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        if tag.is_empty()
+            || tag.len() > 64
+            || !tag
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
             return None;
         }
         let tag = tag.replace('_', "-");
@@ -285,7 +290,11 @@ mod tests {
                     assert_ne!(translated, en, "{text:?} is not translated into {lang:?}");
                 }
                 for placeholder in ["{n}", "{price}", "{title}", "{time}"] {
-                    assert_eq!(en.contains(placeholder), translated.contains(placeholder), "{text:?} {lang:?} {placeholder}");
+                    assert_eq!(
+                        en.contains(placeholder),
+                        translated.contains(placeholder),
+                        "{text:?} {lang:?} {placeholder}"
+                    );
                 }
             }
         }

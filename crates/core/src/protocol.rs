@@ -108,16 +108,28 @@ pub struct Offer {
     /// ISO 4217 code of `price` and `original_price`.
     pub price_currency: Currency,
     /// The struck-through price before the deal, if any.
-    #[serde(default, deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub original_price: Option<Amount>,
     /// When this price stops applying.
-    #[serde(default, deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub price_valid_until: Option<Millis>,
     /// Whether it can be bought.
     #[serde(default, deserialize_with = "lenient_or_default")]
     pub availability: Availability,
     /// How many remain, when the shop says.
-    #[serde(default, deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub inventory_level: Option<u32>,
 }
 
@@ -153,7 +165,11 @@ pub struct Product {
     #[serde(default, deserialize_with = "lenient_vec")]
     pub offers: Vec<Offer>,
     /// Product page, possibly relative to the API base.
-    #[serde(default, deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub url: Option<String>,
 }
 
@@ -213,10 +229,18 @@ pub struct FlashDeal {
     #[serde(default, deserialize_with = "lenient_or_default")]
     pub status: DealStatus,
     /// Why it ended, once it has.
-    #[serde(default, deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub end_reason: Option<EndReason>,
     /// Units on sale at the deal price, for the stock bar.
-    #[serde(default, deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub stock_limit: Option<u32>,
 }
 
@@ -231,7 +255,11 @@ pub struct Banner {
     #[serde(default, deserialize_with = "lenient_text")]
     pub subtitle: Option<String>,
     /// Campaign page, possibly relative.
-    #[serde(default, deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub url: Option<String>,
 }
 
@@ -251,13 +279,21 @@ pub struct StreamState {
     #[serde(default, deserialize_with = "lenient_or_default")]
     pub live: bool,
     /// Id of the pinned product.
-    #[serde(default, deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub pinned: Option<String>,
     /// The shelf, in display order.
     #[serde(default, deserialize_with = "lenient_vec")]
     pub products: Vec<Product>,
     /// The campaign banner.
-    #[serde(default, deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub banner: Option<Banner>,
     /// Flash deals: scheduled, running and recently ended.
     #[serde(default, deserialize_with = "lenient_vec")]
@@ -294,7 +330,11 @@ pub fn parse_sse_id(id: &str) -> Option<(&str, u64)> {
 
 /// What changed on a stream.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum Change {
     /// A product is pinned over the video; it replaces any earlier pin.
     OfferPinned {
@@ -387,10 +427,18 @@ pub struct LiveEvent {
     /// End, server clock.
     pub ends_at: Millis,
     /// The stream it will air on.
-    #[serde(default, deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub stream_id: Option<String>,
     /// Page to watch it, possibly relative.
-    #[serde(default, deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub url: Option<String>,
 }
 

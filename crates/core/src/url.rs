@@ -52,7 +52,11 @@ fn has_http_scheme(s: &str) -> bool {
 
 /// Joins an API path onto the backend base URL, whatever trailing slash the page wrote.
 pub fn api_url(base: &str, path: &str) -> String {
-    format!("{}/{}", base.trim_end_matches('/'), path.trim_start_matches('/'))
+    format!(
+        "{}/{}",
+        base.trim_end_matches('/'),
+        path.trim_start_matches('/')
+    )
 }
 
 #[cfg(test)]

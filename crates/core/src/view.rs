@@ -39,7 +39,9 @@ impl Stock {
     /// Fraction of the stock bar to fill, when there is a count to show against `limit`.
     pub fn bar(self, limit: Option<u32>) -> Option<f64> {
         match (self, limit) {
-            (Self::Left(n), Some(limit)) if limit > 0 => Some((f64::from(n) / f64::from(limit)).min(1.0)),
+            (Self::Left(n), Some(limit)) if limit > 0 => {
+                Some((f64::from(n) / f64::from(limit)).min(1.0))
+            }
             (Self::SoldOut, Some(_)) => Some(0.0),
             _ => None,
         }
@@ -112,7 +114,10 @@ impl Card {
             product_id: product.id.clone(),
             title: product.title.clone(),
             brand: product.brand.clone(),
-            image: product.images.iter().find_map(|src| safe_http_url(base, src)),
+            image: product
+                .images
+                .iter()
+                .find_map(|src| safe_http_url(base, src)),
             url: product.url.as_deref().and_then(|u| safe_http_url(base, u)),
             percent_off: offer.percent_off(),
             stock_bar: stock.bar(limit),
@@ -123,7 +128,10 @@ impl Card {
                 starts_at: d.starts_at,
                 ends_at: d.ends_at,
                 ended_early: d.status == DealStatus::Ended
-                    && matches!(d.end_reason, Some(EndReason::SoldOut | EndReason::Cancelled)),
+                    && matches!(
+                        d.end_reason,
+                        Some(EndReason::SoldOut | EndReason::Cancelled)
+                    ),
             }),
         })
     }
@@ -161,7 +169,9 @@ pub fn announcement(
     if after.stock == Stock::SoldOut && before.stock != Stock::SoldOut {
         return Some(fill(locale.text(Text::AnnounceSoldOut), "title", title));
     }
-    if before.offer.price != after.offer.price || before.offer.price_currency != after.offer.price_currency {
+    if before.offer.price != after.offer.price
+        || before.offer.price_currency != after.offer.price_currency
+    {
         let text = fill(locale.text(Text::AnnouncePrice), "title", title);
         return Some(fill(&text, "price", &price(&after.offer)));
     }
@@ -217,7 +227,10 @@ mod tests {
         assert_eq!(card.percent_off, Some(40));
         assert_eq!(card.stock, Stock::Left(12));
         assert_eq!(card.stock_bar, Some(0.5));
-        assert_eq!(card.image.as_deref(), Some("http://127.0.0.1:8080/media/a.png"));
+        assert_eq!(
+            card.image.as_deref(),
+            Some("http://127.0.0.1:8080/media/a.png")
+        );
         // After its end the product's own offer shows again.
         let later = pinned(&show, BASE, 60_000).unwrap();
         assert_eq!(later.offer.price.get(), 10.0);
@@ -227,7 +240,10 @@ mod tests {
     #[test]
     fn hostile_links_are_dropped() {
         let mut p = product("a", 10.0);
-        p.images = vec!["javascript:alert(1)".into(), "data:image/png;base64,AA".into()];
+        p.images = vec![
+            "javascript:alert(1)".into(),
+            "data:image/png;base64,AA".into(),
+        ];
         p.url = Some("javascript:alert(1)".into());
         let show = show_with(vec![p], vec![]);
         let card = pinned(&show, BASE, 0).unwrap();
@@ -252,8 +268,14 @@ mod tests {
         assert_eq!(Stock::Left(12).text(&en, count).as_deref(), Some("12 left"));
         assert_eq!(Stock::SoldOut.text(&en, count).as_deref(), Some("Sold out"));
         assert_eq!(Stock::InStock.text(&en, count), None);
-        assert_eq!(Stock::of(&offer(1.0, None, Some(500)), false), Stock::InStock);
-        assert_eq!(Stock::of(&offer(1.0, None, Some(500)), true), Stock::Left(500));
+        assert_eq!(
+            Stock::of(&offer(1.0, None, Some(500)), false),
+            Stock::InStock
+        );
+        assert_eq!(
+            Stock::of(&offer(1.0, None, Some(500)), true),
+            Stock::Left(500)
+        );
         assert_eq!(Stock::of(&offer(1.0, None, Some(0)), true), Stock::SoldOut);
     }
 
@@ -282,6 +304,9 @@ mod tests {
             announcement(Some(&before), &gone, &en, price, count).as_deref(),
             Some("Product a: sold out")
         );
-        assert_eq!(announcement(Some(&before), &before, &en, price, count), None);
+        assert_eq!(
+            announcement(Some(&before), &before, &en, price, count),
+            None
+        );
     }
 }

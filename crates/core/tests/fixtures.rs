@@ -1,6 +1,8 @@
 //! Protocol fixtures: each folder under `tests/fixtures/` holds a `state.json` as a backend might
 //! send it and `expected.txt`, what the overlay would show from it (one line per shelf card).
 //! Set `BLESS=1` to rewrite the expectations after an intended change.
+// Test helpers may unwrap: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
 use std::fmt::Write;
 use std::path::Path;
 
@@ -14,7 +16,10 @@ fn render(state: StreamState) -> String {
     let mut show = Show::default();
     show.apply(Action::Snapshot(state));
     let mut out = String::new();
-    let banner = show.banner.as_ref().map_or("-".to_string(), |b| b.title.clone());
+    let banner = show
+        .banner
+        .as_ref()
+        .map_or("-".to_string(), |b| b.title.clone());
     writeln!(out, "banner: {banner}").unwrap();
     writeln!(out, "live: {}", show.live).unwrap();
     writeln!(out, "pinned: {}", show.pinned.as_deref().unwrap_or("-")).unwrap();
@@ -26,13 +31,20 @@ fn render(state: StreamState) -> String {
             card.brand.as_deref().unwrap_or("-"),
             card.offer.price.get(),
             card.offer.price_currency.as_str(),
-            card.offer.original_price.map_or("-".into(), |p| p.get().to_string()),
+            card.offer
+                .original_price
+                .map_or("-".into(), |p| p.get().to_string()),
             card.stock,
             card.image.as_deref().unwrap_or("-"),
             card.url.as_deref().unwrap_or("-"),
         );
         if let Some(deal) = &card.deal {
-            write!(line, " | deal {} {}..{}", deal.id, deal.starts_at, deal.ends_at).unwrap();
+            write!(
+                line,
+                " | deal {} {}..{}",
+                deal.id, deal.starts_at, deal.ends_at
+            )
+            .unwrap();
         }
         if let Some(bar) = card.stock_bar {
             write!(line, " | bar {bar:.2}").unwrap();
@@ -49,7 +61,8 @@ fn fixtures() {
     for entry in std::fs::read_dir(&root).unwrap() {
         let dir = entry.unwrap().path();
         let input = std::fs::read(dir.join("state.json")).unwrap();
-        let state: StreamState = decode(&input).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        let state: StreamState =
+            decode(&input).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
         let got = render(state);
         let expected_path = dir.join("expected.txt");
         if std::env::var_os("BLESS").is_some() {

@@ -53,7 +53,10 @@ impl AppState {
         let catalog = Catalog::embedded()?;
         let hub = Hub::default();
         let epoch = format!("{:x}", now_ms() ^ u64::from(std::process::id()) as i64);
-        hub.insert("demo", LiveStream::new("demo", &epoch, catalog.demo_shelf()));
+        hub.insert(
+            "demo",
+            LiveStream::new("demo", &epoch, catalog.demo_shelf()),
+        );
         Ok(Arc::new(Self {
             catalog,
             hub,
@@ -63,7 +66,9 @@ impl AppState {
     }
 
     fn stream(&self, id: &str) -> Result<Arc<LiveStream>, ApiError> {
-        self.hub.get(id).ok_or_else(|| ApiError::NotFound(format!("stream {id:?}")))
+        self.hub
+            .get(id)
+            .ok_or_else(|| ApiError::NotFound(format!("stream {id:?}")))
     }
 }
 
@@ -138,7 +143,10 @@ async fn stream_state(
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
-    let etag_header = [(header::ETAG, etag), (header::CACHE_CONTROL, "no-cache".to_string())];
+    let etag_header = [
+        (header::ETAG, etag),
+        (header::CACHE_CONTROL, "no-cache".to_string()),
+    ];
     if matches {
         return Ok((StatusCode::NOT_MODIFIED, etag_header).into_response());
     }
@@ -169,7 +177,10 @@ async fn stream_events(
     let (first, from_seq) = match catch_up {
         CatchUp::Replay(events) => {
             let seq = events.last().map(|e| e.seq);
-            (events.iter().map(|e| change_event(e)).collect::<Vec<_>>(), seq)
+            (
+                events.iter().map(|e| change_event(e)).collect::<Vec<_>>(),
+                seq,
+            )
         }
         CatchUp::Snapshot(state) => {
             let seq = state.seq;
@@ -177,31 +188,37 @@ async fn stream_events(
         }
     };
     let start_seq = from_seq.unwrap_or(0);
-    let live = stream::unfold((rx, stream, start_seq), |(mut rx, stream, mut last)| async move {
-        loop {
-            match rx.recv().await {
-                Ok(event) if event.seq <= last => continue,
-                Ok(event) => {
-                    last = event.seq;
-                    return Some((change_event(&event), (rx, stream, last)));
+    let live = stream::unfold(
+        (rx, stream, start_seq),
+        |(mut rx, stream, mut last)| async move {
+            loop {
+                match rx.recv().await {
+                    Ok(event) if event.seq <= last => continue,
+                    Ok(event) => {
+                        last = event.seq;
+                        return Some((change_event(&event), (rx, stream, last)));
+                    }
+                    // Too slow to keep up: send the whole state and carry on from there.
+                    Err(RecvError::Lagged(_)) => {
+                        let state = stream.state();
+                        last = state.seq;
+                        return Some((snapshot_event(&state), (rx, stream, last)));
+                    }
+                    Err(RecvError::Closed) => return None,
                 }
-                // Too slow to keep up: send the whole state and carry on from there.
-                Err(RecvError::Lagged(_)) => {
-                    let state = stream.state();
-                    last = state.seq;
-                    return Some((snapshot_event(&state), (rx, stream, last)));
-                }
-                Err(RecvError::Closed) => return None,
             }
-        }
-    });
+        },
+    );
     let events = stream::iter(first).chain(live).map(Ok);
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }
 
 fn change_event(event: &StreamEvent) -> Event {
     let data = serde_json::to_string(event).unwrap_or_default();
-    Event::default().id(event.sse_id()).data(data).retry(std::time::Duration::from_millis(1000))
+    Event::default()
+        .id(event.sse_id())
+        .data(data)
+        .retry(std::time::Duration::from_millis(1000))
 }
 
 fn snapshot_event(state: &live_shop_core::protocol::StreamState) -> Event {
@@ -228,7 +245,9 @@ async fn post_change(
     body: Result<Json<Change>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     if app.creator_tokens.is_empty() {
-        return Err(ApiError::Forbidden("stream control is off: start the server with --creator-token"));
+        return Err(ApiError::Forbidden(
+            "stream control is off: start the server with --creator-token",
+        ));
     }
     let token = bearer(&headers).ok_or(ApiError::Unauthorized)?;
     if !app.creator_tokens.iter().any(|t| t == token) {
@@ -244,7 +263,12 @@ async fn post_change(
             .or_else(|| app.catalog.get(&product.id).cloned());
         match known {
             Some(known) => *product = known,
-            None => return Err(ApiError::Unprocessable(format!("product {:?} is not in the catalog", product.id))),
+            None => {
+                return Err(ApiError::Unprocessable(format!(
+                    "product {:?} is not in the catalog",
+                    product.id
+                )))
+            }
         }
     }
     match &change {
@@ -252,14 +276,21 @@ async fn post_change(
         Change::PriceChanged { product_id, .. } | Change::StockChanged { product_id, .. }
             if !on_shelf(product_id) =>
         {
-            return Err(ApiError::Unprocessable(format!("product {product_id:?} is not on this stream")));
+            return Err(ApiError::Unprocessable(format!(
+                "product {product_id:?} is not on this stream"
+            )));
         }
         Change::FlashDealScheduled { deal } => {
             if !on_shelf(&deal.product_id) {
-                return Err(ApiError::Unprocessable(format!("product {:?} is not on this stream", deal.product_id)));
+                return Err(ApiError::Unprocessable(format!(
+                    "product {:?} is not on this stream",
+                    deal.product_id
+                )));
             }
             if deal.ends_at <= deal.starts_at {
-                return Err(ApiError::Unprocessable("a deal must end after it starts".into()));
+                return Err(ApiError::Unprocessable(
+                    "a deal must end after it starts".into(),
+                ));
             }
             stream.run_deal(deal.clone());
             return Ok(StatusCode::ACCEPTED.into_response());
@@ -285,11 +316,18 @@ async fn catalog(
     let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let offset: usize = match q.cursor.as_deref() {
         None | Some("") => 0,
-        Some(c) => c.parse().map_err(|_| ApiError::BadRequest("invalid cursor".into()))?,
+        Some(c) => c
+            .parse()
+            .map_err(|_| ApiError::BadRequest("invalid cursor".into()))?,
     };
     let limit = q.limit.unwrap_or(20).clamp(1, 100);
     let hits: Vec<_> = app.catalog.search(&q.query).collect();
-    let page: Vec<_> = hits.iter().skip(offset).take(limit).map(|p| (*p).clone()).collect();
+    let page: Vec<_> = hits
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|p| (*p).clone())
+        .collect();
     let next = offset + page.len();
     Ok(Json(CatalogPage {
         products: page,
@@ -334,8 +372,14 @@ async fn event_ics(Path(file): Path<String>, headers: HeaderMap) -> Result<Respo
     let body = ics::calendar(&event, host, url.as_deref(), now);
     Ok((
         [
-            (header::CONTENT_TYPE, "text/calendar; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{id}.ics\"")),
+            (
+                header::CONTENT_TYPE,
+                "text/calendar; charset=utf-8".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{id}.ics\""),
+            ),
         ],
         body,
     )
@@ -359,9 +403,15 @@ async fn add_to_cart(
         return Err(ApiError::Unprocessable("quantity must be 1 to 99".into()));
     }
     if app.catalog.get(&request.product_id).is_none() {
-        return Err(ApiError::Unprocessable(format!("product {:?} does not exist", request.product_id)));
+        return Err(ApiError::Unprocessable(format!(
+            "product {:?} does not exist",
+            request.product_id
+        )));
     }
-    let mut cart = app.cart.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut cart = app
+        .cart
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some((earlier, answer)) = cart.by_key.get(&key) {
         if *earlier != request {
             return Err(ApiError::KeyReused);
@@ -373,7 +423,8 @@ async fn add_to_cart(
         )
             .into_response());
     }
-    cart.lines.push((request.product_id.clone(), request.quantity));
+    cart.lines
+        .push((request.product_id.clone(), request.quantity));
     let answer = CartItemResponse {
         line_id: format!("line-{}", cart.lines.len()),
         item_count: cart.lines.iter().map(|(_, q)| q).sum(),

@@ -35,7 +35,8 @@ impl Catalog {
     pub fn search<'a>(&'a self, query: &str) -> impl Iterator<Item = &'a Product> + 'a {
         let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
         self.products.iter().filter(move |p| {
-            let haystack = format!("{} {}", p.title, p.brand.as_deref().unwrap_or("")).to_lowercase();
+            let haystack =
+                format!("{} {}", p.title, p.brand.as_deref().unwrap_or("")).to_lowercase();
             words.iter().all(|w| haystack.contains(w.as_str()))
         })
     }
@@ -58,18 +59,31 @@ impl Catalog {
 pub fn upcoming_events(now: Millis) -> Vec<LiveEvent> {
     const HOUR: Millis = 3_600_000;
     let next_hour = (now / HOUR + 1) * HOUR;
-    let event = |id: &str, title: &str, host: &str, hours_ahead: Millis, length_h: Millis| LiveEvent {
-        id: id.into(),
-        title: title.into(),
-        host: Some(host.into()),
-        starts_at: next_hour + hours_ahead * HOUR,
-        ends_at: next_hour + (hours_ahead + length_h) * HOUR,
-        stream_id: Some("demo".into()),
-        url: Some("/".into()),
-    };
+    let event =
+        |id: &str, title: &str, host: &str, hours_ahead: Millis, length_h: Millis| LiveEvent {
+            id: id.into(),
+            title: title.into(),
+            host: Some(host.into()),
+            starts_at: next_hour + hours_ahead * HOUR,
+            ends_at: next_hour + (hours_ahead + length_h) * HOUR,
+            stream_id: Some("demo".into()),
+            url: Some("/".into()),
+        };
     vec![
-        event("fall-deals-finale", "Fall Deals For You: the finale", "Nordwind × Maison Lumen", 24, 1),
-        event("kitchen-live", "Kitchen Live: cook & shop", "Hearth & Co", 72, 2),
+        event(
+            "fall-deals-finale",
+            "Fall Deals For You: the finale",
+            "Nordwind × Maison Lumen",
+            24,
+            1,
+        ),
+        event(
+            "kitchen-live",
+            "Kitchen Live: cook & shop",
+            "Hearth & Co",
+            72,
+            2,
+        ),
     ]
 }
 
@@ -87,14 +101,20 @@ mod tests {
             .filter_map(|p| p.offer().map(|o| o.price_currency.as_str().to_string()))
             .collect();
         assert!(currencies.len() >= 3, "{currencies:?}");
-        assert!(catalog.products.iter().all(|p| !p.images.is_empty() && p.offer().is_some()));
+        assert!(catalog
+            .products
+            .iter()
+            .all(|p| !p.images.is_empty() && p.offer().is_some()));
         assert_eq!(catalog.demo_shelf().len(), 12);
     }
 
     #[test]
     fn search_matches_title_and_brand() {
         let catalog = Catalog::embedded().unwrap();
-        let hits: Vec<_> = catalog.search("FEDORA felt").map(|p| p.id.as_str()).collect();
+        let hits: Vec<_> = catalog
+            .search("FEDORA felt")
+            .map(|p| p.id.as_str())
+            .collect();
         assert_eq!(hits.len(), 2);
         assert!(catalog.search("court king").count() >= 4);
         assert_eq!(catalog.search("").count(), catalog.products.len());
@@ -105,6 +125,8 @@ mod tests {
         let now = 1_795_000_000_000;
         let events = upcoming_events(now);
         assert_eq!(events.len(), 2);
-        assert!(events.iter().all(|e| e.starts_at > now && e.ends_at > e.starts_at));
+        assert!(events
+            .iter()
+            .all(|e| e.starts_at > now && e.ends_at > e.starts_at));
     }
 }

@@ -56,21 +56,35 @@ impl Config {
         use lexopt::prelude::*;
         let mut config = Self::default();
         if let Some(port) = env("PORT") {
-            config.addr.set_port(port.parse().map_err(|_| format!("PORT={port} is not a port"))?);
+            config.addr.set_port(
+                port.parse()
+                    .map_err(|_| format!("PORT={port} is not a port"))?,
+            );
         }
         if let Some(host) = env("HOST") {
-            config.addr.set_ip(host.parse().map_err(|_| format!("HOST={host} is not an IP address"))?);
+            config.addr.set_ip(
+                host.parse()
+                    .map_err(|_| format!("HOST={host} is not an IP address"))?,
+            );
         }
         let mut parser = lexopt::Parser::from_args(args);
         let err = |e: lexopt::Error| e.to_string();
         while let Some(arg) = parser.next().map_err(err)? {
             match arg {
-                Long("host") => config.addr.set_ip(parser.value().map_err(err)?.parse().map_err(err)?),
-                Long("port") => config.addr.set_port(parser.value().map_err(err)?.parse().map_err(err)?),
+                Long("host") => config
+                    .addr
+                    .set_ip(parser.value().map_err(err)?.parse().map_err(err)?),
+                Long("port") => config
+                    .addr
+                    .set_port(parser.value().map_err(err)?.parse().map_err(err)?),
                 Long("dist") => config.dist = Some(parser.value().map_err(err)?.into()),
                 Long("media") => config.media = Some(parser.value().map_err(err)?.into()),
-                Long("creator-token") => config.creator_tokens.push(parser.value().map_err(err)?.string().map_err(err)?),
-                Long("cors-origin") => config.cors_origins.push(parser.value().map_err(err)?.string().map_err(err)?),
+                Long("creator-token") => config
+                    .creator_tokens
+                    .push(parser.value().map_err(err)?.string().map_err(err)?),
+                Long("cors-origin") => config
+                    .cors_origins
+                    .push(parser.value().map_err(err)?.string().map_err(err)?),
                 Long("no-demo-show") => config.demo_show = false,
                 Long("demo-pace") => {
                     let pace: f64 = parser.value().map_err(err)?.parse().map_err(err)?;

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use live_shop_core::protocol::{Amount, Availability, Banner, Change, DealStatus, EndReason, FlashDeal, Offer};
+use live_shop_core::protocol::{
+    Amount, Availability, Banner, Change, DealStatus, EndReason, FlashDeal, Offer,
+};
 
 use crate::hub::LiveStream;
 use crate::now_ms;
@@ -51,14 +53,18 @@ pub async fn run(stream: Arc<LiveStream>, pace: f64) {
     let wait = |secs: f64| tokio::time::sleep(Duration::from_secs_f64((secs * pace).max(0.0)));
     let mut dice = Dice(now_ms() as u64 | 1);
     stream.publish(Change::ShowStarted);
-    stream.publish(Change::BannerChanged { banner: Some(banner()) });
+    stream.publish(Change::BannerChanged {
+        banner: Some(banner()),
+    });
     for round in 0u64.. {
         let shelf = stream.with_show(|s| s.products.clone());
         if shelf.is_empty() {
             return;
         }
         let product = shelf[(round as usize * 5 + 1) % shelf.len()].clone();
-        stream.publish(Change::OfferPinned { product: product.clone() });
+        stream.publish(Change::OfferPinned {
+            product: product.clone(),
+        });
         wait(3.0).await;
 
         // Every other deal is small and popular, so it sells out before its time is up.
@@ -88,7 +94,11 @@ pub async fn run(stream: Arc<LiveStream>, pace: f64) {
             if stream.deal_status(&deal_id) != Some(DealStatus::Running) {
                 break;
             }
-            let bought = if popular { dice.between(2, 4) } else { dice.between(0, 2) } as u32;
+            let bought = if popular {
+                dice.between(2, 4)
+            } else {
+                dice.between(0, 2)
+            } as u32;
             left = left.saturating_sub(bought);
             stream.publish(Change::StockChanged {
                 product_id: product.id.clone(),
@@ -110,7 +120,9 @@ pub async fn run(stream: Arc<LiveStream>, pace: f64) {
 
         // Between deals a shelf price moves, as shops do during a show.
         let other = &shelf[dice.between(0, shelf.len() as u64 - 1) as usize];
-        if let Some(offer) = stream.with_show(|s| s.product(&other.id).and_then(|p| p.offer().cloned())) {
+        if let Some(offer) =
+            stream.with_show(|s| s.product(&other.id).and_then(|p| p.offer().cloned()))
+        {
             let factor = [0.9, 0.95, 1.05][dice.between(0, 2) as usize];
             if let Some(price) = Amount::new((offer.price.get() * factor * 100.0).round() / 100.0) {
                 stream.publish(Change::PriceChanged {
@@ -146,7 +158,13 @@ mod tests {
         tokio::spawn(run(stream.clone(), 0.01));
         let mut seen = Vec::new();
         while let Ok(Ok(event)) = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await {
-            let done = matches!(event.change, Change::FlashDealEnded { reason: EndReason::SoldOut, .. });
+            let done = matches!(
+                event.change,
+                Change::FlashDealEnded {
+                    reason: EndReason::SoldOut,
+                    ..
+                }
+            );
             seen.push(event);
             if done {
                 break;
@@ -165,10 +183,16 @@ mod tests {
                 _ => "other",
             })
             .collect();
-        assert_eq!(&kinds[..5], ["show", "banner", "pin", "scheduled", "started"]);
+        assert_eq!(
+            &kinds[..5],
+            ["show", "banner", "pin", "scheduled", "started"]
+        );
         assert_eq!(kinds.last(), Some(&"ended"));
         assert!(kinds.iter().filter(|k| **k == "stock").count() >= 5);
         let state = stream.state();
-        assert!(state.flash_deals.iter().any(|d| d.end_reason == Some(EndReason::SoldOut)));
+        assert!(state
+            .flash_deals
+            .iter()
+            .any(|d| d.end_reason == Some(EndReason::SoldOut)));
     }
 }

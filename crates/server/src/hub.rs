@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use live_shop_core::deal::{Action, Show};
-use live_shop_core::protocol::{Change, DealStatus, EndReason, FlashDeal, StreamEvent, StreamState};
+use live_shop_core::protocol::{
+    Change, DealStatus, EndReason, FlashDeal, StreamEvent, StreamState,
+};
 use tokio::sync::broadcast;
 
 use crate::now_ms;
@@ -38,7 +40,11 @@ struct Inner {
 
 impl LiveStream {
     /// A stream starting a new epoch with `state` folded in.
-    pub fn new(stream_id: &str, epoch: &str, products: Vec<live_shop_core::protocol::Product>) -> Arc<Self> {
+    pub fn new(
+        stream_id: &str,
+        epoch: &str,
+        products: Vec<live_shop_core::protocol::Product>,
+    ) -> Arc<Self> {
         let mut show = Show::new(stream_id, epoch);
         show.products = products;
         show.server_time = now_ms();
@@ -55,7 +61,9 @@ impl LiveStream {
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock cannot leave the show half-updated (apply is total),
         // so a poisoned lock is still safe to use.
-        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Publishes a change to every viewer and returns the event.
@@ -91,14 +99,24 @@ impl LiveStream {
 
     /// Subscribes a viewer that last saw `last` (`epoch`, `seq`), atomically with deciding how
     /// it catches up, so no event falls between the two.
-    pub fn subscribe(&self, last: Option<(&str, u64)>) -> (CatchUp, broadcast::Receiver<Arc<StreamEvent>>) {
+    pub fn subscribe(
+        &self,
+        last: Option<(&str, u64)>,
+    ) -> (CatchUp, broadcast::Receiver<Arc<StreamEvent>>) {
         let inner = self.lock();
         let rx = self.tx.subscribe();
         let epoch = inner.show.epoch.as_deref().unwrap_or_default();
         let oldest = inner.history.front().map_or(inner.show.seq + 1, |e| e.seq);
         let catch_up = match last {
             Some((e, seq)) if e == epoch && seq <= inner.show.seq && seq + 1 >= oldest => {
-                CatchUp::Replay(inner.history.iter().filter(|ev| ev.seq > seq).cloned().collect())
+                CatchUp::Replay(
+                    inner
+                        .history
+                        .iter()
+                        .filter(|ev| ev.seq > seq)
+                        .cloned()
+                        .collect(),
+                )
             }
             _ => {
                 let mut state = inner.show.to_state();
@@ -118,7 +136,9 @@ impl LiveStream {
         tokio::spawn(async move {
             sleep_until_ms(starts_at).await;
             if stream.deal_status(&id) == Some(DealStatus::Scheduled) {
-                stream.publish(Change::FlashDealStarted { deal_id: id.clone() });
+                stream.publish(Change::FlashDealStarted {
+                    deal_id: id.clone(),
+                });
             }
             sleep_until_ms(ends_at).await;
             if stream.deal_status(&id) == Some(DealStatus::Running) {
@@ -132,7 +152,12 @@ impl LiveStream {
 
     /// A deal's status, if the show still has it.
     pub fn deal_status(&self, id: &str) -> Option<DealStatus> {
-        self.with_show(|show| show.flash_deals.iter().find(|d| d.id == id).map(|d| d.status))
+        self.with_show(|show| {
+            show.flash_deals
+                .iter()
+                .find(|d| d.id == id)
+                .map(|d| d.status)
+        })
     }
 }
 
@@ -205,7 +230,9 @@ mod tests {
             s.publish(Change::ShowStarted);
         }
         match s.subscribe(Some(("ep", 3))).0 {
-            CatchUp::Replay(events) => assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), [4, 5]),
+            CatchUp::Replay(events) => {
+                assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), [4, 5])
+            }
             other => panic!("expected a replay, got {other:?}"),
         }
         match s.subscribe(Some(("ep", 5))).0 {
@@ -218,8 +245,14 @@ mod tests {
     fn another_epoch_or_a_future_seq_gets_a_snapshot() {
         let s = stream();
         s.publish(Change::ShowStarted);
-        assert!(matches!(s.subscribe(Some(("old", 1))).0, CatchUp::Snapshot(_)));
-        assert!(matches!(s.subscribe(Some(("ep", 9))).0, CatchUp::Snapshot(_)));
+        assert!(matches!(
+            s.subscribe(Some(("old", 1))).0,
+            CatchUp::Snapshot(_)
+        ));
+        assert!(matches!(
+            s.subscribe(Some(("ep", 9))).0,
+            CatchUp::Snapshot(_)
+        ));
         assert!(matches!(s.subscribe(None).0, CatchUp::Snapshot(_)));
     }
 
@@ -229,7 +262,13 @@ mod tests {
         for _ in 0..HISTORY + 10 {
             s.publish(Change::ShowStarted);
         }
-        assert!(matches!(s.subscribe(Some(("ep", 2))).0, CatchUp::Snapshot(_)));
-        assert!(matches!(s.subscribe(Some(("ep", 20))).0, CatchUp::Replay(_)));
+        assert!(matches!(
+            s.subscribe(Some(("ep", 2))).0,
+            CatchUp::Snapshot(_)
+        ));
+        assert!(matches!(
+            s.subscribe(Some(("ep", 20))).0,
+            CatchUp::Replay(_)
+        ));
     }
 }

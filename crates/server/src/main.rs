@@ -27,7 +27,10 @@ async fn main() -> ExitCode {
     }
     for (name, dir) in [("--dist", &config.dist), ("--media", &config.media)] {
         if let Some(dir) = dir.as_ref().filter(|d| !d.is_dir()) {
-            eprintln!("live-shop-server: warning: {name} {} is not a folder", dir.display());
+            eprintln!(
+                "live-shop-server: warning: {name} {} is not a folder",
+                dir.display()
+            );
         }
     }
     let listener = match tokio::net::TcpListener::bind(config.addr).await {
@@ -42,7 +45,10 @@ async fn main() -> ExitCode {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    match axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+    match axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+    {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("live-shop-server: {e}");

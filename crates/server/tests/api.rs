@@ -1,5 +1,7 @@
 //! The `/v1` handlers, driven through the real router: status codes, headers and bodies as a
 //! client sees them.
+// Test helpers may unwrap: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -19,11 +21,20 @@ fn app() -> (Router, Arc<AppState>) {
     (router(state.clone(), &Config::default()), state)
 }
 
-async fn send(app: &Router, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+async fn send(
+    app: &Router,
+    request: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
     let response = app.clone().oneshot(request).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
-    let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
     (status, headers, body)
 }
 
@@ -40,7 +51,10 @@ fn post_json(uri: &str, body: Value, headers: &[(&str, &str)]) -> Request<Body> 
 }
 
 fn error_code(body: &[u8]) -> String {
-    serde_json::from_slice::<ErrorBody>(body).unwrap().error.code
+    serde_json::from_slice::<ErrorBody>(body)
+        .unwrap()
+        .error
+        .code
 }
 
 #[tokio::test]
@@ -53,7 +67,10 @@ async fn state_has_an_etag_and_answers_304_when_unchanged() {
     assert!(headers.contains_key("x-server-time"));
     let etag = headers["etag"].to_str().unwrap().to_string();
 
-    let request = Request::get("/v1/streams/demo/state").header("if-none-match", &etag).body(Body::empty()).unwrap();
+    let request = Request::get("/v1/streams/demo/state")
+        .header("if-none-match", &etag)
+        .body(Body::empty())
+        .unwrap();
     let (status, headers, body) = send(&app, request).await;
     assert_eq!(status, StatusCode::NOT_MODIFIED);
     assert!(body.is_empty());
@@ -67,9 +84,25 @@ async fn a_change_moves_the_etag_and_reaches_the_state() {
     let etag = headers["etag"].to_str().unwrap().to_string();
     let change = json!({"type": "priceChanged", "productId": "p01", "price": "12.50"});
     let auth = format!("Bearer {TOKEN}");
-    let (status, _, body) = send(&app, post_json("/v1/streams/demo/changes", change, &[("authorization", &auth)])).await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{}", String::from_utf8_lossy(&body));
-    let request = Request::get("/v1/streams/demo/state").header("if-none-match", &etag).body(Body::empty()).unwrap();
+    let (status, _, body) = send(
+        &app,
+        post_json(
+            "/v1/streams/demo/changes",
+            change,
+            &[("authorization", &auth)],
+        ),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::ACCEPTED,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    let request = Request::get("/v1/streams/demo/state")
+        .header("if-none-match", &etag)
+        .body(Body::empty())
+        .unwrap();
     let (status, _, body) = send(&app, request).await;
     assert_eq!(status, StatusCode::OK);
     let state: StreamState = serde_json::from_slice(&body).unwrap();
@@ -80,11 +113,23 @@ async fn a_change_moves_the_etag_and_reaches_the_state() {
 async fn control_needs_a_creator_token() {
     let (app, _) = app();
     let change = json!({"type": "offerUnpinned"});
-    let (status, headers, body) = send(&app, post_json("/v1/streams/demo/changes", change.clone(), &[])).await;
+    let (status, headers, body) = send(
+        &app,
+        post_json("/v1/streams/demo/changes", change.clone(), &[]),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(headers["www-authenticate"], "Bearer");
     assert_eq!(error_code(&body), "unauthorized");
-    let (status, _, _) = send(&app, post_json("/v1/streams/demo/changes", change, &[("authorization", "Bearer nope")])).await;
+    let (status, _, _) = send(
+        &app,
+        post_json(
+            "/v1/streams/demo/changes",
+            change,
+            &[("authorization", "Bearer nope")],
+        ),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
@@ -93,10 +138,26 @@ async fn control_refuses_changes_about_unknown_products() {
     let (app, _) = app();
     let auth = format!("Bearer {TOKEN}");
     let change = json!({"type": "priceChanged", "productId": "nope", "price": 1});
-    let (status, _, body) = send(&app, post_json("/v1/streams/demo/changes", change, &[("authorization", &auth)])).await;
+    let (status, _, body) = send(
+        &app,
+        post_json(
+            "/v1/streams/demo/changes",
+            change,
+            &[("authorization", &auth)],
+        ),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_code(&body), "unprocessable");
-    let (status, _, body) = send(&app, post_json("/v1/streams/demo/changes", json!({"type": 5}), &[("authorization", &auth)])).await;
+    let (status, _, body) = send(
+        &app,
+        post_json(
+            "/v1/streams/demo/changes",
+            json!({"type": 5}),
+            &[("authorization", &auth)],
+        ),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(error_code(&body), "bad_request");
 }
@@ -104,7 +165,12 @@ async fn control_refuses_changes_about_unknown_products() {
 #[tokio::test]
 async fn unknown_streams_and_routes_are_json_404s() {
     let (app, _) = app();
-    for uri in ["/v1/streams/nope/state", "/v1/streams/nope/events", "/v1/nothing", "/v1/events/nope.ics"] {
+    for uri in [
+        "/v1/streams/nope/state",
+        "/v1/streams/nope/events",
+        "/v1/nothing",
+        "/v1/events/nope.ics",
+    ] {
         let (status, _, body) = send(&app, get(uri)).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{uri}");
         assert_eq!(error_code(&body), "not_found", "{uri}");
@@ -152,14 +218,26 @@ async fn events_and_their_calendar_files() {
 async fn a_retried_cart_add_is_counted_once() {
     let (app, _) = app();
     let body = json!({"productId": "p02", "quantity": 1});
-    let (status, headers, first) = send(&app, post_json("/v1/cart/items", body.clone(), &[("idempotency-key", "k1")])).await;
+    let (status, headers, first) = send(
+        &app,
+        post_json("/v1/cart/items", body.clone(), &[("idempotency-key", "k1")]),
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED);
     assert!(!headers.contains_key("idempotent-replayed"));
-    let (status, headers, again) = send(&app, post_json("/v1/cart/items", body.clone(), &[("idempotency-key", "k1")])).await;
+    let (status, headers, again) = send(
+        &app,
+        post_json("/v1/cart/items", body.clone(), &[("idempotency-key", "k1")]),
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(headers["idempotent-replayed"], "true");
     assert_eq!(first, again);
-    let (_, _, other) = send(&app, post_json("/v1/cart/items", body, &[("idempotency-key", "k2")])).await;
+    let (_, _, other) = send(
+        &app,
+        post_json("/v1/cart/items", body, &[("idempotency-key", "k2")]),
+    )
+    .await;
     let other: CartItemResponse = serde_json::from_slice(&other).unwrap();
     assert_eq!(other.item_count, 2);
 }
@@ -169,13 +247,31 @@ async fn cart_errors_say_what_is_wrong() {
     let (app, _) = app();
     let body = json!({"productId": "p02", "quantity": 1});
     let (status, _, b) = send(&app, post_json("/v1/cart/items", body.clone(), &[])).await;
-    assert_eq!((status, error_code(&b).as_str()), (StatusCode::BAD_REQUEST, "missing_header"));
-    send(&app, post_json("/v1/cart/items", body, &[("idempotency-key", "same")])).await;
+    assert_eq!(
+        (status, error_code(&b).as_str()),
+        (StatusCode::BAD_REQUEST, "missing_header")
+    );
+    send(
+        &app,
+        post_json("/v1/cart/items", body, &[("idempotency-key", "same")]),
+    )
+    .await;
     let changed = json!({"productId": "p03", "quantity": 1});
-    let (status, _, b) = send(&app, post_json("/v1/cart/items", changed, &[("idempotency-key", "same")])).await;
-    assert_eq!((status, error_code(&b).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"));
+    let (status, _, b) = send(
+        &app,
+        post_json("/v1/cart/items", changed, &[("idempotency-key", "same")]),
+    )
+    .await;
+    assert_eq!(
+        (status, error_code(&b).as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused")
+    );
     let zero = json!({"productId": "p02", "quantity": 0});
-    let (status, _, _) = send(&app, post_json("/v1/cart/items", zero, &[("idempotency-key", "z")])).await;
+    let (status, _, _) = send(
+        &app,
+        post_json("/v1/cart/items", zero, &[("idempotency-key", "z")]),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let request = Request::post("/v1/cart/items")
         .header("content-type", "application/json")
@@ -183,7 +279,10 @@ async fn cart_errors_say_what_is_wrong() {
         .body(Body::from("{not json"))
         .unwrap();
     let (status, _, b) = send(&app, request).await;
-    assert_eq!((status, error_code(&b).as_str()), (StatusCode::BAD_REQUEST, "bad_request"));
+    assert_eq!(
+        (status, error_code(&b).as_str()),
+        (StatusCode::BAD_REQUEST, "bad_request")
+    );
 }
 
 #[tokio::test]
@@ -192,7 +291,10 @@ async fn cors_lets_any_page_embed_the_widget() {
     let request = Request::options("/v1/cart/items")
         .header("origin", "https://shop.example")
         .header("access-control-request-method", "POST")
-        .header("access-control-request-headers", "idempotency-key,content-type")
+        .header(
+            "access-control-request-headers",
+            "idempotency-key,content-type",
+        )
         .body(Body::empty())
         .unwrap();
     let (status, headers, _) = send(&app, request).await;
@@ -210,9 +312,17 @@ async fn cors_can_be_limited_to_named_origins() {
         ..Config::default()
     };
     let app = router(state, &config);
-    let request = |origin: &str| Request::get("/v1/events").header("origin", origin).body(Body::empty()).unwrap();
+    let request = |origin: &str| {
+        Request::get("/v1/events")
+            .header("origin", origin)
+            .body(Body::empty())
+            .unwrap()
+    };
     let (_, headers, _) = send(&app, request("https://shop.example")).await;
-    assert_eq!(headers["access-control-allow-origin"], "https://shop.example");
+    assert_eq!(
+        headers["access-control-allow-origin"],
+        "https://shop.example"
+    );
     let (_, headers, _) = send(&app, request("https://evil.example")).await;
     assert!(!headers.contains_key("access-control-allow-origin"));
 }
@@ -224,7 +334,11 @@ async fn the_event_stream_starts_with_a_snapshot_and_resumes_from_last_event_id(
     for _ in 0..3 {
         stream.publish(live_shop_core::protocol::Change::ShowStarted);
     }
-    let response = app.clone().oneshot(get("/v1/streams/demo/events")).await.unwrap();
+    let response = app
+        .clone()
+        .oneshot(get("/v1/streams/demo/events"))
+        .await
+        .unwrap();
     assert_eq!(response.headers()["content-type"], "text/event-stream");
     let mut body = response.into_body();
     let frame = body.frame().await.unwrap().unwrap().into_data().unwrap();
@@ -241,17 +355,22 @@ async fn the_event_stream_starts_with_a_snapshot_and_resumes_from_last_event_id(
     let mut text = String::new();
     while !text.contains(&format!("id: {epoch}.3")) {
         let frame = body.frame().await.unwrap().unwrap().into_data().unwrap();
-        text.push_str(&String::from_utf8(frame.to_vec()).unwrap());
+        text.push_str(std::str::from_utf8(&frame).unwrap());
     }
     assert!(!text.contains("event: snapshot"), "{text}");
-    assert!(text.contains(&format!("id: {epoch}.2")) && !text.contains(&format!("id: {epoch}.1\n")));
+    assert!(
+        text.contains(&format!("id: {epoch}.2")) && !text.contains(&format!("id: {epoch}.1\n"))
+    );
 
     // A query parameter works too, for clients that open a fresh EventSource.
     let uri = format!("/v1/streams/demo/events?lastEventId={epoch}.2");
     let mut body = app.oneshot(get(&uri)).await.unwrap().into_body();
     let frame = body.frame().await.unwrap().unwrap().into_data().unwrap();
     let text = String::from_utf8(frame.to_vec()).unwrap();
-    assert!(text.contains(&format!("id: {epoch}.3")) && !text.contains("snapshot"), "{text}");
+    assert!(
+        text.contains(&format!("id: {epoch}.3")) && !text.contains("snapshot"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -259,13 +378,25 @@ async fn a_pin_takes_the_product_from_the_shop_not_the_request() {
     let (app, state) = app();
     let auth = format!("Bearer {TOKEN}");
     let pin = json!({"type": "offerPinned", "product": {"id": "p05", "title": "<b>forged</b>", "offers": []}});
-    let (status, _, _) = send(&app, post_json("/v1/streams/demo/changes", pin, &[("authorization", &auth)])).await;
+    let (status, _, _) = send(
+        &app,
+        post_json("/v1/streams/demo/changes", pin, &[("authorization", &auth)]),
+    )
+    .await;
     assert_eq!(status, StatusCode::ACCEPTED);
     let shown = state.hub.get("demo").unwrap().state();
     assert_eq!(shown.pinned.as_deref(), Some("p05"));
     let product = shown.products.iter().find(|p| p.id == "p05").unwrap();
     assert_eq!(product.title, "Oxford Button-Down Shirt");
     let unknown = json!({"type": "offerPinned", "product": {"id": "zzz", "title": "x"}});
-    let (status, _, _) = send(&app, post_json("/v1/streams/demo/changes", unknown, &[("authorization", &auth)])).await;
+    let (status, _, _) = send(
+        &app,
+        post_json(
+            "/v1/streams/demo/changes",
+            unknown,
+            &[("authorization", &auth)],
+        ),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds the widget and the reference backend, and serves the demo at
+# http://127.0.0.1:${PORT:-8080} (widget, API and sample media on one origin). Ctrl-C stops it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+bash scripts/setup.sh demo
+bash scripts/build-widget.sh
+cargo build --release -p live-shop-server
+echo "==> demo at http://127.0.0.1:${PORT:-8080}/  (stream control token: demo-token)"
+exec "$CARGO_TARGET_DIR/release/live-shop-server" --dist dist --media "$LIVE_SHOP_CACHE/media" \
+  --creator-token "${LIVE_SHOP_TOKEN:-demo-token}" "$@"

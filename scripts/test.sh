@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what is missing and runs every test: formatting and lints (host and wasm32), native
+# tests of core and server, component tests in headless Chromium, and the Playwright journeys
+# against the real reference backend.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+bash scripts/setup.sh test
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+step "cargo fmt"
+cargo fmt --all -- --check
+step "clippy (host)"
+cargo clippy --workspace --all-targets -- -D warnings
+step "clippy (wasm32 widget)"
+cargo clippy -p live-shop --target wasm32-unknown-unknown --all-targets -- -D warnings
+step "native tests: core and server"
+cargo test -p live-shop-core -p live-shop-server
+step "component tests in headless Chromium"
+cargo test -p live-shop --target wasm32-unknown-unknown
+step "widget build"
+bash scripts/build-widget.sh
+step "journeys in Chromium against the reference backend"
+cargo build -p live-shop-server
+(cd e2e && npm test)

@@ -1,0 +1,217 @@
+//! Components in headless Chromium: given a show, the overlay renders what a shopper should see.
+#![cfg(target_arch = "wasm32")]
+// Test helpers may unwrap: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
+use std::rc::Rc;
+use std::time::Duration;
+
+use live_shop::components::{OverlayView, OverlayViewProps};
+use live_shop::context::{Env, SharedClock};
+use live_shop_core::deal::{Action, Show};
+use live_shop_core::i18n::Locale;
+use live_shop_core::protocol::{decode, StreamState};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::Element;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn state_json(now: i64) -> String {
+    format!(
+        r#"{{"streamId":"demo","epoch":"e","seq":4,"serverTime":{now},"live":true,"pinned":"p1",
+        "banner":{{"title":"Fall Deals For You","subtitle":"Live only"}},
+        "products":[
+          {{"id":"p1","title":"Harbor Wool Jacket","brand":"Nordwind","images":["/media/j.png"],"url":"/products/p1",
+            "offers":[{{"price":129,"priceCurrency":"EUR","inventoryLevel":200}}]}},
+          {{"id":"p2","title":"Gone Scarf","offers":[{{"price":35,"priceCurrency":"EUR","availability":"SoldOut"}}]}}
+        ],
+        "flashDeals":[{{"id":"d1","productId":"p1","startsAt":{start},"endsAt":{end},"status":"running","stockLimit":30,
+          "offer":{{"price":90.3,"originalPrice":129,"priceCurrency":"EUR","inventoryLevel":12}}}}]}}"#,
+        start = now - 5_000,
+        end = now + 65_000,
+    )
+}
+
+fn show(now: i64) -> Rc<Show> {
+    let state: StreamState = decode(state_json(now).as_bytes()).unwrap();
+    let mut show = Show::default();
+    show.apply(Action::Snapshot(state));
+    Rc::new(show)
+}
+
+struct Mounted {
+    host: Element,
+    _app: yew::AppHandle<OverlayView>,
+}
+
+impl Mounted {
+    fn query(&self, selector: &str) -> Option<Element> {
+        self.host.query_selector(selector).unwrap()
+    }
+
+    fn text(&self, selector: &str) -> String {
+        self.query(selector)
+            .unwrap_or_else(|| panic!("no {selector} in {}", self.host.inner_html()))
+            .text_content()
+            .unwrap_or_default()
+    }
+}
+
+async fn mount(locale: &str, reconnecting: bool) -> Mounted {
+    let document = gloo_document();
+    let host = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&host).unwrap();
+    let clock = SharedClock::default();
+    let env = Env {
+        backend: "http://127.0.0.1:9".into(),
+        stream: "demo".into(),
+        locale: Locale::negotiate(Some(locale), None),
+        host: host.clone(),
+        clock: clock.clone(),
+    };
+    let props = OverlayViewProps {
+        env,
+        show: show(clock.now()),
+        reconnecting,
+        rect: None,
+    };
+    let app = yew::Renderer::<OverlayView>::with_root_and_props(host.clone(), props).render();
+    yew::platform::time::sleep(Duration::ZERO).await;
+    Mounted { host, _app: app }
+}
+
+fn gloo_document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn the_pinned_deal_shows_price_original_discount_and_stock() {
+    let m = mount("en", false).await;
+    assert_eq!(m.text(".pinned .title"), "Harbor Wool Jacket");
+    assert_eq!(m.text(".pinned .brand"), "Nordwind");
+    assert_eq!(m.text(".pinned .price"), "€90.30");
+    assert_eq!(m.text(".pinned s.original"), "€129.00");
+    assert_eq!(m.text(".pinned .sr-only"), "Was €129.00");
+    assert_eq!(m.text(".pinned .off"), "-30%");
+    assert_eq!(m.text(".pinned .stock .left"), "12 left");
+    assert!(m
+        .text(".pinned .countdown .time")
+        .starts_with("Ends in 1:0"));
+    let photo = m.query(".pinned img.photo").unwrap();
+    assert_eq!(
+        photo.get_attribute("src").as_deref(),
+        Some("http://127.0.0.1:9/media/j.png")
+    );
+    let bar = m.query(".pinned .bar span").unwrap();
+    assert_eq!(
+        bar.get_attribute("style").as_deref(),
+        Some("inline-size:40.0%")
+    );
+    assert_eq!(m.text(".banner strong"), "Fall Deals For You");
+    assert_eq!(m.text(".live-badge"), "Live");
+    assert!(m.query(".reconnecting").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn every_control_is_a_named_button_or_link() {
+    let m = mount("en", false).await;
+    let buy = m.query(".pinned button.buy").unwrap();
+    assert_eq!(buy.get_attribute("type").as_deref(), Some("button"));
+    assert_eq!(buy.text_content().as_deref(), Some("Add to cart"));
+    let link = m.query(".pinned a.link").unwrap();
+    assert_eq!(
+        link.get_attribute("href").as_deref(),
+        Some("http://127.0.0.1:9/products/p1")
+    );
+    assert_eq!(
+        link.get_attribute("rel").as_deref(),
+        Some("noopener noreferrer")
+    );
+    let toggle = m.query("button.shelf-toggle").unwrap();
+    assert_eq!(
+        toggle.get_attribute("aria-expanded").as_deref(),
+        Some("false")
+    );
+    assert_eq!(toggle.text_content().as_deref(), Some("Products (2)"));
+}
+
+#[wasm_bindgen_test]
+async fn the_shelf_opens_and_shows_sold_out_products_disabled() {
+    let m = mount("en", false).await;
+    m.query("button.shelf-toggle")
+        .unwrap()
+        .unchecked_into::<web_sys::HtmlElement>()
+        .click();
+    yew::platform::time::sleep(Duration::ZERO).await;
+    assert_eq!(m.text("button.shelf-toggle"), "Hide products");
+    let items = m.host.query_selector_all(".shelf-list li").unwrap();
+    assert_eq!(items.length(), 2);
+    let sold_out = m.query(".shelf-list li:nth-child(2) button.buy").unwrap();
+    assert!(sold_out.has_attribute("disabled"));
+    assert_eq!(sold_out.text_content().as_deref(), Some("Sold out"));
+}
+
+#[wasm_bindgen_test]
+async fn arabic_is_right_to_left_with_arabic_digits() {
+    let m = mount("ar", true).await;
+    let stage = m.query(".stage").unwrap();
+    assert_eq!(stage.get_attribute("dir").as_deref(), Some("rtl"));
+    assert_eq!(stage.get_attribute("lang").as_deref(), Some("ar"));
+    assert_eq!(m.text(".pinned .stock .left"), "متبقٍ ١٢");
+    assert!(
+        m.text(".pinned .price").contains("٩٠"),
+        "{}",
+        m.text(".pinned .price")
+    );
+    assert_eq!(m.text(".reconnecting"), "جارٍ إعادة الاتصال…");
+}
+
+#[wasm_bindgen_test]
+async fn add_to_cart_dispatches_the_event_and_shows_the_pages_answer() {
+    let m = mount("en", false).await;
+    let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::<String>::new()));
+    let listener = {
+        let seen = seen.clone();
+        Closure::<dyn FnMut(web_sys::CustomEvent)>::new(move |event: web_sys::CustomEvent| {
+            let detail = event.detail();
+            let product = js_sys::Reflect::get(&detail, &"product".into()).unwrap();
+            let id = js_sys::Reflect::get(&product, &"id".into())
+                .unwrap()
+                .as_string()
+                .unwrap();
+            seen.borrow_mut().push(id);
+            let respond = js_sys::Reflect::get(&detail, &"respondWith".into()).unwrap();
+            let answer = js_sys::Object::new();
+            js_sys::Reflect::set(&answer, &"message".into(), &"In your bag".into()).unwrap();
+            let promise = js_sys::Promise::resolve(&answer);
+            respond
+                .unchecked_into::<js_sys::Function>()
+                .call1(&detail, &promise)
+                .unwrap();
+            event.prevent_default();
+        })
+    };
+    m.host
+        .add_event_listener_with_callback(
+            "live-shop:add-to-cart",
+            listener.as_ref().unchecked_ref(),
+        )
+        .unwrap();
+    let buy = m
+        .query(".pinned button.buy")
+        .unwrap()
+        .unchecked_into::<web_sys::HtmlElement>();
+    buy.click();
+    buy.click();
+    for _ in 0..20 {
+        yew::platform::time::sleep(Duration::from_millis(10)).await;
+        if m.text(".pinned button.buy") == "Added" {
+            break;
+        }
+    }
+    assert_eq!(m.text(".pinned button.buy"), "Added");
+    assert_eq!(m.text(".pinned .cart-note"), "In your bag");
+    assert_eq!(*seen.borrow(), ["p1"], "a double press adds once");
+}
