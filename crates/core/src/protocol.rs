@@ -495,8 +495,14 @@ pub struct ErrorDetail {
 }
 
 /// Decodes a JSON body, naming what failed.
+///
+/// Always through a [`serde_json::Value`]: the lenient field decoders need one anyway, and
+/// instantiating every `Deserialize` impl for one deserializer instead of two keeps the widget's
+/// wasm smaller.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, crate::error::BackendError> {
-    serde_json::from_slice(bytes).map_err(|e| crate::error::BackendError::Protocol(e.to_string()))
+    let protocol = |e: serde_json::Error| crate::error::BackendError::Protocol(e.to_string());
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(protocol)?;
+    T::deserialize(value).map_err(protocol)
 }
 
 const MAX_TEXT: usize = 200;

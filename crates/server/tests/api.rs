@@ -400,3 +400,51 @@ async fn a_pin_takes_the_product_from_the_shop_not_the_request() {
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+/// Every route the server answers is in `openapi.yaml`, and every documented path answers.
+#[tokio::test]
+async fn openapi_documents_every_route() {
+    let spec = include_str!("../../../openapi.yaml");
+    let documented: Vec<&str> = spec
+        .lines()
+        .filter_map(|l| l.strip_prefix("  /v1/"))
+        .filter_map(|l| l.strip_suffix(':'))
+        .collect();
+    let expected = [
+        "streams/{streamId}/state",
+        "streams/{streamId}/events",
+        "streams/{streamId}/changes",
+        "catalog",
+        "catalog/{productId}",
+        "events",
+        "events/{eventId}.ics",
+        "cart/items",
+    ];
+    assert_eq!(documented, expected);
+    let (app, _) = app();
+    for path in documented {
+        let uri = format!(
+            "/v1/{}",
+            path.replace("{streamId}", "demo")
+                .replace("{productId}", "p01")
+                .replace("{eventId}", "kitchen-live")
+        );
+        let method = if path.ends_with("changes") || path.ends_with("items") {
+            "POST"
+        } else {
+            "GET"
+        };
+        let request = Request::builder()
+            .method(method)
+            .uri(&uri)
+            .body(Body::empty())
+            .unwrap();
+        let response = app.clone().oneshot(request).await.unwrap();
+        assert_ne!(response.status(), StatusCode::NOT_FOUND, "{method} {uri}");
+        assert_ne!(
+            response.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {uri}"
+        );
+    }
+}
