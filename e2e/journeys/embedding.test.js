@@ -1,0 +1,128 @@
+// Journeys of a page that embeds the widget with one script: the JS API, several instances,
+// geometry after resizes, analytics events, calendar links and keyboard use.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch } from '../lib/browser.js';
+import { Backend } from '../lib/server.js';
+
+let browser;
+let backend;
+before(async () => {
+  browser = await launch();
+  backend = await new Backend().start();
+  await backend.change({ type: 'offerPinned', product: { id: 'p05', title: 'x' } });
+});
+after(async () => {
+  await browser?.close();
+  await backend?.stop();
+});
+
+/** A page on the backend's origin with the embed script and the given body. */
+async function page(body, viewport = { width: 1000, height: 700 }) {
+  const p = await browser.newPage({ viewport });
+  const errors = [];
+  p.on('pageerror', (e) => errors.push(e.message));
+  await p.route(`${backend.url}/embed-test`, (route) => route.fulfill({
+    contentType: 'text/html',
+    body: `<!doctype html><html lang="en"><body style="margin:0">${body}
+      <script type="module" src="/embed.js"></script></body></html>`,
+  }));
+  await p.goto(`${backend.url}/embed-test`);
+  return { p, errors };
+}
+
+test('LiveShop.mount renders, updates and destroys; instances are independent', async () => {
+  const { p, errors } = await page('<div id="a"></div><div id="b"></div>');
+  await p.waitForFunction(() => window.LiveShop?.version === '1');
+  await p.evaluate((url) => {
+    window.a = LiveShop.mount(document.getElementById('a'), { backend: url, stream: 'demo' });
+    window.b = LiveShop.mount(document.getElementById('b'), { backend: url, stream: 'demo', locale: 'fa' });
+  }, backend.url);
+  await p.locator('#a .pinned .title').waitFor();
+  await p.locator('#b .pinned .title').waitFor();
+  assert.equal(await p.locator('#a button.buy').textContent(), 'Add to cart');
+  assert.equal(await p.locator('#b button.buy').textContent(), 'افزودن به سبد');
+  await p.evaluate(() => window.a.update({ backend: location.origin, stream: 'demo', locale: 'ar' }));
+  await p.locator('#a button.buy').filter({ hasText: 'أضف إلى السلة' }).waitFor({ timeout: 2000 });
+  assert.equal(await p.locator('#a .stage').getAttribute('dir'), 'rtl');
+  await p.evaluate(() => window.a.destroy());
+  assert.equal(await p.locator('#a .stage').count(), 0);
+  assert.equal(await p.locator('#b .pinned .title').count(), 1, 'the other instance lives on');
+  assert.deepEqual(errors, []);
+});
+
+test('the overlay follows the picture when the player is resized', async () => {
+  const { p } = await page(`
+    <div id="box" style="width:800px;height:600px;border:7px solid #333;padding:5px;background:#000">
+      <live-shop stream="demo" video="#v" style="width:0;height:0"></live-shop>
+      <video id="v" src="/media/video/bigbuckbunny.mp4" muted style="width:100%;height:100%;display:block"></video>
+    </div>`);
+  await p.locator('live-shop .pinned .card').waitFor();
+  await p.waitForFunction(() => document.getElementById('v').videoWidth > 0);
+  const check = async () => {
+    const [stage, video, size] = await Promise.all([
+      p.locator('live-shop .stage').boundingBox(),
+      p.locator('#v').boundingBox(),
+      p.locator('#v').evaluate((v) => [v.videoWidth, v.videoHeight]),
+    ]);
+    const scale = Math.min(video.width / size[0], video.height / size[1]);
+    const want = { width: size[0] * scale, height: size[1] * scale };
+    want.x = video.x + (video.width - want.width) / 2;
+    want.y = video.y + (video.height - want.height) / 2;
+    for (const k of ['x', 'y', 'width', 'height']) {
+      assert.ok(Math.abs(stage[k] - want[k]) < 1.5, `${k}: stage ${stage[k]} picture ${want[k]}`);
+    }
+  };
+  await check();
+  // Tall and narrow: pillar bars become letterbox bars.
+  await p.evaluate(() => { const b = document.getElementById('box'); b.style.width = '360px'; b.style.height = '640px'; });
+  await p.waitForTimeout(300);
+  await check();
+  await p.setViewportSize({ width: 700, height: 500 });
+  await p.evaluate(() => { document.getElementById('box').style.width = '100vw'; });
+  await p.waitForTimeout(300);
+  await check();
+});
+
+test('impressions, clicks, calendar links and the keyboard', async () => {
+  const { p } = await page('<live-shop stream="demo" style="display:block;width:900px"></live-shop>');
+  await p.evaluate(() => {
+    window.signals = [];
+    for (const name of ['live-shop:impression', 'live-shop:click', 'live-shop:add-to-cart']) {
+      document.addEventListener(name, (e) => window.signals.push({ name, at: performance.now(), id: e.detail.productId ?? e.detail.product?.id }));
+    }
+  });
+  await p.locator('live-shop .pinned .card').waitFor();
+  const shownAt = await p.evaluate(() => performance.now());
+  await p.waitForFunction(() => window.signals.some((s) => s.name === 'live-shop:impression'), null, { timeout: 3000 });
+  const impression = (await p.evaluate(() => window.signals)).find((s) => s.name === 'live-shop:impression');
+  assert.equal(impression.id, 'p05');
+  assert.ok(impression.at - shownAt >= 900, `impression after ${impression.at - shownAt} ms`);
+
+  // Keyboard: Tab reaches the cart button; Enter adds.
+  await p.evaluate(() => { window.signals = []; });
+  let focused = '';
+  for (let i = 0; i < 10 && focused !== 'Add to cart'; i++) {
+    await p.keyboard.press('Tab');
+    focused = await p.evaluate(() => document.querySelector('live-shop').shadowRoot.activeElement?.textContent ?? '');
+  }
+  assert.equal(focused, 'Add to cart');
+  await p.keyboard.press('Enter');
+  await p.locator('live-shop .pinned button.buy').filter({ hasText: 'Added' }).waitFor({ timeout: 3000 });
+  assert.deepEqual((await p.evaluate(() => window.signals)).map((s) => s.name), ['live-shop:add-to-cart']);
+
+  // The shelf opens by keyboard and lists the upcoming shows with calendar files.
+  await p.locator('live-shop .shelf-toggle').focus();
+  await p.keyboard.press('Enter');
+  assert.equal(await p.locator('live-shop .shelf-toggle').getAttribute('aria-expanded'), 'true');
+  assert.equal(await p.locator('live-shop .shelf-list li').count(), 12);
+  const calendar = p.locator('live-shop .upcoming a.calendar').first();
+  await calendar.waitFor({ timeout: 3000 });
+  const href = await calendar.getAttribute('href');
+  assert.match(href, /\/v1\/events\/[\w-]+\.ics$/);
+  const ics = await (await fetch(href)).text();
+  assert.match(ics, /BEGIN:VEVENT[\s\S]*DTSTART:\d{8}T\d{6}Z/);
+
+  await p.locator('live-shop .pinned a.link').click({ modifiers: [] }).catch(() => {});
+  await p.waitForFunction(() => window.signals.some((s) => s.name === 'live-shop:click'), null, { timeout: 2000 });
+});
