@@ -1,33 +1,23 @@
 // Journeys of a page that embeds the widget with one script: the JS API, several instances,
 // geometry after resizes, analytics events, calendar links and keyboard use.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch } from '../lib/browser.js';
-import { Backend } from '../lib/server.js';
+import { useBackend, useBrowser } from '../lib/harness.js';
 
-let browser;
-let backend;
-before(async () => {
-  browser = await launch();
-  backend = await new Backend().start();
-  await backend.change({ type: 'offerPinned', product: { id: 'p05', title: 'x' } });
-});
-after(async () => {
-  await browser?.close();
-  await backend?.stop();
-});
+const browser = useBrowser();
+const backend = useBackend();
 
 /** A page on the backend's origin with the embed script and the given body. */
 async function page(body, viewport = { width: 1000, height: 700 }) {
-  const p = await browser.newPage({ viewport });
+  const p = await browser().newPage({ viewport });
   const errors = [];
   p.on('pageerror', (e) => errors.push(e.message));
-  await p.route(`${backend.url}/embed-test`, (route) => route.fulfill({
+  await p.route(`${backend().url}/embed-test`, (route) => route.fulfill({
     contentType: 'text/html',
     body: `<!doctype html><html lang="en"><body style="margin:0">${body}
       <script type="module" src="/embed.js"></script></body></html>`,
   }));
-  await p.goto(`${backend.url}/embed-test`);
+  await p.goto(`${backend().url}/embed-test`);
   return { p, errors };
 }
 
@@ -37,7 +27,7 @@ test('LiveShop.mount renders, updates and destroys; instances are independent', 
   await p.evaluate((url) => {
     window.a = LiveShop.mount(document.getElementById('a'), { backend: url, stream: 'demo' });
     window.b = LiveShop.mount(document.getElementById('b'), { backend: url, stream: 'demo', locale: 'fa' });
-  }, backend.url);
+  }, backend().url);
   await p.locator('#a .pinned .title').waitFor();
   await p.locator('#b .pinned .title').waitFor();
   assert.equal(await p.locator('#a button.buy').textContent(), 'Add to cart');

@@ -1,33 +1,23 @@
 // The live link when Server-Sent Events cannot get through: polling with ETags, and catching up
 // when the tab becomes visible again.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch } from '../lib/browser.js';
-import { Backend } from '../lib/server.js';
+import { useBackend, useBrowser } from '../lib/harness.js';
 
-let browser;
-let backend;
-before(async () => {
-  browser = await launch();
-  backend = await new Backend().start();
-  await backend.change({ type: 'offerPinned', product: { id: 'p05', title: 'x' } });
-});
-after(async () => {
-  await browser?.close();
-  await backend?.stop();
-});
+const browser = useBrowser();
+const backend = useBackend();
 
 test('with the event stream blocked, updates arrive by polling with ETags', async () => {
-  const page = await browser.newPage();
+  const page = await browser().newPage();
   // A proxy that refuses event streams.
   await page.route('**/v1/streams/demo/events*', (route) => route.fulfill({ status: 502, body: 'no streams here' }));
   const polls = [];
   page.on('request', (r) => { if (r.url().endsWith('/v1/streams/demo/state')) polls.push(r); });
   const answers = [];
   page.on('response', (r) => { if (r.url().endsWith('/v1/streams/demo/state')) answers.push(r.status()); });
-  await page.goto(`${backend.url}/`);
+  await page.goto(`${backend().url}/`);
   await page.locator('live-shop .pinned .card').waitFor();
-  await backend.change({ type: 'priceChanged', productId: 'p05', price: 3.21 });
+  await backend().change({ type: 'priceChanged', productId: 'p05', price: 3.21 });
   await page.locator('live-shop .pinned .price').filter({ hasText: '3.21' }).waitFor({ timeout: 6000 });
   // Polls that find nothing new cost a 304 and no body.
   await page.waitForTimeout(4500);
@@ -39,8 +29,8 @@ test('with the event stream blocked, updates arrive by polling with ETags', asyn
 });
 
 test('a tab that becomes visible again catches up at once', async () => {
-  const page = await browser.newPage();
-  await page.goto(`${backend.url}/`);
+  const page = await browser().newPage();
+  await page.goto(`${backend().url}/`);
   await page.locator('live-shop .pinned .card').waitFor();
   const fetched = [];
   page.on('request', (r) => { if (r.url().endsWith('/v1/streams/demo/state')) fetched.push(Date.now()); });

@@ -1,21 +1,18 @@
 // Journeys through the demo page in real Chromium against the real reference backend.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launch } from '../lib/browser.js';
-import { Backend } from '../lib/server.js';
+import { useBrowser, withBackend } from '../lib/harness.js';
 
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'artifacts');
 mkdirSync(ARTIFACTS, { recursive: true });
 
-let browser;
-before(async () => { browser = await launch(); });
-after(async () => { await browser?.close(); });
+const browser = useBrowser();
 
 async function open(backend, query = '') {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const page = await browser().newPage({ viewport: { width: 1280, height: 800 } });
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
@@ -33,8 +30,7 @@ async function pin(backend, page, productId) {
 }
 
 test('the demo show pins a deal with its price over the video', async () => {
-  const backend = await new Backend({ demoShow: true }).start();
-  try {
+  await withBackend({ demoShow: true }, async (backend) => {
     const { page, errors } = await open(backend);
     const card = page.locator('live-shop .pinned .card');
     await card.waitFor({ timeout: 10_000 });
@@ -53,14 +49,11 @@ test('the demo show pins a deal with its price over the video', async () => {
     assert.ok(Math.abs(stage.y - (video.y + (video.height - pictureHeight) / 2)) < 1.5);
     await page.screenshot({ path: join(ARTIFACTS, 'demo.png') });
     assert.deepEqual(errors, []);
-  } finally {
-    await backend.stop();
-  }
+  });
 });
 
 test('a price change pushed by the server is visible within a second', async () => {
-  const backend = await new Backend().start();
-  try {
+  await withBackend({}, async (backend) => {
     const { page } = await open(backend);
     const product = await pin(backend, page, 'p05');
     const start = Date.now();
@@ -73,14 +66,11 @@ test('a price change pushed by the server is visible within a second', async () 
     // Screen readers hear it, politely.
     await page.waitForFunction(() => document.querySelector('live-shop').shadowRoot
       .querySelector('[aria-live=polite]').textContent.includes('7.77'), null, { timeout: 3000 });
-  } finally {
-    await backend.stop();
-  }
+  });
 });
 
 test('a flash deal counts down to its start and then to its end', async () => {
-  const backend = await new Backend().start();
-  try {
+  await withBackend({}, async (backend) => {
     const { page } = await open(backend);
     const product = await pin(backend, page, 'p09');
     const now = Date.now();
@@ -102,14 +92,11 @@ test('a flash deal counts down to its start and then to its end', async () => {
     assert.equal(await page.locator('live-shop .pinned .stock .left').textContent(), '20 left');
     await backend.change({ type: 'stockChanged', productId: 'p09', inventoryLevel: 4, availability: 'LimitedAvailability' });
     await page.locator('live-shop .pinned .stock .left').filter({ hasText: '4 left' }).waitFor({ timeout: 2000 });
-  } finally {
-    await backend.stop();
-  }
+  });
 });
 
 test('add to cart fires the event and shows the page\'s answer', async () => {
-  const backend = await new Backend().start();
-  try {
+  await withBackend({}, async (backend) => {
     const { page } = await open(backend);
     await pin(backend, page, 'p01');
     const fired = page.evaluate(() => new Promise((resolve) => {
@@ -127,14 +114,11 @@ test('add to cart fires the event and shows the page\'s answer', async () => {
     await button.filter({ hasText: 'Added' }).waitFor({ timeout: 3000 });
     assert.equal(await page.locator('live-shop .pinned .cart-note').textContent(),
       'Harbor Wool Jacket is in your bag (1)');
-  } finally {
-    await backend.stop();
-  }
+  });
 });
 
 test('a refused add can be retried; unanswered adds go to the backend cart once', async () => {
-  const backend = await new Backend().start();
-  try {
+  await withBackend({}, async (backend) => {
     const { page } = await open(backend, '?cart=reject');
     await pin(backend, page, 'p01');
     const button = page.locator('live-shop .pinned button.buy');
@@ -163,14 +147,11 @@ test('a refused add can be retried; unanswered adds go to the backend cart once'
     assert.equal(body.productId, 'p01');
     assert.equal(body.quantity, 1);
     assert.match(await posts[0].headerValue('idempotency-key'), /^[0-9a-f-]{36}$/);
-  } finally {
-    await backend.stop();
-  }
+  });
 });
 
 test('when the backend stops the widget says so, and recovers without a reload', async () => {
-  const backend = await new Backend().start();
-  try {
+  await withBackend({}, async (backend) => {
     const { page } = await open(backend);
     await pin(backend, page, 'p05');
     await page.evaluate(() => { window.notReloaded = true; });
@@ -182,14 +163,11 @@ test('when the backend stops the widget says so, and recovers without a reload',
     // The restarted server is a new epoch: the widget takes its state, then its events.
     await pin(backend, page, 'p09');
     assert.equal(await page.evaluate(() => window.notReloaded), true);
-  } finally {
-    await backend.stop();
-  }
+  });
 });
 
 test('locale="ar" renders right to left with Arabic digits', async () => {
-  const backend = await new Backend().start();
-  try {
+  await withBackend({}, async (backend) => {
     const { page } = await open(backend, '?locale=ar');
     await pin(backend, page, 'p05');
     const stage = page.locator('live-shop .stage');
@@ -204,15 +182,12 @@ test('locale="ar" renders right to left with Arabic digits', async () => {
     const shelf = await page.locator('live-shop .shelf-toggle').boundingBox();
     assert.ok(card.x > shelf.x, `card at ${card.x}, shelf toggle at ${shelf.x}`);
     await page.screenshot({ path: join(ARTIFACTS, 'rtl-ar.png') });
-  } finally {
-    await backend.stop();
-  }
+  });
 });
 
 test('hostile data shows as text and never breaks the widget', async () => {
-  const backend = await new Backend().start();
-  try {
-    const page = await browser.newPage();
+  await withBackend({}, async (backend) => {
+    const page = await browser().newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
     const evil = {
@@ -249,7 +224,5 @@ test('hostile data shows as text and never breaks the widget', async () => {
     assert.equal(await page.locator('live-shop .shelf-list li').count(), 1, 'only the showable product');
     assert.equal(await page.evaluate(() => window.pwned), undefined);
     assert.deepEqual(errors, []);
-  } finally {
-    await backend.stop();
-  }
+  });
 });

@@ -50,6 +50,20 @@ fn post_json(uri: &str, body: Value, headers: &[(&str, &str)]) -> Request<Body> 
     request.body(Body::from(body.to_string())).unwrap()
 }
 
+/// Posts a change to stream `demo` as a creator.
+async fn post_change(app: &Router, change: Value) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let auth = format!("Bearer {TOKEN}");
+    send(
+        app,
+        post_json(
+            "/v1/streams/demo/changes",
+            change,
+            &[("authorization", &auth)],
+        ),
+    )
+    .await
+}
+
 fn error_code(body: &[u8]) -> String {
     serde_json::from_slice::<ErrorBody>(body)
         .unwrap()
@@ -83,16 +97,7 @@ async fn a_change_moves_the_etag_and_reaches_the_state() {
     let (_, headers, _) = send(&app, get("/v1/streams/demo/state")).await;
     let etag = headers["etag"].to_str().unwrap().to_string();
     let change = json!({"type": "priceChanged", "productId": "p01", "price": "12.50"});
-    let auth = format!("Bearer {TOKEN}");
-    let (status, _, body) = send(
-        &app,
-        post_json(
-            "/v1/streams/demo/changes",
-            change,
-            &[("authorization", &auth)],
-        ),
-    )
-    .await;
+    let (status, _, body) = post_change(&app, change).await;
     assert_eq!(
         status,
         StatusCode::ACCEPTED,
@@ -136,28 +141,11 @@ async fn control_needs_a_creator_token() {
 #[tokio::test]
 async fn control_refuses_changes_about_unknown_products() {
     let (app, _) = app();
-    let auth = format!("Bearer {TOKEN}");
     let change = json!({"type": "priceChanged", "productId": "nope", "price": 1});
-    let (status, _, body) = send(
-        &app,
-        post_json(
-            "/v1/streams/demo/changes",
-            change,
-            &[("authorization", &auth)],
-        ),
-    )
-    .await;
+    let (status, _, body) = post_change(&app, change).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_code(&body), "unprocessable");
-    let (status, _, body) = send(
-        &app,
-        post_json(
-            "/v1/streams/demo/changes",
-            json!({"type": 5}),
-            &[("authorization", &auth)],
-        ),
-    )
-    .await;
+    let (status, _, body) = post_change(&app, json!({"type": 5})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(error_code(&body), "bad_request");
 }
@@ -376,28 +364,15 @@ async fn the_event_stream_starts_with_a_snapshot_and_resumes_from_last_event_id(
 #[tokio::test]
 async fn a_pin_takes_the_product_from_the_shop_not_the_request() {
     let (app, state) = app();
-    let auth = format!("Bearer {TOKEN}");
     let pin = json!({"type": "offerPinned", "product": {"id": "p05", "title": "<b>forged</b>", "offers": []}});
-    let (status, _, _) = send(
-        &app,
-        post_json("/v1/streams/demo/changes", pin, &[("authorization", &auth)]),
-    )
-    .await;
+    let (status, _, _) = post_change(&app, pin).await;
     assert_eq!(status, StatusCode::ACCEPTED);
     let shown = state.hub.get("demo").unwrap().state();
     assert_eq!(shown.pinned.as_deref(), Some("p05"));
     let product = shown.products.iter().find(|p| p.id == "p05").unwrap();
     assert_eq!(product.title, "Oxford Button-Down Shirt");
     let unknown = json!({"type": "offerPinned", "product": {"id": "zzz", "title": "x"}});
-    let (status, _, _) = send(
-        &app,
-        post_json(
-            "/v1/streams/demo/changes",
-            unknown,
-            &[("authorization", &auth)],
-        ),
-    )
-    .await;
+    let (status, _, _) = post_change(&app, unknown).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 

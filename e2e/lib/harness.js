@@ -1,0 +1,33 @@
+// Shared set-up for journeys: one browser per file, and backends that always stop.
+import { before, after } from 'node:test';
+import { launch } from './browser.js';
+import { Backend } from './server.js';
+
+/** Launches one browser for the file; returns a getter. */
+export function useBrowser() {
+  let browser;
+  before(async () => { browser = await launch(); });
+  after(async () => { await browser?.close(); });
+  return () => browser;
+}
+
+/** One backend for the whole file, with `p05` pinned; returns a getter. */
+export function useBackend() {
+  let backend;
+  before(async () => {
+    backend = await new Backend().start();
+    await backend.change({ type: 'offerPinned', product: { id: 'p05', title: 'x' } });
+  });
+  after(async () => { await backend?.stop(); });
+  return () => backend;
+}
+
+/** Runs `body` with a fresh backend, stopping it whatever happens. */
+export async function withBackend(options, body) {
+  const backend = await new Backend(options).start();
+  try {
+    return await body(backend);
+  } finally {
+    await backend.stop();
+  }
+}
