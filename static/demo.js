@@ -35,3 +35,9 @@ shop.addEventListener('live-shop:add-to-cart', (event) => {
 for (const name of ['live-shop:impression', 'live-shop:click']) {
   shop.addEventListener(name, (event) => note(event.type, event.detail));
 }
+
+// Full screen on the player's container keeps the overlay; the video's own full-screen button
+// shows the bare video, as browsers (and iOS always) do for a video element.
+document.getElementById('fullscreen').addEventListener('click', () => {
+  document.querySelector('.player').requestFullscreen?.();
+});

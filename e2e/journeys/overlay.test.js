@@ -79,7 +79,7 @@ test('a flash deal counts down to its start and then to its end', async () => {
       offer: { ...product.offers[0], price: 1.5, originalPrice: product.offers[0].price, inventoryLevel: 20 },
     } });
     const time = page.locator('live-shop .pinned .countdown .time');
-    await time.filter({ hasText: /Starts in 0:0[1-3]/ }).waitFor({ timeout: 3000 });
+    await time.filter({ hasText: /Starts in \u20660:0[1-3]\u2069/ }).waitFor({ timeout: 3000 });
     await time.filter({ hasText: /Ends in/ }).waitFor({ timeout: 5000 });
     const seconds = async () => {
       const [, m, s] = (await time.textContent()).match(/(\d+):(\d\d)/);

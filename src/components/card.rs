@@ -1,7 +1,7 @@
 //! A product card: photo, brand, title, deal price against the struck original, percent off,
 //! countdown, stock, and the cart button.
 use live_shop_core::clock::{clock_text, Countdown, Phase};
-use live_shop_core::i18n::{fill, Text};
+use live_shop_core::i18n::{fill, ltr_isolate, Text};
 use live_shop_core::view::{Card, DealTimes, Stock};
 use yew::prelude::*;
 
@@ -116,7 +116,7 @@ pub fn DealClock(props: &DealClockProps) -> Html {
             fill(
                 env.text(Text::StartsIn),
                 "time",
-                &digits.apply(&clock_text(s)),
+                &ltr_isolate(&digits.apply(&clock_text(s))),
             ),
             "starts",
         ),
@@ -124,7 +124,7 @@ pub fn DealClock(props: &DealClockProps) -> Html {
             fill(
                 env.text(Text::EndsIn),
                 "time",
-                &digits.apply(&clock_text(s)),
+                &ltr_isolate(&digits.apply(&clock_text(s))),
             ),
             "ends",
         ),

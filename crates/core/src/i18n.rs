@@ -239,6 +239,12 @@ texts! {
     ErrorGeneric => ["Something went wrong. Please try again.", "حدث خطأ ما. حاول مرة أخرى.", "مشکلی پیش آمد. دوباره امتحان کنید."],
 }
 
+/// Wraps a clock reading (`1:05`) in a left-to-right isolate, so right-to-left text around it
+/// can never reorder its parts.
+pub fn ltr_isolate(text: &str) -> String {
+    format!("\u{2066}{text}\u{2069}")
+}
+
 /// Replaces `{key}` with `value` in a translated template.
 pub fn fill(template: &str, key: &str, value: &str) -> String {
     template.replace(&format!("{{{key}}}"), value)
@@ -298,6 +304,17 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn clock_readings_are_isolated_left_to_right() {
+        let fa = Locale::negotiate(Some("fa"), None);
+        let text = fill(
+            fa.text(Text::EndsIn),
+            "time",
+            &ltr_isolate(&fa.digits().apply("1:05")),
+        );
+        assert_eq!(text, "پایان تا \u{2066}۱:۰۵\u{2069}");
     }
 
     #[test]

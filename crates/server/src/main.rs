@@ -43,7 +43,26 @@ async fn main() -> ExitCode {
     println!("live-shop-server listening on http://{}", config.addr);
     let app = router(state, &config);
     let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
+        // Ctrl-C in a terminal, SIGTERM from a service manager.
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            match signal(SignalKind::terminate()) {
+                Ok(mut term) => {
+                    tokio::select! {
+                        _ = tokio::signal::ctrl_c() => {}
+                        _ = term.recv() => {}
+                    }
+                }
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     };
     match axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
