@@ -6,7 +6,6 @@ use live_shop_core::i18n::Text;
 use live_shop_core::protocol::{CartItemRequest, Offer};
 use live_shop_core::url::api_url;
 use live_shop_core::view::Card;
-use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -24,42 +23,22 @@ pub enum CartResult {
     Failed(String),
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Detail<'a> {
-    product: ProductDetail<'a>,
-    offer: &'a Offer,
-    quantity: u32,
-    idempotency_key: &'a str,
-    stream: &'a str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ProductDetail<'a> {
-    id: &'a str,
-    title: &'a str,
-    brand: Option<&'a str>,
-    url: Option<&'a str>,
-    image: Option<&'a str>,
-}
-
 /// Runs one add: the page first, then the backend, then the product page.
 pub async fn add_to_cart(env: &Env, card: &Card, quantity: u32, key: &str) -> CartResult {
-    let detail = Detail {
-        product: ProductDetail {
-            id: &card.product_id,
-            title: &card.title,
-            brand: card.brand.as_deref(),
-            url: card.url.as_deref(),
-            image: card.image.as_deref(),
-        },
-        offer: &card.offer,
-        quantity,
-        idempotency_key: key,
-        stream: &env.stream,
-    };
-    let detail = js::to_js(&detail);
+    let product = js::object(&[
+        ("id", card.product_id.as_str().into()),
+        ("title", card.title.as_str().into()),
+        ("brand", js::opt_str(card.brand.as_deref())),
+        ("url", js::opt_str(card.url.as_deref())),
+        ("image", js::opt_str(card.image.as_deref())),
+    ]);
+    let detail = js::object(&[
+        ("product", product),
+        ("offer", offer_object(&card.offer)),
+        ("quantity", quantity.into()),
+        ("idempotencyKey", key.into()),
+        ("stream", env.stream.as_str().into()),
+    ]);
     let answer = js::dispatch_add_to_cart(&env.host, &detail);
     if let Ok(promise) = answer.dyn_into::<js_sys::Promise>() {
         return match JsFuture::from(promise).await {
@@ -84,6 +63,27 @@ pub async fn add_to_cart(env: &Env, card: &Card, quantity: u32, key: &str) -> Ca
     }
 }
 
+/// An offer as the page sees it, with schema.org names.
+fn offer_object(offer: &Offer) -> JsValue {
+    js::object(&[
+        ("price", offer.price.get().into()),
+        ("priceCurrency", offer.price_currency.as_str().into()),
+        (
+            "originalPrice",
+            offer
+                .original_price
+                .map_or(JsValue::UNDEFINED, |p| p.get().into()),
+        ),
+        ("availability", offer.availability.as_str().into()),
+        (
+            "inventoryLevel",
+            offer
+                .inventory_level
+                .map_or(JsValue::UNDEFINED, JsValue::from),
+        ),
+    ])
+}
+
 /// The page's answer may be a string or an object with `message`.
 fn message_of(value: &JsValue) -> Option<String> {
     value
@@ -100,12 +100,12 @@ fn message_of(value: &JsValue) -> Option<String> {
 /// Posts to the reference cart; one retry after a transient failure, with the same key so the
 /// server counts it once.
 async fn backend_add(env: &Env, card: &Card, quantity: u32, key: &str) -> Result<(), BackendError> {
-    let body = serde_json::to_string(&CartItemRequest {
+    let body = CartItemRequest {
         product_id: card.product_id.clone(),
         quantity,
         offer: Some(card.offer.clone()),
-    })
-    .map_err(|e| BackendError::Protocol(e.to_string()))?;
+    }
+    .to_json();
     let url = api_url(&env.backend, "/v1/cart/items");
     let headers = [("idempotency-key", key)];
     let mut last = BackendError::Timeout;

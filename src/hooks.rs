@@ -50,7 +50,7 @@ fn measure(host: &Element, video: &HtmlVideoElement) -> Option<Rect> {
         style
             .get_property_value(name)
             .ok()
-            .and_then(|v| v.trim_end_matches("px").trim().parse::<f64>().ok())
+            .and_then(|v| live_shop_core::json::parse_decimal(v.trim_end_matches("px")))
             .unwrap_or(0.0)
     };
     let side = |s: &str| px(&format!("border-{s}-width")) + px(&format!("padding-{s}"));
@@ -186,7 +186,7 @@ fn observe_impressions(
         let (seen, product_id, host) = (seen.clone(), product_id.clone(), host.clone());
         *timer.borrow_mut() = Some(Timeout::new(1_000, move || {
             seen.borrow_mut().insert(product_id.clone());
-            let detail = js::to_js(&serde_json::json!({ "productId": product_id }));
+            let detail = js::object(&[("productId", product_id.as_str().into())]);
             js::dispatch_signal(&host, "live-shop:impression", &detail);
         }));
     });

@@ -22,11 +22,53 @@ extern "C" {
     pub fn prefers_reduced_motion() -> bool;
 }
 
-/// Converts a serialisable value to a plain JS object, as page code expects. Through JSON text:
-/// the serializer is already in the binary for requests, so this costs no extra code.
-pub fn to_js<T: serde::Serialize + ?Sized>(value: &T) -> JsValue {
-    serde_json::to_string(value)
-        .ok()
-        .and_then(|text| js_sys::JSON::parse(&text).ok())
-        .unwrap_or(JsValue::NULL)
+/// A plain JS object with these fields; `undefined` values are left out.
+pub fn object(fields: &[(&str, JsValue)]) -> JsValue {
+    let object = js_sys::Object::new();
+    for (key, value) in fields {
+        if !value.is_undefined() {
+            let _ = js_sys::Reflect::set(&object, &JsValue::from_str(key), value);
+        }
+    }
+    object.into()
+}
+
+/// An optional string as a JS value (`undefined` when absent).
+pub fn opt_str(value: Option<&str>) -> JsValue {
+    value.map_or(JsValue::UNDEFINED, JsValue::from_str)
+}
+
+/// A parsed JSON value from the browser's `JSON.parse`, viewed by core's decoders.
+pub struct Js(pub JsValue);
+
+impl live_shop_core::json::JsonView for Js {
+    fn field(&self, key: &str) -> Option<Self> {
+        if !self.0.is_object() || js_sys::Array::is_array(&self.0) {
+            return None;
+        }
+        let value = js_sys::Reflect::get(&self.0, &JsValue::from_str(key)).ok()?;
+        (!value.is_null() && !value.is_undefined()).then_some(Js(value))
+    }
+    fn string(&self) -> Option<String> {
+        self.0.as_string()
+    }
+    fn number(&self) -> Option<f64> {
+        self.0.as_f64().filter(|n| n.is_finite())
+    }
+    fn boolean(&self) -> Option<bool> {
+        self.0.as_bool()
+    }
+    fn elements(&self) -> Option<Vec<Self>> {
+        js_sys::Array::is_array(&self.0)
+            .then(|| js_sys::Array::from(&self.0).iter().map(Js).collect())
+    }
+}
+
+/// Parses JSON text with the browser's parser and decodes it with core's decoders.
+pub fn decode<T: live_shop_core::json::FromJson>(
+    text: &str,
+) -> Result<T, live_shop_core::error::BackendError> {
+    let value = js_sys::JSON::parse(text)
+        .map_err(|_| live_shop_core::error::BackendError::Protocol("not JSON".into()))?;
+    live_shop_core::json::decode_value(&Js(value))
 }

@@ -8,7 +8,7 @@ use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
 use live_shop_core::deal::{Action, Outcome, Show};
 use live_shop_core::link::{Link, LinkEvent};
-use live_shop_core::protocol::{decode, StreamEvent, StreamState};
+use live_shop_core::protocol::{StreamEvent, StreamState};
 use live_shop_core::url::api_url;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -16,6 +16,7 @@ use web_sys::{EventSource, MessageEvent};
 use yew::prelude::*;
 
 use crate::context::SharedClock;
+use crate::js::decode;
 use crate::net;
 
 /// What the overlay renders from the link.
@@ -161,7 +162,7 @@ fn open_stream(weak: &Weak<RefCell<Inner>>) {
             .dyn_ref::<MessageEvent>()
             .and_then(|m| m.data().as_string())
         {
-            if let Ok(event) = decode::<StreamEvent>(data.as_bytes()) {
+            if let Ok(event) = decode::<StreamEvent>(&data) {
                 received_event(w, event);
             }
         }
@@ -171,7 +172,7 @@ fn open_stream(weak: &Weak<RefCell<Inner>>) {
             .dyn_ref::<MessageEvent>()
             .and_then(|m| m.data().as_string())
         {
-            if let Ok(state) = decode::<StreamState>(data.as_bytes()) {
+            if let Ok(state) = decode::<StreamState>(&data) {
                 if let Some(rc) = w.upgrade() {
                     rc.borrow()
                         .clock
@@ -325,7 +326,7 @@ fn fetch_state(weak: &Weak<RefCell<Inner>>) {
                 .observe_round_trip(sent, received, server);
         }
         if answer.status != 304 {
-            match decode::<StreamState>(answer.body.as_bytes()) {
+            match decode::<StreamState>(&answer.body) {
                 Ok(state) => {
                     rc.borrow_mut().etag = answer.etag;
                     apply(&weak, Action::Snapshot(state));

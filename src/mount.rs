@@ -13,7 +13,6 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use live_shop_core::i18n::Locale;
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, ShadowRootInit, ShadowRootMode};
@@ -25,7 +24,7 @@ use crate::js;
 pub const CSS: &str = include_str!("../static/widget.css");
 
 /// Options of `LiveShop.mount`, read leniently: a wrong type is as if unset.
-#[derive(Default, Deserialize)]
+#[derive(Default)]
 struct Options {
     backend: Option<String>,
     stream: Option<String>,

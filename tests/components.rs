@@ -10,7 +10,8 @@ use live_shop::components::{OverlayView, OverlayViewProps};
 use live_shop::context::{Env, SharedClock};
 use live_shop_core::deal::{Action, Show};
 use live_shop_core::i18n::Locale;
-use live_shop_core::protocol::{decode, StreamState};
+use live_shop_core::json::decode;
+use live_shop_core::protocol::StreamState;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -107,7 +108,7 @@ async fn the_pinned_deal_shows_price_original_discount_and_stock() {
     let bar = m.query(".pinned .bar span").unwrap();
     assert_eq!(
         bar.get_attribute("style").as_deref(),
-        Some("inline-size:40.0%")
+        Some("inline-size:40%")
     );
     assert_eq!(m.text(".banner strong"), "Fall Deals For You");
     assert_eq!(m.text(".live-badge"), "Live");

@@ -1,6 +1,7 @@
 //! A product card: photo, brand, title, deal price against the struck original, percent off,
 //! countdown, stock, and the cart button.
 use live_shop_core::clock::{clock_text, Countdown, Phase};
+use live_shop_core::geometry::css_number;
 use live_shop_core::i18n::{fill, ltr_isolate, Text};
 use live_shop_core::view::{Card, DealTimes, Stock};
 use yew::prelude::*;
@@ -39,8 +40,10 @@ pub fn DealCard(props: &DealCardProps) -> Html {
     let on_link = {
         let (host, id) = (env.host.clone(), card.product_id.clone());
         Callback::from(move |_: MouseEvent| {
-            let detail =
-                js::to_js(&serde_json::json!({ "productId": id, "target": "product-page" }));
+            let detail = js::object(&[
+                ("productId", id.as_str().into()),
+                ("target", "product-page".into()),
+            ]);
             js::dispatch_signal(&host, "live-shop:click", &detail);
         })
     };
@@ -161,7 +164,7 @@ pub fn StockLine(props: &StockLineProps) -> Html {
         <div class={classes!("stock", (props.stock == Stock::SoldOut).then_some("none"))}>
             if let Some(fill) = props.bar {
                 <div class="bar" aria-hidden="true">
-                    <span style={format!("inline-size:{:.1}%", fill * 100.0)}></span>
+                    <span style={format!("inline-size:{}%", css_number(fill * 100.0))}></span>
                 </div>
             }
             <span class="left">{text}</span>

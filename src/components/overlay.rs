@@ -3,7 +3,7 @@
 use std::rc::Rc;
 
 use live_shop_core::deal::Show;
-use live_shop_core::geometry::Rect;
+use live_shop_core::geometry::{css_number, Rect};
 use live_shop_core::i18n::{Locale, Text};
 use live_shop_core::view;
 use yew::prelude::*;
@@ -78,8 +78,11 @@ pub fn OverlayView(props: &OverlayViewProps) -> Html {
     let announcement = use_announcements(pinned.clone(), env.clone());
     let style = props.rect.map(|r| {
         format!(
-            "left:{:.1}px;top:{:.1}px;width:{:.1}px;height:{:.1}px",
-            r.x, r.y, r.width, r.height
+            "left:{}px;top:{}px;width:{}px;height:{}px",
+            css_number(r.x),
+            css_number(r.y),
+            css_number(r.width),
+            css_number(r.height)
         )
     });
     let show = &props.show;

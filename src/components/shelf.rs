@@ -1,6 +1,6 @@
 //! The collapsible product shelf, with upcoming shows and "add to calendar".
 use live_shop_core::i18n::{fill, Text};
-use live_shop_core::protocol::{decode, EventList, LiveEvent};
+use live_shop_core::protocol::{EventList, LiveEvent};
 use live_shop_core::url::api_url;
 use live_shop_core::view::Card;
 use yew::prelude::*;
@@ -79,7 +79,7 @@ pub fn Upcoming() -> Html {
                     let result = net::send("GET", &url, &[], None, 8_000)
                         .await
                         .and_then(net::Answer::ok)
-                        .and_then(|a| decode::<EventList>(a.body.as_bytes()));
+                        .and_then(|a| js::decode::<EventList>(&a.body));
                     events.set(match result {
                         Ok(list) => Loadable::Ready(list.events),
                         Err(e) => Loadable::Failed(e.user_message(env.locale.lang).to_string()),

@@ -149,6 +149,21 @@ pub fn overlay_box(video: &VideoLayout, origin: (f64, f64)) -> Rect {
     )
 }
 
+/// A CSS number with one decimal (`-12.5`, `300`), by integer arithmetic: the widget's wasm
+/// carries no float formatting for its styles.
+pub fn css_number(value: f64) -> String {
+    if !value.is_finite() {
+        return "0".into();
+    }
+    let tenths = (value * 10.0).round() as i64;
+    let sign = if tenths < 0 { "-" } else { "" };
+    let (whole, tenth) = (tenths.unsigned_abs() / 10, tenths.unsigned_abs() % 10);
+    match tenth {
+        0 => format!("{sign}{whole}"),
+        _ => format!("{sign}{whole}.{tenth}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,6 +233,16 @@ mod tests {
     fn unknown_video_size_covers_the_box() {
         let r = visible_picture(640.0, 360.0, 0.0, f64::NAN, ObjectFit::Contain);
         assert_eq!(r, Rect::new(0.0, 0.0, 640.0, 360.0));
+    }
+
+    #[test]
+    fn css_numbers() {
+        assert_eq!(css_number(12.34), "12.3");
+        assert_eq!(css_number(-0.06), "-0.1");
+        assert_eq!(css_number(-0.04), "0");
+        assert_eq!(css_number(300.0), "300");
+        assert_eq!(css_number(87.5), "87.5");
+        assert_eq!(css_number(f64::NAN), "0");
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod error;
 pub mod geometry;
 pub mod i18n;
 pub mod ics;
+pub mod json;
 pub mod link;
 pub mod protocol;
 pub mod url;

@@ -1,11 +1,11 @@
 //! The `/v1` wire protocol shared by the widget and the reference backend (`openapi.yaml`).
 //!
-//! Decoding is lenient where a shopper is better served by showing less than by showing
-//! nothing: a malformed product in a shelf is skipped, an unknown enum value becomes `Unknown`,
-//! a bad link becomes `None`. Numbers outside sane ranges are refused, so a hostile backend can
-//! never make the widget render `NaN` or a price with forty digits.
-use serde::de::{DeserializeOwned, Deserializer};
-use serde::{Deserialize, Serialize};
+//! Types serialise with serde (the server writes them); they decode through [`crate::json`],
+//! leniently where a shopper is better served by showing less than by showing nothing: a
+//! malformed product in a shelf is skipped, an unknown enum value becomes `Unknown`, a bad link
+//! becomes `None`. Numbers outside sane ranges are refused, so a hostile backend can never make
+//! the widget render `NaN` or a price with forty digits.
+use serde::Serialize;
 
 /// The protocol version this crate speaks; it is the first segment of every API path.
 pub const API_VERSION: &str = "v1";
@@ -20,7 +20,7 @@ pub const MAX_AMOUNT: f64 = 1e9;
 pub const SERVER_TIME_HEADER: &str = "x-server-time";
 
 /// schema.org `ItemAvailability`, reduced to what a live shelf shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Default)]
 pub enum Availability {
     /// Can be bought now.
     #[default]
@@ -32,7 +32,6 @@ pub enum Availability {
     /// Can be ordered before release.
     PreOrder,
     /// A value this version does not know; shown as nothing rather than guessed.
-    #[serde(other)]
     Unknown,
 }
 
@@ -55,13 +54,6 @@ impl Currency {
     }
 }
 
-impl<'de> Deserialize<'de> for Currency {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let raw = String::deserialize(d)?;
-        Self::parse(&raw).ok_or_else(|| serde::de::Error::custom("not an ISO 4217 code"))
-    }
-}
-
 /// A finite amount of money between 0 and [`MAX_AMOUNT`]. Accepts a JSON number or a decimal
 /// string, as schema.org allows both.
 #[derive(Clone, Copy, Debug, PartialEq, PartialOrd, Serialize)]
@@ -80,27 +72,8 @@ impl Amount {
     }
 }
 
-impl<'de> Deserialize<'de> for Amount {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Number(f64),
-            Text(String),
-        }
-        let value = match Raw::deserialize(d)? {
-            Raw::Number(n) => n,
-            Raw::Text(s) => s
-                .trim()
-                .parse::<f64>()
-                .map_err(|_| serde::de::Error::custom("not a decimal amount"))?,
-        };
-        Self::new(value).ok_or_else(|| serde::de::Error::custom("amount out of range"))
-    }
-}
-
 /// A price offer, with schema.org `Offer` names.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Offer {
     /// What the shopper pays now.
@@ -108,28 +81,15 @@ pub struct Offer {
     /// ISO 4217 code of `price` and `original_price`.
     pub price_currency: Currency,
     /// The struck-through price before the deal, if any.
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub original_price: Option<Amount>,
     /// When this price stops applying.
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_valid_until: Option<Millis>,
     /// Whether it can be bought.
-    #[serde(default, deserialize_with = "lenient_or_default")]
     pub availability: Availability,
     /// How many remain, when the shop says.
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub inventory_level: Option<u32>,
 }
 
@@ -147,29 +107,21 @@ impl Offer {
 }
 
 /// A product in the shop.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Product {
     /// Stable identifier.
     pub id: String,
     /// Name shown to shoppers, plain text.
-    #[serde(deserialize_with = "plain_text")]
     pub title: String,
     /// Brand, plain text.
-    #[serde(default, deserialize_with = "lenient_text")]
     pub brand: Option<String>,
     /// Photo URLs, possibly relative to the API base.
-    #[serde(default, deserialize_with = "lenient_vec")]
     pub images: Vec<String>,
     /// Offers, the first being the current one.
-    #[serde(default, deserialize_with = "lenient_vec")]
     pub offers: Vec<Offer>,
     /// Product page, possibly relative to the API base.
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 
@@ -181,7 +133,7 @@ impl Product {
 }
 
 /// Where a flash deal is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub enum DealStatus {
     /// Announced, not started.
@@ -192,12 +144,11 @@ pub enum DealStatus {
     /// Over.
     Ended,
     /// A status this version does not know.
-    #[serde(other)]
     Unknown,
 }
 
 /// Why a flash deal ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum EndReason {
     /// Its time ran out.
@@ -207,12 +158,11 @@ pub enum EndReason {
     /// The producer stopped it.
     Cancelled,
     /// A reason this version does not know.
-    #[serde(other)]
     Unknown,
 }
 
 /// A time-limited price on one product.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FlashDeal {
     /// Stable identifier.
@@ -226,45 +176,30 @@ pub struct FlashDeal {
     /// End, server clock.
     pub ends_at: Millis,
     /// Its state as the server last said.
-    #[serde(default, deserialize_with = "lenient_or_default")]
     pub status: DealStatus,
     /// Why it ended, once it has.
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_reason: Option<EndReason>,
     /// Units on sale at the deal price, for the stock bar.
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stock_limit: Option<u32>,
 }
 
 /// The campaign banner over the stream.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Banner {
     /// Headline, plain text ("Fall Deals For You").
-    #[serde(deserialize_with = "plain_text")]
     pub title: String,
     /// Second line, plain text.
-    #[serde(default, deserialize_with = "lenient_text")]
     pub subtitle: Option<String>,
     /// Campaign page, possibly relative.
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 
 /// `GET /v1/streams/{id}/state`: everything a viewer needs to draw the overlay.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StreamState {
     /// The stream.
@@ -276,32 +211,21 @@ pub struct StreamState {
     /// Server time when this was produced.
     pub server_time: Millis,
     /// Whether the show is on air.
-    #[serde(default, deserialize_with = "lenient_or_default")]
     pub live: bool,
     /// Id of the pinned product.
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pinned: Option<String>,
     /// The shelf, in display order.
-    #[serde(default, deserialize_with = "lenient_vec")]
     pub products: Vec<Product>,
     /// The campaign banner.
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub banner: Option<Banner>,
     /// Flash deals: scheduled, running and recently ended.
-    #[serde(default, deserialize_with = "lenient_vec")]
     pub flash_deals: Vec<FlashDeal>,
 }
 
 /// One change on a stream, as sent over Server-Sent Events.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StreamEvent {
     /// Matches [`StreamState::epoch`].
@@ -329,7 +253,7 @@ pub fn parse_sse_id(id: &str) -> Option<(&str, u64)> {
 }
 
 /// What changed on a stream.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(
     tag = "type",
     rename_all = "camelCase",
@@ -350,7 +274,7 @@ pub enum Change {
         /// The new price.
         price: Amount,
         /// The new struck-through price, if any.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(skip_serializing_if = "Option::is_none")]
         original_price: Option<Amount>,
     },
     /// A product's (or its running deal's) stock changed.
@@ -358,10 +282,9 @@ pub enum Change {
         /// The product.
         product_id: String,
         /// How many remain.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(skip_serializing_if = "Option::is_none")]
         inventory_level: Option<u32>,
         /// Whether it can be bought.
-        #[serde(default)]
         availability: Availability,
     },
     /// A flash deal was announced.
@@ -384,7 +307,6 @@ pub enum Change {
     /// The campaign banner changed or went away.
     BannerChanged {
         /// The new banner.
-        #[serde(default)]
         banner: Option<Banner>,
     },
     /// The show went on air.
@@ -392,69 +314,56 @@ pub enum Change {
     /// The show went off air.
     ShowEnded,
     /// An event this version does not know; it still advances the sequence.
-    #[serde(other)]
     Unknown,
 }
 
 /// `GET /v1/catalog`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CatalogPage {
     /// Matching products.
-    #[serde(deserialize_with = "lenient_vec")]
     pub products: Vec<Product>,
     /// Pass as `cursor` for the next page; absent on the last.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
     /// Server time.
     pub server_time: Millis,
 }
 
 /// An upcoming live shopping event.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LiveEvent {
     /// Stable identifier; `GET /v1/events/{id}.ics` gives its calendar entry.
     pub id: String,
     /// Name, plain text.
-    #[serde(deserialize_with = "plain_text")]
     pub title: String,
     /// Host or brand, plain text.
-    #[serde(default, deserialize_with = "lenient_text")]
     pub host: Option<String>,
     /// Start, server clock.
     pub starts_at: Millis,
     /// End, server clock.
     pub ends_at: Millis,
     /// The stream it will air on.
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_id: Option<String>,
     /// Page to watch it, possibly relative.
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 
 /// `GET /v1/events`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EventList {
     /// Upcoming events, soonest first.
-    #[serde(deserialize_with = "lenient_vec")]
     pub events: Vec<LiveEvent>,
     /// Server time.
     pub server_time: Millis,
 }
 
 /// `POST /v1/cart/items` body.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CartItemRequest {
     /// The product.
@@ -462,12 +371,45 @@ pub struct CartItemRequest {
     /// How many; at least one.
     pub quantity: u32,
     /// The offer the shopper saw, so the server can refuse a stale price.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub offer: Option<Offer>,
 }
 
+impl CartItemRequest {
+    /// The request body. Written by hand so the widget needs no JSON serialiser.
+    pub fn to_json(&self) -> String {
+        let mut out = format!(
+            "{{\"productId\":{},\"quantity\":{}",
+            crate::json::quote(&self.product_id),
+            self.quantity
+        );
+        if let Some(offer) = &self.offer {
+            out.push_str(&format!(
+                ",\"offer\":{{\"price\":{},\"priceCurrency\":{}}}",
+                crate::json::quote(&format_amount(offer.price)),
+                crate::json::quote(offer.price_currency.as_str())
+            ));
+        }
+        out.push('}');
+        out
+    }
+}
+
+/// An amount as a decimal string with up to four places, without float formatting.
+pub fn format_amount(amount: Amount) -> String {
+    let scaled = (amount.get() * 10_000.0).round() as u64;
+    let (whole, fraction) = (scaled / 10_000, scaled % 10_000);
+    if fraction == 0 {
+        whole.to_string()
+    } else {
+        format!("{whole}.{fraction:04}")
+            .trim_end_matches('0')
+            .to_string()
+    }
+}
+
 /// `POST /v1/cart/items` answer.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CartItemResponse {
     /// The cart line's id.
@@ -479,14 +421,14 @@ pub struct CartItemResponse {
 }
 
 /// The body of every 4xx and 5xx answer.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ErrorBody {
     /// What went wrong.
     pub error: ErrorDetail,
 }
 
 /// A machine-readable code and a developer-facing message.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ErrorDetail {
     /// Stable code, e.g. `not_found`, `bad_request`, `missing_idempotency_key`.
     pub code: String,
@@ -494,20 +436,10 @@ pub struct ErrorDetail {
     pub message: String,
 }
 
-/// Decodes a JSON body, naming what failed.
-///
-/// Always through a [`serde_json::Value`]: the lenient field decoders need one anyway, and
-/// instantiating every `Deserialize` impl for one deserializer instead of two keeps the widget's
-/// wasm smaller.
-pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, crate::error::BackendError> {
-    let protocol = |e: serde_json::Error| crate::error::BackendError::Protocol(e.to_string());
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(protocol)?;
-    T::deserialize(value).map_err(protocol)
-}
-
+/// Longest text shown; longer is cut with an ellipsis.
 const MAX_TEXT: usize = 200;
 
-/// Trims, drops control characters and caps length: shop text is shown as text, never markup,
+/// Trims, replaces control characters and caps length: shop text is shown as text, never markup,
 /// but it still must not break the layout.
 pub fn clean_text(raw: &str) -> String {
     let cleaned: String = raw
@@ -519,45 +451,4 @@ pub fn clean_text(raw: &str) -> String {
         Some((cut, _)) => format!("{}…", trimmed[..cut].trim_end()),
         None => trimmed.to_string(),
     }
-}
-
-fn plain_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    let text = clean_text(&String::deserialize(d)?);
-    if text.is_empty() {
-        return Err(serde::de::Error::custom("empty text"));
-    }
-    Ok(text)
-}
-
-fn lenient_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    let value = serde_json::Value::deserialize(d)?;
-    Ok(value
-        .as_str()
-        .map(clean_text)
-        .filter(|text| !text.is_empty()))
-}
-
-/// A value that fails to decode becomes `None` instead of failing its parent.
-fn lenient<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Option<T>, D::Error> {
-    let value = serde_json::Value::deserialize(d)?;
-    Ok(serde_json::from_value(value).ok())
-}
-
-fn lenient_or_default<'de, D: Deserializer<'de>, T: DeserializeOwned + Default>(
-    d: D,
-) -> Result<T, D::Error> {
-    Ok(lenient(d)?.unwrap_or_default())
-}
-
-/// Items that fail to decode are skipped; a non-array is an empty list.
-fn lenient_vec<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Vec<T>, D::Error> {
-    let value = serde_json::Value::deserialize(d)?;
-    Ok(match value {
-        serde_json::Value::Array(items) => items
-            .into_iter()
-            .filter_map(|item| serde_json::from_value(item).ok())
-            .take(500)
-            .collect(),
-        _ => Vec::new(),
-    })
 }

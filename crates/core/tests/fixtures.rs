@@ -7,7 +7,8 @@ use std::fmt::Write;
 use std::path::Path;
 
 use live_shop_core::deal::{Action, Show};
-use live_shop_core::protocol::{decode, StreamState};
+use live_shop_core::json::decode;
+use live_shop_core::protocol::StreamState;
 use live_shop_core::view::shelf;
 
 const BASE: &str = "http://127.0.0.1:8080/api/";

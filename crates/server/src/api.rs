@@ -3,7 +3,8 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -12,6 +13,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures_util::stream::{self, Stream, StreamExt};
 use live_shop_core::ics;
+use live_shop_core::json::decode;
 use live_shop_core::protocol::{
     parse_sse_id, CartItemRequest, CartItemResponse, CatalogPage, Change, EventList, StreamEvent,
     SERVER_TIME_HEADER,
@@ -49,7 +51,9 @@ pub struct Cart {
 
 impl AppState {
     /// State with the embedded catalog and a `demo` stream whose shelf is the demo shelf.
-    pub fn new(creator_tokens: Vec<String>) -> Result<Arc<Self>, serde_json::Error> {
+    pub fn new(
+        creator_tokens: Vec<String>,
+    ) -> Result<Arc<Self>, live_shop_core::error::BackendError> {
         let catalog = Catalog::embedded()?;
         let hub = Hub::default();
         let epoch = format!("{:x}", now_ms() ^ u64::from(std::process::id()) as i64);
@@ -242,7 +246,7 @@ async fn post_change(
     State(app): State<Arc<AppState>>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    body: Result<Json<Change>, JsonRejection>,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
     if app.creator_tokens.is_empty() {
         return Err(ApiError::Forbidden(
@@ -253,7 +257,7 @@ async fn post_change(
     if !app.creator_tokens.iter().any(|t| t == token) {
         return Err(ApiError::Unauthorized);
     }
-    let Json(mut change) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let mut change: Change = decode(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let stream = app.stream(&id)?;
     let on_shelf = |product_id: &str| stream.with_show(|s| s.product(product_id).is_some());
     // A producer names the product to pin; its data comes from the shelf or the catalog.
@@ -389,7 +393,7 @@ async fn event_ics(Path(file): Path<String>, headers: HeaderMap) -> Result<Respo
 async fn add_to_cart(
     State(app): State<Arc<AppState>>,
     headers: HeaderMap,
-    body: Result<Json<CartItemRequest>, JsonRejection>,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
     let key = headers
         .get("idempotency-key")
@@ -398,7 +402,8 @@ async fn add_to_cart(
         .filter(|k| !k.is_empty() && k.len() <= 255)
         .ok_or(ApiError::MissingHeader("Idempotency-Key"))?
         .to_string();
-    let Json(request) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let request: CartItemRequest =
+        decode(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     if !(1..=99).contains(&request.quantity) {
         return Err(ApiError::Unprocessable("quantity must be 1 to 99".into()));
     }

@@ -1,14 +1,10 @@
 //! The embedded sample shop: products (photos from Debian's `tuxpaint-stamps-default`, fetched at
 //! setup), the demo stream's shelf, and upcoming events.
+use live_shop_core::error::BackendError;
+use live_shop_core::json::decode_value;
 use live_shop_core::protocol::{LiveEvent, Millis, Product};
-use serde::Deserialize;
 
 const CATALOG_JSON: &str = include_str!("../data/catalog.json");
-
-#[derive(Deserialize)]
-struct CatalogFile {
-    products: Vec<Product>,
-}
 
 /// The shop's products.
 #[derive(Clone, Debug)]
@@ -18,12 +14,19 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// The embedded sample shop.
-    pub fn embedded() -> Result<Self, serde_json::Error> {
-        let file: CatalogFile = serde_json::from_str(CATALOG_JSON)?;
-        Ok(Self {
-            products: file.products,
-        })
+    /// The embedded sample shop. Strict: every product must decode.
+    pub fn embedded() -> Result<Self, BackendError> {
+        let file: serde_json::Value = serde_json::from_str(CATALOG_JSON)
+            .map_err(|e| BackendError::Protocol(e.to_string()))?;
+        let items = file
+            .get("products")
+            .and_then(|p| p.as_array())
+            .ok_or_else(|| BackendError::Protocol("no products".into()))?;
+        let products = items
+            .iter()
+            .map(decode_value)
+            .collect::<Result<Vec<Product>, _>>()?;
+        Ok(Self { products })
     }
 
     /// A product by id.

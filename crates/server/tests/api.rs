@@ -8,6 +8,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
+use live_shop_core::json::decode;
 use live_shop_core::protocol::{CartItemResponse, CatalogPage, ErrorBody, EventList, StreamState};
 use live_shop_server::api::{router, AppState};
 use live_shop_server::config::Config;
@@ -65,10 +66,7 @@ async fn post_change(app: &Router, change: Value) -> (StatusCode, axum::http::He
 }
 
 fn error_code(body: &[u8]) -> String {
-    serde_json::from_slice::<ErrorBody>(body)
-        .unwrap()
-        .error
-        .code
+    decode::<ErrorBody>(body).unwrap().error.code
 }
 
 #[tokio::test]
@@ -76,7 +74,7 @@ async fn state_has_an_etag_and_answers_304_when_unchanged() {
     let (app, _) = app();
     let (status, headers, body) = send(&app, get("/v1/streams/demo/state")).await;
     assert_eq!(status, StatusCode::OK);
-    let state: StreamState = serde_json::from_slice(&body).unwrap();
+    let state: StreamState = decode(&body).unwrap();
     assert_eq!(state.products.len(), 12);
     assert!(headers.contains_key("x-server-time"));
     let etag = headers["etag"].to_str().unwrap().to_string();
@@ -110,7 +108,7 @@ async fn a_change_moves_the_etag_and_reaches_the_state() {
         .unwrap();
     let (status, _, body) = send(&app, request).await;
     assert_eq!(status, StatusCode::OK);
-    let state: StreamState = serde_json::from_slice(&body).unwrap();
+    let state: StreamState = decode(&body).unwrap();
     assert_eq!(state.products[0].offers[0].price.get(), 12.5);
 }
 
@@ -170,15 +168,15 @@ async fn catalog_searches_and_pages() {
     let (app, _) = app();
     let (status, _, body) = send(&app, get("/v1/catalog?limit=20")).await;
     assert_eq!(status, StatusCode::OK);
-    let first: CatalogPage = serde_json::from_slice(&body).unwrap();
+    let first: CatalogPage = decode(&body).unwrap();
     assert_eq!(first.products.len(), 20);
     let cursor = first.next_cursor.unwrap();
     let (_, _, body) = send(&app, get(&format!("/v1/catalog?limit=20&cursor={cursor}"))).await;
-    let second: CatalogPage = serde_json::from_slice(&body).unwrap();
+    let second: CatalogPage = decode(&body).unwrap();
     assert_ne!(second.products[0].id, first.products[0].id);
 
     let (_, _, body) = send(&app, get("/v1/catalog?query=tennis")).await;
-    let hits: CatalogPage = serde_json::from_slice(&body).unwrap();
+    let hits: CatalogPage = decode(&body).unwrap();
     assert_eq!(hits.products.len(), 2);
     assert_eq!(hits.next_cursor, None);
 
@@ -191,7 +189,7 @@ async fn catalog_searches_and_pages() {
 async fn events_and_their_calendar_files() {
     let (app, _) = app();
     let (_, _, body) = send(&app, get("/v1/events")).await;
-    let list: EventList = serde_json::from_slice(&body).unwrap();
+    let list: EventList = decode(&body).unwrap();
     assert_eq!(list.events.len(), 2);
     assert!(list.events.iter().all(|e| e.starts_at > list.server_time));
     let uri = format!("/v1/events/{}.ics", list.events[0].id);
@@ -226,7 +224,7 @@ async fn a_retried_cart_add_is_counted_once() {
         post_json("/v1/cart/items", body, &[("idempotency-key", "k2")]),
     )
     .await;
-    let other: CartItemResponse = serde_json::from_slice(&other).unwrap();
+    let other: CartItemResponse = decode(&other).unwrap();
     assert_eq!(other.item_count, 2);
 }
 
