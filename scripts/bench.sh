@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-bash scripts/setup.sh test
+bash scripts/setup.sh
 bash scripts/build-widget.sh >/dev/null
 cargo build -p live-shop-server --quiet
 echo "== first load"

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-bash scripts/setup.sh demo
+bash scripts/setup.sh
 bash scripts/build-widget.sh
 cargo build --release -p live-shop-server
 echo "==> demo at http://127.0.0.1:${PORT:-8080}/  (stream control token: demo-token)"

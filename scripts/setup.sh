@@ -2,11 +2,10 @@
 # Installs whatever is missing for the demo and the tests, and skips what is installed at the
 # right version. Everything comes from the package registries (crates.io, npm, Debian, PyPI) and
 # Rust's toolchain server; heavy caches live in $LIVE_SHOP_CACHE (~/.cache/live-shop), outside
-# the clone. Usage: scripts/setup.sh [demo|test]
+# the clone. Usage: scripts/setup.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-purpose="${1:-test}"
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -21,7 +20,7 @@ fi
 
 apt_updated=
 apt_update() { [ -n "$apt_updated" ] || { as_root apt-get update -qq; apt_updated=1; }; }
-if [ "$purpose" = test ] && { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; }; then
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   say "installing Debian's chromium and chromium-driver"
   apt_update
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
@@ -46,7 +45,7 @@ if [ "$(wasm-opt --version 2>/dev/null)" != "wasm-opt version ${BINARYEN_VERSION
 fi
 
 lock_sum=$(sha256sum e2e/package-lock.json | cut -d' ' -f1)
-if [ "$purpose" = test ] && [ "$(cat e2e/node_modules/.lock-sum 2>/dev/null)" != "$lock_sum" ]; then
+if [ "$(cat e2e/node_modules/.lock-sum 2>/dev/null)" != "$lock_sum" ]; then
   say "installing the journeys' npm packages"
   (cd e2e && npm ci --cache "$LIVE_SHOP_CACHE/npm" --no-audit --no-fund --silent)
   echo "$lock_sum" > e2e/node_modules/.lock-sum

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-bash scripts/setup.sh test
+bash scripts/setup.sh
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 step "cargo fmt"

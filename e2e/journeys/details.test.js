@@ -1,0 +1,102 @@
+// The promises a page owner relies on: isolation from page CSS, theming, a wrong device clock,
+// no cart anywhere, no cookies or storage, the page's language, reduced motion, full screen.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { useBackend, useBrowser } from '../lib/harness.js';
+
+const browser = useBrowser();
+const backend = useBackend();
+
+async function embed(body, { lang = 'en', init } = {}) {
+  const page = await browser().newPage({ viewport: { width: 1000, height: 700 } });
+  if (init) await page.addInitScript(init);
+  await page.route(`${backend().url}/embed-test`, (route) => route.fulfill({
+    contentType: 'text/html',
+    body: `<!doctype html><html lang="${lang}"><head><style>
+      button, p, span { background: lime !important; font-size: 40px !important; display: inline !important; }
+      </style></head><body>${body}<script type="module" src="/embed.js"></script></body></html>`,
+  }));
+  await page.goto(`${backend().url}/embed-test`);
+  return page;
+}
+
+test('page CSS cannot reach in; custom properties theme it; the page lang picks the locale', async () => {
+  const page = await embed('<live-shop stream="demo" style="display:block;width:900px;--live-shop-accent:rgb(0, 90, 200)"></live-shop>', { lang: 'fa-IR' });
+  const buy = page.locator('live-shop .pinned button.buy');
+  await buy.waitFor();
+  const style = await buy.evaluate((b) => {
+    const s = getComputedStyle(b);
+    return { background: s.backgroundColor, size: s.fontSize };
+  });
+  assert.equal(style.background, 'rgb(0, 90, 200)');
+  assert.equal(style.size, '14px');
+  assert.equal(await buy.textContent(), 'افزودن به سبد');
+  assert.equal(await page.locator('live-shop .stage').getAttribute('dir'), 'rtl');
+});
+
+test('a device clock five minutes slow still counts down on server time', async () => {
+  const page = await embed('<live-shop stream="demo" style="display:block;width:900px"></live-shop>', {
+    init: () => { const real = Date.now; Date.now = () => real() - 300_000; },
+  });
+  await page.locator('live-shop .pinned .card').waitFor();
+  const now = Date.now();
+  await backend().change({ type: 'flashDealScheduled', deal: {
+    id: `clock-${now}`, productId: 'p05', startsAt: now + 20_000, endsAt: now + 80_000,
+    offer: { price: 9, priceCurrency: 'EUR', originalPrice: 59 },
+  } });
+  const time = page.locator('live-shop .pinned .countdown .time');
+  await time.filter({ hasText: /Starts in/ }).waitFor({ timeout: 3000 });
+  const [, m, s] = (await time.textContent()).match(/(\d+):(\d\d)/);
+  const seconds = Number(m) * 60 + Number(s);
+  assert.ok(seconds >= 15 && seconds <= 20, `shows ${seconds} s; a 5-minute skew would show about 320`);
+  await backend().change({ type: 'flashDealEnded', dealId: `clock-${now}`, reason: 'cancelled' });
+});
+
+test('without a cart anywhere the product page opens; no cookies, no storage', async () => {
+  const page = await embed('<live-shop stream="demo" style="display:block;width:900px"></live-shop>');
+  await page.route('**/v1/cart/items', (route) => route.fulfill({ status: 404, contentType: 'application/json',
+    body: '{"error":{"code":"not_found","message":"no cart"}}' }));
+  await page.locator('live-shop .pinned .card').waitFor();
+  const popup = page.waitForEvent('popup', { timeout: 5000 });
+  await page.locator('live-shop .pinned button.buy').click();
+  const opened = await popup;
+  assert.match(opened.url(), /\/products\/p05$/);
+  await page.locator('live-shop .pinned button.buy').filter({ hasText: 'Add to cart' }).waitFor({ timeout: 3000 });
+  const kept = await page.evaluate(() => ({
+    cookies: document.cookie, local: localStorage.length, session: sessionStorage.length,
+  }));
+  assert.deepEqual(kept, { cookies: '', local: 0, session: 0 });
+  const cookies = await page.context().cookies();
+  assert.deepEqual(cookies, []);
+});
+
+test('reduced motion turns animations off', async () => {
+  const page = await browser().newPage();
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  await page.goto(`${backend().url}/`);
+  const card = page.locator('live-shop .pinned .card');
+  await card.waitFor();
+  assert.equal(await card.evaluate((c) => getComputedStyle(c).animationName), 'none');
+  const moving = await browser().newPage();
+  await moving.goto(`${backend().url}/`);
+  await moving.locator('live-shop .pinned .card').waitFor();
+  assert.equal(await moving.locator('live-shop .pinned .card').evaluate((c) => getComputedStyle(c).animationName), 'rise');
+});
+
+test('in full screen the overlay still covers the picture', async () => {
+  const page = await browser().newPage({ viewport: { width: 1280, height: 720 } });
+  await page.goto(`${backend().url}/`);
+  await page.locator('live-shop .pinned .card').waitFor();
+  await page.waitForFunction(() => document.getElementById('video').videoWidth > 0);
+  await page.click('#fullscreen');
+  await page.waitForFunction(() => !!document.fullscreenElement);
+  await page.waitForTimeout(400);
+  const [stage, size] = await Promise.all([
+    page.locator('live-shop .stage').boundingBox(),
+    page.locator('#video').evaluate((v) => [v.videoWidth, v.videoHeight]),
+  ]);
+  const scale = Math.min(1280 / size[0], 720 / size[1]);
+  assert.ok(Math.abs(stage.width - size[0] * scale) < 1.5, `width ${stage.width}`);
+  assert.ok(Math.abs(stage.height - size[1] * scale) < 1.5, `height ${stage.height}`);
+  assert.ok(Math.abs(stage.x - (1280 - size[0] * scale) / 2) < 1.5, `x ${stage.x}`);
+});
