@@ -235,6 +235,14 @@ texts! {
     ErrorOffline => ["You seem to be offline. We'll keep trying.", "يبدو أنك غير متصل. سنواصل المحاولة.", "به نظر می‌رسد آفلاین هستید. دوباره تلاش می‌کنیم."],
     /// The backend failed.
     ErrorServer => ["The shop is having trouble. Please try again soon.", "المتجر يواجه مشكلة. حاول مرة أخرى قريبًا.", "فروشگاه با مشکل روبه‌روست. کمی بعد دوباره امتحان کنید."],
+    /// A photo that cannot be read.
+    PrepDecode => ["We couldn't read this image. Try another photo.", "تعذّرت قراءة هذه الصورة. جرّب صورة أخرى.", "این تصویر خوانده نشد. عکس دیگری را امتحان کنید."],
+    /// A photo over the limits.
+    PrepLimits => ["This image is too large. Try a smaller photo or a screenshot.", "هذه الصورة كبيرة جدًا. جرّب صورة أصغر أو لقطة شاشة.", "این تصویر بیش از حد بزرگ است. عکس کوچک‌تر یا اسکرین‌شات را امتحان کنید."],
+    /// A HEIC photo the browser cannot decode.
+    PrepHeic => ["HEIC photos can't be read here. Share the photo as JPEG, or set the camera to \"Most Compatible\".", "لا يمكن قراءة صور HEIC هنا. شارك الصورة بصيغة JPEG أو اضبط الكاميرا على \"الأكثر توافقًا\".", "عکس‌های HEIC اینجا خوانده نمی‌شوند. عکس را به‌صورت JPEG بفرستید یا دوربین را روی «سازگارترین» بگذارید."],
+    /// Another format that cannot be read.
+    PrepUnsupported => ["This image format isn't supported. Try a JPEG or PNG.", "صيغة الصورة هذه غير مدعومة. جرّب JPEG أو PNG.", "این قالب تصویر پشتیبانی نمی‌شود. JPEG یا PNG را امتحان کنید."],
     /// Anything else.
     ErrorGeneric => ["Something went wrong. Please try again.", "حدث خطأ ما. حاول مرة أخرى.", "مشکلی پیش آمد. دوباره امتحان کنید."],
 }

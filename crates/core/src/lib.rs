@@ -15,6 +15,8 @@ pub mod i18n;
 pub mod ics;
 pub mod json;
 pub mod link;
+#[cfg(feature = "prep")]
+pub mod prep;
 pub mod protocol;
 pub mod url;
 pub mod view;

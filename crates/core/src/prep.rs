@@ -1,0 +1,459 @@
+//! Visual search's image preparation: untrusted bytes in, a small, upright, cropped JPEG with no
+//! metadata out. The same code runs in the browser's worker and in the native `live-shop-prep`
+//! command, so the catalog and the shoppers' queries are prepared identically.
+//!
+//! [`decode`] is the only way untrusted bytes become pixels (`clippy.toml` bans the others): it
+//! reads the header, checks the pixel count and the allocation budget, and only then decodes.
+use std::io::Cursor;
+
+use fast_image_resize::images::Image as FrImage;
+use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use image::codecs::jpeg::JpegEncoder;
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage};
+
+use crate::i18n::{Lang, Text};
+
+/// Limits for untrusted images.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PrepLimits {
+    /// Largest input file.
+    pub max_bytes: usize,
+    /// Most pixels (width × height) an image may have.
+    pub max_pixels: u64,
+    /// Most memory the decoder may allocate.
+    pub max_alloc: u64,
+}
+
+impl Default for PrepLimits {
+    /// Room for a 48 MP phone photo; a decompression bomb claims far more.
+    fn default() -> Self {
+        Self {
+            max_bytes: 40 * 1024 * 1024,
+            max_pixels: 50_000_000,
+            max_alloc: 400 * 1024 * 1024,
+        }
+    }
+}
+
+/// Why an image could not be prepared, by who can fix it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PrepError {
+    /// The bytes are damaged or not an image: the shopper should pick another photo.
+    #[error("cannot decode image: {0}")]
+    Decode(String),
+    /// The image is over a limit (file size, pixels, memory): a smaller photo works.
+    #[error("image over the limits: {0}")]
+    Limits(String),
+    /// A real image in a format this build does not read (HEIC, AVIF, …).
+    #[error("unsupported image format: {format}")]
+    Unsupported {
+        /// The format's name.
+        format: &'static str,
+    },
+    /// A caller's parameter is wrong (unknown profile, empty crop box): a developer's bug.
+    #[error("invalid parameter: {0}")]
+    Parameter(String),
+}
+
+impl PrepError {
+    /// A stable code for APIs (`LiveShop.prepareImage` rejects with it).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Decode(_) => "decode",
+            Self::Limits(_) => "limits",
+            Self::Unsupported { .. } => "unsupported",
+            Self::Parameter(_) => "parameter",
+        }
+    }
+
+    /// What the shopper reads, saying what to do.
+    pub fn user_message(&self, lang: Lang) -> &'static str {
+        match self {
+            Self::Decode(_) => Text::PrepDecode.get(lang),
+            Self::Limits(_) => Text::PrepLimits.get(lang),
+            Self::Unsupported { format: "HEIC" } => Text::PrepHeic.get(lang),
+            Self::Unsupported { .. } => Text::PrepUnsupported.get(lang),
+            Self::Parameter(_) => Text::ErrorGeneric.get(lang),
+        }
+    }
+}
+
+/// What the search backend receives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Profile {
+    /// Long edge at most 512 px.
+    Max512,
+    /// Long edge at most 1024 px.
+    Max1024,
+    /// The region's centre square at 224 × 224, for CLIP-style models.
+    Square224,
+}
+
+impl Profile {
+    /// Every profile.
+    pub const ALL: [Profile; 3] = [Profile::Max512, Profile::Max1024, Profile::Square224];
+
+    /// Parses `max-512`, `max-1024`, `square-224`.
+    pub fn parse(name: &str) -> Result<Self, PrepError> {
+        match name {
+            "max-512" => Ok(Self::Max512),
+            "max-1024" => Ok(Self::Max1024),
+            "square-224" => Ok(Self::Square224),
+            other => Err(PrepError::Parameter(format!(
+                "unknown profile {other:?} (max-512, max-1024, square-224)"
+            ))),
+        }
+    }
+
+    /// The profile's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Max512 => "max-512",
+            Self::Max1024 => "max-1024",
+            Self::Square224 => "square-224",
+        }
+    }
+
+    /// Most bytes of the encoded JPEG; quality steps down until it fits.
+    pub fn byte_cap(self) -> usize {
+        match self {
+            Self::Max512 => 64 * 1024,
+            Self::Max1024 => 192 * 1024,
+            Self::Square224 => 24 * 1024,
+        }
+    }
+
+    /// Output size for a region of `width × height`; never enlarges.
+    fn output_size(self, width: u32, height: u32) -> (u32, u32) {
+        let fit = |long: u32| {
+            let scale = (f64::from(long) / f64::from(width.max(height))).min(1.0);
+            let w = (f64::from(width) * scale).round().max(1.0) as u32;
+            let h = (f64::from(height) * scale).round().max(1.0) as u32;
+            (w, h)
+        };
+        match self {
+            Self::Max512 => fit(512),
+            Self::Max1024 => fit(1024),
+            Self::Square224 => (224, 224),
+        }
+    }
+}
+
+/// JPEG qualities tried in turn until the byte cap is met.
+const QUALITIES: [u8; 6] = [85, 78, 70, 60, 50, 40];
+
+/// A region of the upright image, as fractions of its width and height.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CropBox {
+    /// Left edge, 0 to 1.
+    pub x: f64,
+    /// Top edge, 0 to 1.
+    pub y: f64,
+    /// Width, 0 to 1.
+    pub width: f64,
+    /// Height, 0 to 1.
+    pub height: f64,
+}
+
+impl CropBox {
+    /// The whole image.
+    pub const FULL: CropBox = CropBox {
+        x: 0.0,
+        y: 0.0,
+        width: 1.0,
+        height: 1.0,
+    };
+
+    /// Clamps the box into the image; refuses one that is empty or not finite.
+    pub fn clamped(self) -> Result<CropBox, PrepError> {
+        let values = [self.x, self.y, self.width, self.height];
+        if values.iter().any(|v| !v.is_finite()) {
+            return Err(PrepError::Parameter("crop box is not finite".into()));
+        }
+        let x = self.x.clamp(0.0, 1.0);
+        let y = self.y.clamp(0.0, 1.0);
+        let width = (self.x + self.width).clamp(0.0, 1.0) - x;
+        let height = (self.y + self.height).clamp(0.0, 1.0) - y;
+        if width <= 0.0 || height <= 0.0 {
+            return Err(PrepError::Parameter("crop box is empty".into()));
+        }
+        Ok(CropBox {
+            x,
+            y,
+            width,
+            height,
+        })
+    }
+
+    /// Parses `x,y,width,height`.
+    pub fn parse(text: &str) -> Result<CropBox, PrepError> {
+        let parts: Vec<f64> = text
+            .split(',')
+            .map(|p| p.trim().parse::<f64>())
+            .collect::<Result<_, _>>()
+            .map_err(|_| {
+                PrepError::Parameter(format!("crop box {text:?} is not x,y,width,height"))
+            })?;
+        match parts[..] {
+            [x, y, width, height] => CropBox {
+                x,
+                y,
+                width,
+                height,
+            }
+            .clamped(),
+            _ => Err(PrepError::Parameter(format!(
+                "crop box {text:?} is not x,y,width,height"
+            ))),
+        }
+    }
+}
+
+/// A prepared image.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Prepared {
+    /// The JPEG: baseline, no EXIF, XMP, GPS or any other metadata segment.
+    pub jpeg: Vec<u8>,
+    /// Output width.
+    pub width: u32,
+    /// Output height.
+    pub height: u32,
+    /// The region used, after clamping, in fractions of the upright original.
+    pub crop: CropBox,
+    /// The upright original's size.
+    pub original: (u32, u32),
+    /// 64-bit difference hash of the output, for answering repeated queries from a cache.
+    pub hash: u64,
+    /// The JPEG quality that met the byte cap.
+    pub quality: u8,
+}
+
+/// The image as decoded: upright, with its format.
+#[derive(Debug)]
+pub struct Decoded {
+    /// Pixels, with EXIF orientation applied.
+    pub image: DynamicImage,
+    /// The container format.
+    pub format: ImageFormat,
+}
+
+/// Sniffs formats the image crate does not read, to name them instead of "unknown".
+fn unsupported_format(bytes: &[u8]) -> Option<&'static str> {
+    let brand = bytes.get(4..12)?;
+    if &brand[..4] != b"ftyp" {
+        return None;
+    }
+    match &brand[4..] {
+        b"heic" | b"heix" | b"hevc" | b"hevx" | b"heim" | b"heis" | b"mif1" | b"msf1" => {
+            Some("HEIC")
+        }
+        b"avif" | b"avis" => Some("AVIF"),
+        _ => None,
+    }
+}
+
+/// The one decode entry for untrusted bytes: format sniffing, header-first limit checks, then
+/// decoding (first frame of an animation) and EXIF orientation, applied exactly once.
+pub fn decode(bytes: &[u8], limits: &PrepLimits) -> Result<Decoded, PrepError> {
+    if bytes.len() > limits.max_bytes {
+        return Err(PrepError::Limits(format!(
+            "{} bytes is over the {} byte limit",
+            bytes.len(),
+            limits.max_bytes
+        )));
+    }
+    if let Some(format) = unsupported_format(bytes) {
+        return Err(PrepError::Unsupported { format });
+    }
+    let mut reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| PrepError::Decode(e.to_string()))?;
+    let format = reader
+        .format()
+        .ok_or_else(|| PrepError::Decode("not an image format this build reads".into()))?;
+    let mut decoder_limits = Limits::default();
+    decoder_limits.max_alloc = Some(limits.max_alloc);
+    reader.limits(decoder_limits);
+    let mut decoder = reader.into_decoder().map_err(classify)?;
+    let (width, height) = decoder.dimensions();
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels > limits.max_pixels {
+        return Err(PrepError::Limits(format!(
+            "{width}×{height} is {pixels} pixels, over the {} pixel limit",
+            limits.max_pixels
+        )));
+    }
+    if pixels == 0 {
+        return Err(PrepError::Decode("the image has no pixels".into()));
+    }
+    // The decoder's buffer plus the pipeline's 8-bit RGB(A) copy, known before either exists.
+    let needed = decoder
+        .total_bytes()
+        .saturating_add(pixels.saturating_mul(4));
+    if needed > limits.max_alloc {
+        return Err(PrepError::Limits(format!(
+            "decoding needs about {needed} bytes, over the {} byte budget",
+            limits.max_alloc
+        )));
+    }
+    // A broken EXIF block means "upright", not "unreadable".
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut image = DynamicImage::from_decoder(decoder).map_err(classify)?;
+    image.apply_orientation(orientation);
+    Ok(Decoded { image, format })
+}
+
+fn classify(error: image::ImageError) -> PrepError {
+    match error {
+        image::ImageError::Limits(e) => PrepError::Limits(e.to_string()),
+        image::ImageError::Unsupported(e) => PrepError::Decode(e.to_string()),
+        other => PrepError::Decode(other.to_string()),
+    }
+}
+
+/// Alpha composited onto white; 16-bit and grayscale to 8-bit RGB.
+pub fn flatten(image: &DynamicImage) -> RgbImage {
+    if !image.color().has_alpha() {
+        return image.to_rgb8();
+    }
+    let rgba = image.to_rgba8();
+    let (width, height) = rgba.dimensions();
+    let mut out = RgbImage::new(width, height);
+    for (src, dst) in rgba.pixels().zip(out.pixels_mut()) {
+        let [r, g, b, a] = src.0;
+        let a = u32::from(a);
+        let blend = |c: u8| ((u32::from(c) * a + 255 * (255 - a) + 127) / 255) as u8;
+        dst.0 = [blend(r), blend(g), blend(b)];
+    }
+    out
+}
+
+/// Prepares untrusted bytes for search with `profile`, cropped to `crop` (in the upright
+/// image's coordinates).
+pub fn prepare(
+    bytes: &[u8],
+    profile: Profile,
+    crop: CropBox,
+    limits: &PrepLimits,
+) -> Result<Prepared, PrepError> {
+    let decoded = decode(bytes, limits)?;
+    prepare_image(&decoded.image, profile, crop)
+}
+
+/// Prepares decoded pixels: crop, Lanczos3 resize, JPEG under the profile's byte cap.
+pub fn prepare_image(
+    image: &DynamicImage,
+    profile: Profile,
+    crop: CropBox,
+) -> Result<Prepared, PrepError> {
+    let crop = crop.clamped()?;
+    let rgb = flatten(image);
+    let (width, height) = rgb.dimensions();
+    let mut region = (
+        crop.x * f64::from(width),
+        crop.y * f64::from(height),
+        (crop.width * f64::from(width)).max(1.0),
+        (crop.height * f64::from(height)).max(1.0),
+    );
+    if profile == Profile::Square224 {
+        let side = region.2.min(region.3);
+        region = (
+            region.0 + (region.2 - side) / 2.0,
+            region.1 + (region.3 - side) / 2.0,
+            side,
+            side,
+        );
+    }
+    let (out_w, out_h) = profile.output_size(
+        region.2.round().max(1.0) as u32,
+        region.3.round().max(1.0) as u32,
+    );
+    let pixels = resize(rgb, region, out_w, out_h)?;
+    let (jpeg, quality) = encode_under_cap(&pixels, out_w, out_h, profile.byte_cap())?;
+    Ok(Prepared {
+        hash: difference_hash(&pixels, out_w, out_h),
+        jpeg,
+        width: out_w,
+        height: out_h,
+        crop,
+        original: (width, height),
+        quality,
+    })
+}
+
+fn resize(
+    rgb: RgbImage,
+    region: (f64, f64, f64, f64),
+    width: u32,
+    height: u32,
+) -> Result<Vec<u8>, PrepError> {
+    let (src_w, src_h) = rgb.dimensions();
+    let internal = |e: &dyn std::fmt::Display| PrepError::Decode(format!("resize: {e}"));
+    let src = FrImage::from_vec_u8(src_w, src_h, rgb.into_raw(), PixelType::U8x3)
+        .map_err(|e| internal(&e))?;
+    let mut dst = FrImage::new(width, height, PixelType::U8x3);
+    let options = ResizeOptions::new()
+        .resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3))
+        .crop(region.0, region.1, region.2, region.3);
+    Resizer::new()
+        .resize(&src, &mut dst, &options)
+        .map_err(|e| internal(&e))?;
+    Ok(dst.into_vec())
+}
+
+/// Encodes at falling qualities until the JPEG fits `cap`; the last try is returned even if
+/// it does not, since the output size cannot shrink further without changing the profile.
+fn encode_under_cap(
+    pixels: &[u8],
+    width: u32,
+    height: u32,
+    cap: usize,
+) -> Result<(Vec<u8>, u8), PrepError> {
+    let mut last = (Vec::new(), 0);
+    for quality in QUALITIES {
+        let mut jpeg = Vec::with_capacity(cap);
+        JpegEncoder::new_with_quality(&mut jpeg, quality)
+            .encode(pixels, width, height, image::ExtendedColorType::Rgb8)
+            .map_err(|e| PrepError::Decode(format!("encode: {e}")))?;
+        if jpeg.len() <= cap {
+            return Ok((jpeg, quality));
+        }
+        last = (jpeg, quality);
+    }
+    Ok(last)
+}
+
+/// 64-bit difference hash: a 9 × 8 grey thumbnail, one bit per horizontal neighbour pair.
+pub fn difference_hash(rgb: &[u8], width: u32, height: u32) -> u64 {
+    let grey: Vec<u8> = rgb
+        .chunks_exact(3)
+        .map(|p| {
+            ((u32::from(p[0]) * 299 + u32::from(p[1]) * 587 + u32::from(p[2]) * 114) / 1000) as u8
+        })
+        .collect();
+    let Ok(src) = FrImage::from_vec_u8(width, height, grey, PixelType::U8) else {
+        return 0;
+    };
+    let mut thumb = FrImage::new(9, 8, PixelType::U8);
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Box));
+    if Resizer::new().resize(&src, &mut thumb, &options).is_err() {
+        return 0;
+    }
+    let t = thumb.buffer();
+    let mut hash = 0u64;
+    for row in 0..8 {
+        for col in 0..8 {
+            let bit = t[row * 9 + col] > t[row * 9 + col + 1];
+            hash = (hash << 1) | u64::from(bit);
+        }
+    }
+    hash
+}
+
+/// Bits that differ between two hashes.
+pub fn hash_distance(a: u64, b: u64) -> u32 {
+    (a ^ b).count_ones()
+}

@@ -1,0 +1,513 @@
+//! The image pipeline on images made here, one property per test: limits before allocation,
+//! every EXIF orientation applied once, alpha onto white, 16-bit and grey to 8-bit RGB, first
+//! GIF frame, WebP, crop boxes, profiles and byte caps, metadata stripped, perceptual hashes.
+#![cfg(feature = "prep")]
+// Test helpers may unwrap: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
+use std::io::Cursor;
+
+use image::codecs::gif::GifEncoder;
+use image::codecs::jpeg::JpegEncoder;
+use image::codecs::png::PngEncoder;
+use image::codecs::webp::WebPEncoder;
+use image::{
+    DynamicImage, ExtendedColorType, Frame, ImageBuffer, ImageEncoder, Luma, Rgb, RgbImage, Rgba,
+    RgbaImage,
+};
+use live_shop_core::i18n::Lang;
+use live_shop_core::prep::{
+    decode, hash_distance, prepare, CropBox, PrepError, PrepLimits, Prepared, Profile,
+};
+
+const RED: [u8; 3] = [220, 20, 20];
+const GREEN: [u8; 3] = [20, 200, 20];
+const BLUE: [u8; 3] = [20, 20, 220];
+const WHITE: [u8; 3] = [250, 250, 250];
+
+fn limits() -> PrepLimits {
+    PrepLimits::default()
+}
+
+fn png(image: &DynamicImage) -> Vec<u8> {
+    let mut out = Vec::new();
+    PngEncoder::new(&mut out)
+        .write_image(
+            image.as_bytes(),
+            image.width(),
+            image.height(),
+            image.color().into(),
+        )
+        .unwrap();
+    out
+}
+
+fn jpeg(image: &RgbImage, quality: u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    JpegEncoder::new_with_quality(&mut out, quality)
+        .encode(
+            image.as_raw(),
+            image.width(),
+            image.height(),
+            ExtendedColorType::Rgb8,
+        )
+        .unwrap();
+    out
+}
+
+/// A JPEG with an EXIF APP1 segment carrying only `orientation`, right after SOI.
+fn with_exif_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
+    let mut tiff = Vec::new();
+    tiff.extend_from_slice(b"MM\x00\x2a\x00\x00\x00\x08"); // big-endian TIFF, IFD at 8
+    tiff.extend_from_slice(&1u16.to_be_bytes()); // one entry
+    tiff.extend_from_slice(&0x0112u16.to_be_bytes()); // Orientation
+    tiff.extend_from_slice(&3u16.to_be_bytes()); // SHORT
+    tiff.extend_from_slice(&1u32.to_be_bytes()); // count
+    tiff.extend_from_slice(&orientation.to_be_bytes());
+    tiff.extend_from_slice(&[0, 0]);
+    tiff.extend_from_slice(&0u32.to_be_bytes()); // no next IFD
+    let mut app1 = b"Exif\x00\x00".to_vec();
+    app1.extend_from_slice(&tiff);
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(&app1);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+/// Four solid quadrants: red, green / blue, white.
+fn quadrants(width: u32, height: u32) -> RgbImage {
+    ImageBuffer::from_fn(width, height, |x, y| {
+        Rgb(match (x < width / 2, y < height / 2) {
+            (true, true) => RED,
+            (false, true) => GREEN,
+            (true, false) => BLUE,
+            (false, false) => WHITE,
+        })
+    })
+}
+
+fn decode_output(prepared: &Prepared) -> RgbImage {
+    decode(&prepared.jpeg, &limits()).unwrap().image.to_rgb8()
+}
+
+fn nearest(pixel: [u8; 3]) -> &'static str {
+    let named = [
+        ("red", RED),
+        ("green", GREEN),
+        ("blue", BLUE),
+        ("white", WHITE),
+    ];
+    let distance = |c: [u8; 3]| -> i32 {
+        (0..3)
+            .map(|i| (i32::from(pixel[i]) - i32::from(c[i])).pow(2))
+            .sum()
+    };
+    named
+        .iter()
+        .min_by_key(|(_, c)| distance(*c))
+        .map_or("?", |(n, _)| n)
+}
+
+/// Colour names at the centres of the top-left, top-right, bottom-left, bottom-right quadrants.
+fn corners(image: &RgbImage) -> [&'static str; 4] {
+    let (w, h) = image.dimensions();
+    let at = |x: u32, y: u32| nearest(image.get_pixel(x, y).0);
+    [
+        at(w / 4, h / 4),
+        at(3 * w / 4, h / 4),
+        at(w / 4, 3 * h / 4),
+        at(3 * w / 4, 3 * h / 4),
+    ]
+}
+
+#[test]
+fn every_exif_orientation_is_applied_exactly_once() {
+    let stored = jpeg(&quadrants(80, 40), 95);
+    // Where the stored top-left (red) and top-right (green) quadrants end up when displayed.
+    let expected = [
+        (1, ["red", "green", "blue", "white"]),
+        (2, ["green", "red", "white", "blue"]),
+        (3, ["white", "blue", "green", "red"]),
+        (4, ["blue", "white", "red", "green"]),
+        (5, ["red", "blue", "green", "white"]),
+        (6, ["blue", "red", "white", "green"]),
+        (7, ["white", "green", "blue", "red"]),
+        (8, ["green", "white", "red", "blue"]),
+    ];
+    for (orientation, corners_expected) in expected {
+        let bytes = with_exif_orientation(&stored, orientation);
+        let prepared = prepare(&bytes, Profile::Max512, CropBox::FULL, &limits()).unwrap();
+        let swapped = orientation >= 5;
+        let size = if swapped { (40, 80) } else { (80, 40) };
+        assert_eq!(
+            (prepared.width, prepared.height),
+            size,
+            "orientation {orientation}"
+        );
+        assert_eq!(prepared.original, size, "orientation {orientation}");
+        let out = decode_output(&prepared);
+        assert_eq!(corners(&out), corners_expected, "orientation {orientation}");
+    }
+}
+
+#[test]
+fn the_output_carries_no_metadata() {
+    let bytes = with_exif_orientation(&jpeg(&quadrants(64, 64), 90), 6);
+    assert!(bytes.windows(4).any(|w| w == b"Exif"));
+    let prepared = prepare(&bytes, Profile::Max512, CropBox::FULL, &limits()).unwrap();
+    let out = &prepared.jpeg;
+    assert_eq!(&out[..2], &[0xFF, 0xD8]);
+    assert!(
+        !out.windows(4).any(|w| w == b"Exif"),
+        "EXIF left in the output"
+    );
+    assert!(
+        !out.windows(4).any(|w| w == b"http"),
+        "XMP left in the output"
+    );
+    // No APP1..APP15 segment: only JFIF's APP0 may precede the image data.
+    let mut i = 2;
+    while i + 4 <= out.len() && out[i] == 0xFF && out[i + 1] != 0xDA {
+        let marker = out[i + 1];
+        assert!(!(0xE1..=0xEF).contains(&marker), "APPn segment {marker:#x}");
+        i += 2 + usize::from(u16::from_be_bytes([out[i + 2], out[i + 3]]));
+    }
+    // The orientation was applied to the pixels instead.
+    assert_eq!(decode(out, &limits()).unwrap().image.width(), 64);
+}
+
+#[test]
+fn transparency_is_composited_onto_white() {
+    let clear = RgbaImage::from_pixel(8, 8, Rgba([255, 0, 0, 0]));
+    let half = RgbaImage::from_pixel(8, 8, Rgba([255, 0, 0, 128]));
+    for (image, want) in [(clear, [255, 255, 255]), (half, [255, 127, 127])] {
+        let bytes = png(&DynamicImage::ImageRgba8(image));
+        let prepared = prepare(&bytes, Profile::Max512, CropBox::FULL, &limits()).unwrap();
+        let got = decode_output(&prepared).get_pixel(4, 4).0;
+        for c in 0..3 {
+            assert!(
+                (i32::from(got[c]) - want[c]).abs() <= 3,
+                "{got:?} vs {want:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn sixteen_bit_and_grey_become_eight_bit_rgb() {
+    let deep: ImageBuffer<Rgb<u16>, Vec<u16>> =
+        ImageBuffer::from_pixel(8, 8, Rgb([65535, 0, 32896]));
+    let grey: ImageBuffer<Luma<u8>, Vec<u8>> = ImageBuffer::from_pixel(8, 8, Luma([100]));
+    let cases = [
+        (png(&DynamicImage::ImageRgb16(deep)), [255, 0, 128]),
+        (png(&DynamicImage::ImageLuma8(grey)), [100, 100, 100]),
+    ];
+    for (bytes, want) in cases {
+        let prepared = prepare(&bytes, Profile::Max512, CropBox::FULL, &limits()).unwrap();
+        let got = decode_output(&prepared).get_pixel(4, 4).0;
+        for c in 0..3 {
+            assert!(
+                (i32::from(got[c]) - want[c]).abs() <= 3,
+                "{got:?} vs {want:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_animated_gif_uses_its_first_frame() {
+    let mut bytes = Vec::new();
+    {
+        let mut encoder = GifEncoder::new(&mut bytes);
+        for colour in [RED, BLUE] {
+            let [r, g, b] = colour;
+            let frame = RgbaImage::from_pixel(16, 16, Rgba([r, g, b, 255]));
+            encoder.encode_frame(Frame::new(frame)).unwrap();
+        }
+    }
+    let prepared = prepare(&bytes, Profile::Max512, CropBox::FULL, &limits()).unwrap();
+    assert_eq!(nearest(decode_output(&prepared).get_pixel(8, 8).0), "red");
+}
+
+#[test]
+fn webp_is_read() {
+    let mut bytes = Vec::new();
+    let image = RgbaImage::from_pixel(20, 10, Rgba([20, 200, 20, 255]));
+    WebPEncoder::new_lossless(&mut bytes)
+        .encode(image.as_raw(), 20, 10, ExtendedColorType::Rgba8)
+        .unwrap();
+    let prepared = prepare(&bytes, Profile::Max512, CropBox::FULL, &limits()).unwrap();
+    assert_eq!((prepared.width, prepared.height), (20, 10));
+    assert_eq!(
+        nearest(decode_output(&prepared).get_pixel(10, 5).0),
+        "green"
+    );
+}
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
+    let mut body = kind.to_vec();
+    body.extend_from_slice(data);
+    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    out.extend_from_slice(&body);
+    out.extend_from_slice(&crc32(&body).to_be_bytes());
+}
+
+/// A PNG whose header claims `width × height`, followed by a little zlib data (1 KB of zeros in
+/// a stored block), as a decompression bomb begins.
+fn png_claiming(width: u32, height: u32) -> Vec<u8> {
+    let mut ihdr = width.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let zeros = [0u8; 1024];
+    let mut zlib = vec![0x78, 0x01, 0x01];
+    zlib.extend_from_slice(&(zeros.len() as u16).to_le_bytes());
+    zlib.extend_from_slice(&(!(zeros.len() as u16)).to_le_bytes());
+    zlib.extend_from_slice(&zeros);
+    let (a, b) = zeros.iter().fold((1u32, 0u32), |(a, b), &x| {
+        let a = (a + u32::from(x)) % 65521;
+        (a, (b + a) % 65521)
+    });
+    zlib.extend_from_slice(&((b << 16) | a).to_be_bytes());
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    chunk(&mut out, b"IHDR", &ihdr);
+    chunk(&mut out, b"IDAT", &zlib);
+    chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+#[test]
+fn a_decompression_bomb_is_refused_from_its_header() {
+    let err = prepare(
+        &png_claiming(100_000, 100_000),
+        Profile::Max512,
+        CropBox::FULL,
+        &limits(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, PrepError::Limits(_)), "{err:?}");
+    assert_eq!(err.code(), "limits");
+    // Just over the pixel limit is refused too; just under it reaches the (too short) pixel data.
+    let tight = PrepLimits {
+        max_pixels: 10_000,
+        ..limits()
+    };
+    assert!(matches!(
+        decode(&png_claiming(101, 100), &tight),
+        Err(PrepError::Limits(_))
+    ));
+    assert!(matches!(
+        decode(&png_claiming(100, 100), &tight),
+        Err(PrepError::Decode(_))
+    ));
+}
+
+#[test]
+fn the_allocation_budget_is_enforced_by_the_decoder() {
+    let bytes = png(&DynamicImage::ImageRgb8(quadrants(400, 400)));
+    let tiny = PrepLimits {
+        max_alloc: 64 * 1024,
+        ..limits()
+    };
+    assert!(matches!(decode(&bytes, &tiny), Err(PrepError::Limits(_))));
+    assert!(decode(&bytes, &limits()).is_ok());
+}
+
+#[test]
+fn files_over_the_byte_limit_are_refused_before_reading() {
+    let small = PrepLimits {
+        max_bytes: 100,
+        ..limits()
+    };
+    let err = decode(&[0u8; 101], &small).unwrap_err();
+    assert!(matches!(err, PrepError::Limits(_)));
+}
+
+#[test]
+fn heic_gets_a_message_that_says_what_to_do() {
+    let mut heic = vec![0, 0, 0, 24];
+    heic.extend_from_slice(b"ftypheic\x00\x00\x00\x00mif1heic");
+    let err = decode(&heic, &limits()).unwrap_err();
+    assert_eq!(err, PrepError::Unsupported { format: "HEIC" });
+    assert!(err.user_message(Lang::En).contains("JPEG"));
+    assert_ne!(err.user_message(Lang::Ar), err.user_message(Lang::En));
+}
+
+#[test]
+fn broken_bytes_are_decode_errors_not_panics() {
+    let whole = jpeg(&quadrants(64, 64), 90);
+    for bytes in [
+        &b"not an image at all"[..],
+        &whole[..whole.len() / 3],
+        &whole[..20],
+        &[][..],
+    ] {
+        match decode(bytes, &limits()) {
+            Ok(_) => {}
+            Err(err) => assert!(matches!(err, PrepError::Decode(_)), "{err:?}"),
+        }
+    }
+    assert!(matches!(
+        decode(b"not an image at all", &limits()),
+        Err(PrepError::Decode(_))
+    ));
+}
+
+fn noise(width: u32, height: u32) -> RgbImage {
+    let mut state = 0x1234_5678u32;
+    ImageBuffer::from_fn(width, height, |_, _| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let [a, b, c, _] = state.to_le_bytes();
+        Rgb([a, b, c])
+    })
+}
+
+#[test]
+fn profiles_set_size_and_stay_under_their_byte_caps() {
+    let bytes = jpeg(&noise(2000, 1000), 92);
+    for (profile, size) in [
+        (Profile::Max512, (512, 256)),
+        (Profile::Max1024, (1024, 512)),
+        (Profile::Square224, (224, 224)),
+    ] {
+        let prepared = prepare(&bytes, profile, CropBox::FULL, &limits()).unwrap();
+        assert_eq!(
+            (prepared.width, prepared.height),
+            size,
+            "{}",
+            profile.name()
+        );
+        assert!(
+            prepared.jpeg.len() <= profile.byte_cap() || prepared.quality == 40,
+            "{}: {} bytes at quality {}",
+            profile.name(),
+            prepared.jpeg.len(),
+            prepared.quality
+        );
+    }
+}
+
+#[test]
+fn small_images_are_never_enlarged() {
+    let bytes = png(&DynamicImage::ImageRgb8(quadrants(100, 50)));
+    let prepared = prepare(&bytes, Profile::Max1024, CropBox::FULL, &limits()).unwrap();
+    assert_eq!((prepared.width, prepared.height), (100, 50));
+}
+
+#[test]
+fn the_crop_box_selects_the_region() {
+    let bytes = png(&DynamicImage::ImageRgb8(quadrants(200, 100)));
+    let right = CropBox {
+        x: 0.5,
+        y: 0.0,
+        width: 0.5,
+        height: 0.5,
+    };
+    let prepared = prepare(&bytes, Profile::Max512, right, &limits()).unwrap();
+    assert_eq!((prepared.width, prepared.height), (100, 50));
+    assert_eq!(corners(&decode_output(&prepared)), ["green"; 4]);
+    // Square-224 takes the centre square of the region.
+    let bottom = CropBox {
+        x: 0.0,
+        y: 0.5,
+        width: 1.0,
+        height: 0.5,
+    };
+    let square = prepare(&bytes, Profile::Square224, bottom, &limits()).unwrap();
+    let out = decode_output(&square);
+    assert_eq!(nearest(out.get_pixel(20, 112).0), "blue");
+    assert_eq!(nearest(out.get_pixel(204, 112).0), "white");
+}
+
+#[test]
+fn crop_boxes_are_clamped_or_refused() {
+    let clamped = CropBox {
+        x: 0.8,
+        y: -0.2,
+        width: 0.5,
+        height: 2.0,
+    }
+    .clamped()
+    .unwrap();
+    assert!((clamped.width - 0.2).abs() < 1e-12 && clamped.y == 0.0 && clamped.height == 1.0);
+    for bad in ["0,0,0,1", "2,0,1,1", "nan,0,1,1", "0,0,1", "a,b,c,d"] {
+        assert!(
+            matches!(CropBox::parse(bad), Err(PrepError::Parameter(_))),
+            "{bad}"
+        );
+    }
+    assert_eq!(CropBox::parse("0.25, 0, 0.5, 1").unwrap().x, 0.25);
+}
+
+#[test]
+fn the_perceptual_hash_survives_resizing_and_tells_images_apart() {
+    let gradient = |w: u32, h: u32| -> RgbImage {
+        ImageBuffer::from_fn(w, h, |x, y| {
+            let v = ((x * 255 / w) ^ (y * 255 / h)) as u8;
+            Rgb([v, v / 2, 255 - v])
+        })
+    };
+    let hash = |image: RgbImage| {
+        let bytes = jpeg(&image, 90);
+        prepare(&bytes, Profile::Max512, CropBox::FULL, &limits())
+            .unwrap()
+            .hash
+    };
+    let big = hash(gradient(1600, 1200));
+    let small = hash(gradient(400, 300));
+    let other = hash(
+        DynamicImage::ImageRgb8(gradient(400, 300))
+            .fliph()
+            .to_rgb8(),
+    );
+    assert!(
+        hash_distance(big, small) <= 6,
+        "{}",
+        hash_distance(big, small)
+    );
+    assert!(
+        hash_distance(big, other) >= 16,
+        "{}",
+        hash_distance(big, other)
+    );
+}
+
+#[test]
+fn profiles_parse_by_name() {
+    for profile in Profile::ALL {
+        assert_eq!(Profile::parse(profile.name()).unwrap(), profile);
+    }
+    assert_eq!(Profile::parse("max-99").unwrap_err().code(), "parameter");
+}
+
+#[test]
+fn decoding_reports_the_container_format() {
+    let bytes = png(&DynamicImage::ImageRgb8(quadrants(4, 4)));
+    assert_eq!(
+        decode(&bytes, &limits()).unwrap().format,
+        image::ImageFormat::Png
+    );
+    let cursor = Cursor::new(jpeg(&quadrants(4, 4), 80));
+    assert_eq!(
+        decode(cursor.get_ref(), &limits()).unwrap().format,
+        image::ImageFormat::Jpeg
+    );
+}
