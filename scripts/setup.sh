@@ -52,3 +52,4 @@ if [ "$(cat e2e/node_modules/.lock-sum 2>/dev/null)" != "$lock_sum" ]; then
 fi
 
 bash scripts/fetch-media.sh
+bash scripts/fetch-test-data.sh

@@ -275,7 +275,13 @@ pub fn decode(bytes: &[u8], limits: &PrepLimits) -> Result<Decoded, PrepError> {
     let mut decoder_limits = Limits::default();
     decoder_limits.max_alloc = Some(limits.max_alloc);
     reader.limits(decoder_limits);
-    let mut decoder = reader.into_decoder().map_err(classify)?;
+    let mut decoder = reader.into_decoder().map_err(|e| match e {
+        // Recognised from its magic bytes, but not a format this build reads.
+        image::ImageError::Unsupported(_) => PrepError::Unsupported {
+            format: format_name(format),
+        },
+        other => classify(other),
+    })?;
     let (width, height) = decoder.dimensions();
     let pixels = u64::from(width) * u64::from(height);
     if pixels > limits.max_pixels {
@@ -304,6 +310,23 @@ pub fn decode(bytes: &[u8], limits: &PrepLimits) -> Result<Decoded, PrepError> {
     let mut image = DynamicImage::from_decoder(decoder).map_err(classify)?;
     image.apply_orientation(orientation);
     Ok(Decoded { image, format })
+}
+
+fn format_name(format: ImageFormat) -> &'static str {
+    match format {
+        ImageFormat::Tiff => "TIFF",
+        ImageFormat::Bmp => "BMP",
+        ImageFormat::Avif => "AVIF",
+        ImageFormat::Ico => "ICO",
+        ImageFormat::Tga => "TGA",
+        ImageFormat::Dds => "DDS",
+        ImageFormat::Hdr => "HDR",
+        ImageFormat::OpenExr => "OpenEXR",
+        ImageFormat::Pnm => "PNM",
+        ImageFormat::Qoi => "QOI",
+        ImageFormat::Farbfeld => "Farbfeld",
+        _ => "this format",
+    }
 }
 
 fn classify(error: image::ImageError) -> PrepError {
