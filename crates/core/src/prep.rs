@@ -366,6 +366,38 @@ pub fn prepare(
     prepare_image(&decoded.image, profile, crop)
 }
 
+/// The crop box in pixels; for square output, its centre square.
+fn region(crop: CropBox, width: u32, height: u32, square: bool) -> (f64, f64, f64, f64) {
+    let region = (
+        crop.x * f64::from(width),
+        crop.y * f64::from(height),
+        (crop.width * f64::from(width)).max(1.0),
+        (crop.height * f64::from(height)).max(1.0),
+    );
+    if !square {
+        return region;
+    }
+    let side = region.2.min(region.3);
+    (
+        region.0 + (region.2 - side) / 2.0,
+        region.1 + (region.3 - side) / 2.0,
+        side,
+        side,
+    )
+}
+
+/// The crop box's centre square as raw 8-bit RGB, `side` × `side`, resized with Lanczos3: the
+/// pixels an embedding model takes, and the same pixels `square-224` encodes.
+pub fn square_pixels(image: &DynamicImage, crop: CropBox, side: u32) -> Result<Vec<u8>, PrepError> {
+    let crop = crop.clamped()?;
+    if side == 0 {
+        return Err(PrepError::Parameter("side must be at least 1".into()));
+    }
+    let rgb = flatten(image);
+    let (width, height) = rgb.dimensions();
+    resize(rgb, region(crop, width, height, true), side, side)
+}
+
 /// Prepares decoded pixels: crop, Lanczos3 resize, JPEG under the profile's byte cap.
 pub fn prepare_image(
     image: &DynamicImage,
@@ -375,21 +407,7 @@ pub fn prepare_image(
     let crop = crop.clamped()?;
     let rgb = flatten(image);
     let (width, height) = rgb.dimensions();
-    let mut region = (
-        crop.x * f64::from(width),
-        crop.y * f64::from(height),
-        (crop.width * f64::from(width)).max(1.0),
-        (crop.height * f64::from(height)).max(1.0),
-    );
-    if profile == Profile::Square224 {
-        let side = region.2.min(region.3);
-        region = (
-            region.0 + (region.2 - side) / 2.0,
-            region.1 + (region.3 - side) / 2.0,
-            side,
-            side,
-        );
-    }
+    let region = region(crop, width, height, profile == Profile::Square224);
     let (out_w, out_h) = profile.output_size(
         region.2.round().max(1.0) as u32,
         region.3.round().max(1.0) as u32,

