@@ -9,4 +9,6 @@ bash scripts/build-widget.sh
 cargo build --release -p live-shop-server
 echo "==> demo at http://127.0.0.1:${PORT:-8080}/  (stream control token: demo-token)"
 exec "$CARGO_TARGET_DIR/release/live-shop-server" --dist dist --media "$LIVE_SHOP_CACHE/media" \
+  --model "$LIVE_SHOP_CACHE/models/efficientnet-lite0.safetensors" \
+  --search-index "$LIVE_SHOP_CACHE/search-index.json" \
   --creator-token "${LIVE_SHOP_TOKEN:-demo-token}" "$@"

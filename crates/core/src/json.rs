@@ -9,7 +9,7 @@ use crate::error::BackendError;
 use crate::protocol::{
     clean_text, Amount, Availability, Banner, CartItemRequest, CartItemResponse, CatalogPage,
     Change, Currency, DealStatus, EndReason, ErrorBody, ErrorDetail, EventList, FlashDeal,
-    LiveEvent, Offer, Product, StreamEvent, StreamState,
+    LiveEvent, Offer, Product, SearchHit, SearchResults, StreamEvent, StreamState,
 };
 
 /// Most items a list keeps; more is hostile.
@@ -385,6 +385,26 @@ impl FromJson for ErrorBody {
                 code: text(&error, "code")?,
                 message: text(&error, "message").unwrap_or_default(),
             },
+        })
+    }
+}
+
+impl FromJson for SearchHit {
+    fn from_json<J: JsonView>(json: &J) -> Option<Self> {
+        let similarity = json.field("similarity")?.number()?;
+        Some(SearchHit {
+            product: optional(json, "product")?,
+            similarity: similarity.clamp(-1.0, 1.0) as f32,
+        })
+    }
+}
+
+impl FromJson for SearchResults {
+    fn from_json<J: JsonView>(json: &J) -> Option<Self> {
+        Some(SearchResults {
+            query_id: text(json, "queryId")?,
+            results: list(json, "results"),
+            server_time: integer(json, "serverTime")?,
         })
     }
 }

@@ -9,9 +9,12 @@ use std::io::Cursor;
 use fast_image_resize::images::Image as FrImage;
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::codecs::jpeg::JpegEncoder;
-use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage};
+use image::{ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage};
 
 use crate::i18n::{Lang, Text};
+
+/// Decoded pixels, as [`decode`] returns them.
+pub use image::DynamicImage;
 
 /// Limits for untrusted images.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

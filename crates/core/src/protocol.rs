@@ -420,6 +420,28 @@ pub struct CartItemResponse {
     pub server_time: Millis,
 }
 
+/// One product found by visual search.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchHit {
+    /// The product, with its current offers.
+    pub product: Product,
+    /// Cosine similarity of the embeddings, -1 to 1.
+    pub similarity: f32,
+}
+
+/// `POST /v1/search/image` answer.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchResults {
+    /// Send back with another `box` to search another region without re-uploading.
+    pub query_id: String,
+    /// Best first.
+    pub results: Vec<SearchHit>,
+    /// Server time.
+    pub server_time: Millis,
+}
+
 /// The body of every 4xx and 5xx answer.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ErrorBody {

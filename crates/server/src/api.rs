@@ -4,7 +4,9 @@ use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::QueryRejection;
+use axum::extract::{DefaultBodyLimit, Multipart};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -28,6 +30,7 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::hub::{CatchUp, Hub, LiveStream};
 use crate::now_ms;
+use crate::search::{SearchError, VisualSearch};
 
 /// Shared server state.
 #[derive(Debug)]
@@ -40,6 +43,8 @@ pub struct AppState {
     pub cart: Mutex<Cart>,
     /// Tokens allowed to control streams.
     pub creator_tokens: Vec<String>,
+    /// Visual search, when the server has a model.
+    pub search: Option<Arc<VisualSearch>>,
 }
 
 /// The reference cart: one per server, for demos and tests.
@@ -54,6 +59,14 @@ impl AppState {
     pub fn new(
         creator_tokens: Vec<String>,
     ) -> Result<Arc<Self>, live_shop_core::error::BackendError> {
+        Self::with_search(creator_tokens, None)
+    }
+
+    /// State with visual search.
+    pub fn with_search(
+        creator_tokens: Vec<String>,
+        search: Option<VisualSearch>,
+    ) -> Result<Arc<Self>, live_shop_core::error::BackendError> {
         let catalog = Catalog::embedded()?;
         let hub = Hub::default();
         let epoch = format!("{:x}", now_ms() ^ u64::from(std::process::id()) as i64);
@@ -66,6 +79,7 @@ impl AppState {
             hub,
             cart: Mutex::new(Cart::default()),
             creator_tokens,
+            search: search.map(Arc::new),
         }))
     }
 
@@ -87,6 +101,10 @@ pub fn router(state: Arc<AppState>, config: &Config) -> Router {
         .route("/events", get(events))
         .route("/events/{file}", get(event_ics))
         .route("/cart/items", post(add_to_cart))
+        .route(
+            "/search/image",
+            post(search_image).layer(DefaultBodyLimit::max(SEARCH_UPLOAD_LIMIT)),
+        )
         .fallback(|| async { ApiError::NotFound("route".into()) })
         .with_state(state);
 
@@ -103,6 +121,10 @@ pub fn router(state: Arc<AppState>, config: &Config) -> Router {
     app.layer(axum::middleware::map_response(stamp_server_time))
         .layer(cors(&config.cors_origins))
 }
+
+/// Largest upload to visual search: a full-resolution phone photo, for the widget's
+/// "send the original" comparison; prepared queries are a few tens of kilobytes.
+const SEARCH_UPLOAD_LIMIT: usize = 24 * 1024 * 1024;
 
 fn cors(origins: &[String]) -> CorsLayer {
     let allow = if origins.is_empty() {
@@ -437,4 +459,95 @@ async fn add_to_cart(
     };
     cart.by_key.insert(key, (request, answer.clone()));
     Ok((StatusCode::CREATED, Json(answer)).into_response())
+}
+
+async fn search_image(
+    State(app): State<Arc<AppState>>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Json<live_shop_core::protocol::SearchResults>, ApiError> {
+    use live_shop_core::prep::CropBox;
+    use live_shop_core::protocol::{SearchHit, SearchResults};
+
+    let search = app.search.clone().ok_or(ApiError::Unavailable(
+        "visual search is off: start the server with --model and --media",
+    ))?;
+    let mut multipart = multipart.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let (mut image, mut query) = (None, serde_json::Value::Null);
+    let bad = |e: axum::extract::multipart::MultipartError| ApiError::BadRequest(e.body_text());
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        match field.name() {
+            Some("image") => image = Some(field.bytes().await.map_err(bad)?),
+            Some("query") => {
+                let text = field.text().await.map_err(bad)?;
+                query = serde_json::from_str(&text).map_err(|e| {
+                    ApiError::BadRequest(format!("the query part is not JSON: {e}"))
+                })?;
+            }
+            _ => {}
+        }
+    }
+    let number = |v: &serde_json::Value, k: &str| v.get(k).and_then(serde_json::Value::as_f64);
+    let crop = match query.get("box") {
+        Some(b) => CropBox {
+            x: number(b, "x").unwrap_or(0.0),
+            y: number(b, "y").unwrap_or(0.0),
+            width: number(b, "width").unwrap_or(1.0),
+            height: number(b, "height").unwrap_or(1.0),
+        }
+        .clamped()
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?,
+        None => CropBox::FULL,
+    };
+    let query_id = query
+        .get("queryId")
+        .and_then(|v| v.as_str())
+        .map(str::to_string);
+    let limit = query
+        .get("limit")
+        .and_then(serde_json::Value::as_u64)
+        .unwrap_or(12)
+        .clamp(1, 48) as usize;
+    if image.is_none() && query_id.is_none() {
+        return Err(ApiError::BadRequest(
+            "send an image part, or a queryId from an earlier search".into(),
+        ));
+    }
+    let asked = query_id.clone();
+    let found = tokio::task::spawn_blocking(move || {
+        search.search(image.as_deref(), query_id.as_deref(), crop, limit)
+    })
+    .await
+    .map_err(|_| ApiError::Unavailable("visual search failed"))?;
+    let hits = match found {
+        Ok(Some(hits)) => hits,
+        Ok(None) => {
+            return Err(ApiError::NotFound(format!(
+                "query {:?} (it has expired: upload the image again)",
+                asked.unwrap_or_default()
+            )))
+        }
+        Err(SearchError::Prep(e)) => return Err(ApiError::Image(e)),
+        Err(SearchError::Model(_)) => return Err(ApiError::Unavailable("visual search failed")),
+    };
+    // Shelf products carry the live show's current prices; the rest come from the catalog.
+    let shelf = app.hub.get("demo");
+    let results = hits
+        .products
+        .into_iter()
+        .filter_map(|(id, similarity)| {
+            let live = shelf
+                .as_ref()
+                .and_then(|s| s.with_show(|show| show.product(&id).cloned()));
+            let product = live.or_else(|| app.catalog.get(&id).cloned())?;
+            Some(SearchHit {
+                product,
+                similarity,
+            })
+        })
+        .collect();
+    Ok(Json(SearchResults {
+        query_id: hits.query_id,
+        results,
+        server_time: now_ms(),
+    }))
 }

@@ -19,6 +19,10 @@ pub struct Config {
     pub demo_show: bool,
     /// Seconds the demo waits between steps are multiplied by this (tests speed it up).
     pub demo_pace: f64,
+    /// EfficientNet-Lite0 weights (safetensors): enables `POST /v1/search/image`.
+    pub model: Option<PathBuf>,
+    /// Where the visual-search index is saved between runs.
+    pub search_index: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -31,6 +35,8 @@ impl Default for Config {
             cors_origins: Vec::new(),
             demo_show: true,
             demo_pace: 1.0,
+            model: None,
+            search_index: None,
         }
     }
 }
@@ -45,7 +51,9 @@ usage: live-shop-server [options]
   --creator-token TOKEN  allow this bearer token to control streams (repeatable)
   --cors-origin ORIGIN   allow only these origins (repeatable; default any)
   --no-demo-show         do not run the scripted show on stream 'demo'
-  --demo-pace X          multiply the demo show's delays by X (default 1)";
+  --demo-pace X          multiply the demo show's delays by X (default 1)
+  --model FILE           EfficientNet-Lite0 safetensors: enables visual search (needs --media)
+  --search-index FILE    save the visual-search index here and reuse it";
 
 impl Config {
     /// Parses arguments (without the program name) and `HOST`/`PORT` from the environment.
@@ -86,6 +94,10 @@ impl Config {
                     .cors_origins
                     .push(parser.value().map_err(err)?.string().map_err(err)?),
                 Long("no-demo-show") => config.demo_show = false,
+                Long("model") => config.model = Some(parser.value().map_err(err)?.into()),
+                Long("search-index") => {
+                    config.search_index = Some(parser.value().map_err(err)?.into())
+                }
                 Long("demo-pace") => {
                     let pace: f64 = parser.value().map_err(err)?.parse().map_err(err)?;
                     if !(pace.is_finite() && pace > 0.0) {

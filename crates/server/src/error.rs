@@ -29,6 +29,13 @@ pub enum ApiError {
     /// The body is well-formed but not acceptable.
     #[error("{0}")]
     Unprocessable(String),
+    /// The uploaded image cannot be used; the code says why (`image_decode`, `image_limits`,
+    /// `image_unsupported`).
+    #[error(transparent)]
+    Image(live_shop_core::prep::PrepError),
+    /// A feature this server was started without.
+    #[error("{0}")]
+    Unavailable(&'static str),
 }
 
 impl ApiError {
@@ -41,6 +48,15 @@ impl ApiError {
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::KeyReused => (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
             Self::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unprocessable"),
+            Self::Image(e) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                match e.code() {
+                    "limits" => "image_limits",
+                    "unsupported" => "image_unsupported",
+                    _ => "image_decode",
+                },
+            ),
+            Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
         }
     }
 }

@@ -13,7 +13,37 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let state = match AppState::new(config.creator_tokens.clone()) {
+    let search = match (&config.model, &config.media) {
+        (Some(model), Some(media)) => {
+            let catalog = match live_shop_server::catalog::Catalog::embedded() {
+                Ok(catalog) => catalog,
+                Err(e) => {
+                    eprintln!("live-shop-server: the embedded catalog is invalid: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match live_shop_server::search::VisualSearch::open(
+                model,
+                &catalog,
+                media,
+                config.search_index.as_deref(),
+            ) {
+                Ok(search) => Some(search),
+                Err(e) => {
+                    eprintln!("live-shop-server: visual search is off: {e}");
+                    None
+                }
+            }
+        }
+        (Some(_), None) => {
+            eprintln!(
+                "live-shop-server: visual search needs --media to index the catalog's photos"
+            );
+            None
+        }
+        _ => None,
+    };
+    let state = match AppState::with_search(config.creator_tokens.clone(), search) {
         Ok(state) => state,
         Err(e) => {
             eprintln!("live-shop-server: the embedded catalog is invalid: {e}");

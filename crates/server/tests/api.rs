@@ -392,6 +392,7 @@ async fn openapi_documents_every_route() {
         "events",
         "events/{eventId}.ics",
         "cart/items",
+        "search/image",
     ];
     assert_eq!(documented, expected);
     let (app, _) = app();
@@ -402,11 +403,12 @@ async fn openapi_documents_every_route() {
                 .replace("{productId}", "p01")
                 .replace("{eventId}", "kitchen-live")
         );
-        let method = if path.ends_with("changes") || path.ends_with("items") {
-            "POST"
-        } else {
-            "GET"
-        };
+        let method =
+            if path.ends_with("changes") || path.ends_with("items") || path.ends_with("image") {
+                "POST"
+            } else {
+                "GET"
+            };
         let request = Request::builder()
             .method(method)
             .uri(&uri)

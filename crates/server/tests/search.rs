@@ -1,0 +1,180 @@
+//! `POST /v1/search/image` with the real model over real catalog photos (fetched at setup):
+//! a photo of a product, cropped, turned and recompressed, finds that product first.
+// Test helpers may unwrap: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
+use std::path::PathBuf;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use live_shop_core::json::decode;
+use live_shop_core::prep::{prepare, CropBox, PrepLimits, Profile};
+use live_shop_core::protocol::{ErrorBody, SearchResults};
+use live_shop_server::api::{router, AppState};
+use live_shop_server::catalog::Catalog;
+use live_shop_server::config::Config;
+use live_shop_server::search::VisualSearch;
+use tower::ServiceExt;
+
+fn cache() -> PathBuf {
+    std::env::var_os("LIVE_SHOP_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/live-shop")
+        })
+}
+
+/// A shop of a dozen products (indexing all fifty in a debug build is slow, not different).
+fn app() -> (Router, Catalog) {
+    let mut catalog = Catalog::embedded().unwrap();
+    let keep = [
+        "p01", "p05", "p10", "p15", "p19", "p24", "p28", "p33", "p38", "p43", "p47", "p51",
+    ];
+    catalog.products.retain(|p| keep.contains(&p.id.as_str()));
+    let search = VisualSearch::open(
+        &cache().join("models/efficientnet-lite0.safetensors"),
+        &catalog,
+        &cache().join("media"),
+        None,
+    )
+    .unwrap();
+    assert_eq!(search.len(), keep.len());
+    let state = AppState::with_search(vec![], Some(search)).unwrap();
+    (router(state, &Config::default()), catalog)
+}
+
+fn multipart(image: Option<&[u8]>, query: &str) -> Request<Body> {
+    let boundary = "live-shop-boundary";
+    let mut body = Vec::new();
+    if let Some(image) = image {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"q.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(image);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"query\"\r\nContent-Type: application/json\r\n\r\n{query}\r\n--{boundary}--\r\n").as_bytes(),
+    );
+    Request::post("/v1/search/image")
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .unwrap()
+}
+
+async fn send(app: &Router, request: Request<Body>) -> (StatusCode, Vec<u8>) {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    (
+        status,
+        response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+}
+
+/// The product's photo as a shopper might capture it: the centre 80 %, prepared by the widget's
+/// pipeline (max-512 JPEG).
+fn query_photo(catalog: &Catalog, id: &str) -> Vec<u8> {
+    let product = catalog.get(id).unwrap();
+    let path = cache()
+        .join("media")
+        .join(product.images[0].strip_prefix("/media/").unwrap());
+    let bytes = std::fs::read(path).unwrap();
+    let crop = CropBox {
+        x: 0.1,
+        y: 0.1,
+        width: 0.8,
+        height: 0.8,
+    };
+    prepare(&bytes, Profile::Max512, crop, &PrepLimits::default())
+        .unwrap()
+        .jpeg
+}
+
+#[tokio::test]
+async fn a_photo_of_a_product_finds_it_first() {
+    let (app, catalog) = app();
+    for id in ["p33", "p19", "p51"] {
+        let (status, body) = send(&app, multipart(Some(&query_photo(&catalog, id)), "{}")).await;
+        assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+        let results: SearchResults = decode(&body).unwrap();
+        assert_eq!(
+            results.results[0].product.id,
+            id,
+            "{:?}",
+            results
+                .results
+                .iter()
+                .map(|r| (&r.product.id, r.similarity))
+                .collect::<Vec<_>>()
+        );
+        assert!(results
+            .results
+            .windows(2)
+            .all(|w| w[0].similarity >= w[1].similarity));
+        assert!(!results.query_id.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_new_region_reuses_the_upload() {
+    let (app, catalog) = app();
+    let photo = query_photo(&catalog, "p33");
+    let (_, body) = send(&app, multipart(Some(&photo), r#"{"limit": 3}"#)).await;
+    let first: SearchResults = decode(&body).unwrap();
+    assert_eq!(first.results.len(), 3);
+    let again = format!(
+        r#"{{"queryId": "{}", "box": {{"x": 0.2, "y": 0.2, "width": 0.6, "height": 0.6}}}}"#,
+        first.query_id
+    );
+    let (status, body) = send(&app, multipart(None, &again)).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let second: SearchResults = decode(&body).unwrap();
+    assert_eq!(second.query_id, first.query_id);
+    let (status, body) = send(&app, multipart(None, r#"{"queryId": "0000"}"#)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(decode::<ErrorBody>(&body).unwrap().error.code, "not_found");
+}
+
+#[tokio::test]
+async fn bad_uploads_get_coded_errors() {
+    let (app, _) = app();
+    let (status, body) = send(&app, multipart(Some(b"not an image"), "{}")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        decode::<ErrorBody>(&body).unwrap().error.code,
+        "image_decode"
+    );
+    let mut heic = vec![0, 0, 0, 24];
+    heic.extend_from_slice(b"ftypheic\0\0\0\0mif1heic");
+    let (_, body) = send(&app, multipart(Some(&heic), "{}")).await;
+    assert_eq!(
+        decode::<ErrorBody>(&body).unwrap().error.code,
+        "image_unsupported"
+    );
+    let (status, _) = send(&app, multipart(None, "{}")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = send(&app, multipart(Some(b"x"), "not json")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn without_a_model_search_says_it_is_off() {
+    let app = router(AppState::new(vec![]).unwrap(), &Config::default());
+    let (status, body) = send(&app, multipart(Some(b"x"), "{}")).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        decode::<ErrorBody>(&body).unwrap().error.code,
+        "unavailable"
+    );
+}
