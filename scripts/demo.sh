@@ -6,9 +6,9 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 bash scripts/setup.sh
 bash scripts/build-widget.sh
-cargo build --release -p live-shop-server
+cargo build --profile server -p live-shop-server
 echo "==> demo at http://127.0.0.1:${PORT:-8080}/  (stream control token: demo-token)"
-exec "$CARGO_TARGET_DIR/release/live-shop-server" --dist dist --media "$LIVE_SHOP_CACHE/media" \
+exec "$CARGO_TARGET_DIR/server/live-shop-server" --dist dist --media "$LIVE_SHOP_CACHE/media" \
   --model "$LIVE_SHOP_CACHE/models/efficientnet-lite0.safetensors" \
   --search-index "$LIVE_SHOP_CACHE/search-index.json" \
   --creator-token "${LIVE_SHOP_TOKEN:-demo-token}" "$@"
