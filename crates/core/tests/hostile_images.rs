@@ -46,12 +46,7 @@ unsafe impl GlobalAlloc for Counting {
 static ALLOCATOR: Counting = Counting;
 
 fn images_dir() -> PathBuf {
-    let cache = std::env::var_os("LIVE_SHOP_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/live-shop")
-        });
-    cache.join("pillow/pillow-13.0.0/Tests/images")
+    live_shop_testkit::cache().join("pillow/pillow-13.0.0/Tests/images")
 }
 
 fn files(dir: &PathBuf) -> Vec<PathBuf> {

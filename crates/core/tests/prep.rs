@@ -88,6 +88,18 @@ fn quadrants(width: u32, height: u32) -> RgbImage {
     })
 }
 
+/// The prepared image's centre pixel is `want`, within JPEG's rounding.
+fn assert_centre_near(prepared: &Prepared, want: [i32; 3]) {
+    let out = decode_output(prepared);
+    let got = out.get_pixel(out.width() / 2, out.height() / 2).0;
+    for c in 0..3 {
+        assert!(
+            (i32::from(got[c]) - want[c]).abs() <= 3,
+            "{got:?} vs {want:?}"
+        );
+    }
+}
+
 fn decode_output(prepared: &Prepared) -> RgbImage {
     decode(&prepared.jpeg, &limits()).unwrap().image.to_rgb8()
 }
@@ -185,13 +197,7 @@ fn transparency_is_composited_onto_white() {
     for (image, want) in [(clear, [255, 255, 255]), (half, [255, 127, 127])] {
         let bytes = png(&DynamicImage::ImageRgba8(image));
         let prepared = prepare(&bytes, Profile::Max512, CropBox::FULL, &limits()).unwrap();
-        let got = decode_output(&prepared).get_pixel(4, 4).0;
-        for c in 0..3 {
-            assert!(
-                (i32::from(got[c]) - want[c]).abs() <= 3,
-                "{got:?} vs {want:?}"
-            );
-        }
+        assert_centre_near(&prepared, want);
     }
 }
 
@@ -206,13 +212,7 @@ fn sixteen_bit_and_grey_become_eight_bit_rgb() {
     ];
     for (bytes, want) in cases {
         let prepared = prepare(&bytes, Profile::Max512, CropBox::FULL, &limits()).unwrap();
-        let got = decode_output(&prepared).get_pixel(4, 4).0;
-        for c in 0..3 {
-            assert!(
-                (i32::from(got[c]) - want[c]).abs() <= 3,
-                "{got:?} vs {want:?}"
-            );
-        }
+        assert_centre_near(&prepared, want);
     }
 }
 
@@ -246,50 +246,10 @@ fn webp_is_read() {
     );
 }
 
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
-fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
-    let mut body = kind.to_vec();
-    body.extend_from_slice(data);
-    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-    out.extend_from_slice(&body);
-    out.extend_from_slice(&crc32(&body).to_be_bytes());
-}
-
-/// A PNG whose header claims `width × height`, followed by a little zlib data (1 KB of zeros in
-/// a stored block), as a decompression bomb begins.
+/// A PNG whose header claims `width × height`, followed by 1 KB of zeros, as a decompression
+/// bomb begins.
 fn png_claiming(width: u32, height: u32) -> Vec<u8> {
-    let mut ihdr = width.to_be_bytes().to_vec();
-    ihdr.extend_from_slice(&height.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
-    let zeros = [0u8; 1024];
-    let mut zlib = vec![0x78, 0x01, 0x01];
-    zlib.extend_from_slice(&(zeros.len() as u16).to_le_bytes());
-    zlib.extend_from_slice(&(!(zeros.len() as u16)).to_le_bytes());
-    zlib.extend_from_slice(&zeros);
-    let (a, b) = zeros.iter().fold((1u32, 0u32), |(a, b), &x| {
-        let a = (a + u32::from(x)) % 65521;
-        (a, (b + a) % 65521)
-    });
-    zlib.extend_from_slice(&((b << 16) | a).to_be_bytes());
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    chunk(&mut out, b"IHDR", &ihdr);
-    chunk(&mut out, b"IDAT", &zlib);
-    chunk(&mut out, b"IEND", &[]);
-    out
+    live_shop_testkit::png(width, height, &[0u8; 1024])
 }
 
 #[test]

@@ -9,16 +9,8 @@ use std::path::PathBuf;
 use live_shop_core::prep::{decode, square_pixels, CropBox, PrepLimits};
 use live_shop_embed::{cosine, Embedder, FEATURES, INPUT};
 
-fn cache() -> PathBuf {
-    std::env::var_os("LIVE_SHOP_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/live-shop")
-        })
-}
-
 fn photos() -> Vec<(PathBuf, usize)> {
-    let dir = cache().join("foolbox/data");
+    let dir = live_shop_testkit::cache().join("foolbox/data");
     assert!(
         dir.is_dir(),
         "{} is missing: run scripts/fetch-test-data.sh",
@@ -48,7 +40,8 @@ fn pixels(path: &PathBuf) -> Vec<u8> {
 }
 
 fn model() -> Embedder {
-    Embedder::load(&cache().join("models/efficientnet-lite0.safetensors")).unwrap()
+    Embedder::load(&live_shop_testkit::cache().join("models/efficientnet-lite0.safetensors"))
+        .unwrap()
 }
 
 #[test]

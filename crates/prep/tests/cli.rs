@@ -26,47 +26,10 @@ fn run(args: &[&str]) -> (i32, String, String) {
     )
 }
 
-/// A small PNG made by hand: 2×2 RGB, stored (uncompressed) deflate.
+/// A 2×2 RGB PNG: red, blue / black, white.
 fn tiny_png() -> Vec<u8> {
-    fn crc32(bytes: &[u8]) -> u32 {
-        let mut crc = 0xFFFF_FFFFu32;
-        for &b in bytes {
-            crc ^= u32::from(b);
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 {
-                    (crc >> 1) ^ 0xEDB8_8320
-                } else {
-                    crc >> 1
-                };
-            }
-        }
-        !crc
-    }
-    fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
-        let mut body = kind.to_vec();
-        body.extend_from_slice(data);
-        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        out.extend_from_slice(&body);
-        out.extend_from_slice(&crc32(&body).to_be_bytes());
-    }
-    let raw: Vec<u8> = [[0u8, 255, 0, 0, 0, 255, 0], [0, 0, 0, 255, 255, 255, 255]].concat();
-    let mut zlib = vec![0x78, 0x01, 0x01];
-    zlib.extend_from_slice(&(raw.len() as u16).to_le_bytes());
-    zlib.extend_from_slice(&(!(raw.len() as u16)).to_le_bytes());
-    zlib.extend_from_slice(&raw);
-    let (a, b) = raw.iter().fold((1u32, 0u32), |(a, b), &x| {
-        let a = (a + u32::from(x)) % 65521;
-        (a, (b + a) % 65521)
-    });
-    zlib.extend_from_slice(&((b << 16) | a).to_be_bytes());
-    let mut ihdr = 2u32.to_be_bytes().to_vec();
-    ihdr.extend_from_slice(&2u32.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    chunk(&mut out, b"IHDR", &ihdr);
-    chunk(&mut out, b"IDAT", &zlib);
-    chunk(&mut out, b"IEND", &[]);
-    out
+    let rows: Vec<u8> = [[0u8, 255, 0, 0, 0, 0, 255], [0, 0, 0, 0, 255, 255, 255]].concat();
+    live_shop_testkit::png(2, 2, &rows)
 }
 
 #[test]

@@ -252,12 +252,13 @@ mod tests {
                 ("c".into(), vec![0.0, 1.0]),
             ],
         };
+        // Cosines with (0.8, 0.6): a 0.8, b 0.96, c 0.6.
         let hits = index.nearest(&[0.8, 0.6], 2);
         assert_eq!(
             hits.iter().map(|h| h.0.as_str()).collect::<Vec<_>>(),
-            ["a", "b"]
+            ["b", "a"]
         );
-        assert!((hits[0].1 - 0.8).abs() < 1e-6);
+        assert!((hits[0].1 - 0.96).abs() < 1e-6 && (hits[1].1 - 0.8).abs() < 1e-6);
         assert_eq!(index.len(), 3);
     }
 }

@@ -3,8 +3,6 @@
 // Test helpers may unwrap: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
-use std::path::PathBuf;
-
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
@@ -18,14 +16,6 @@ use live_shop_server::config::Config;
 use live_shop_server::search::VisualSearch;
 use tower::ServiceExt;
 
-fn cache() -> PathBuf {
-    std::env::var_os("LIVE_SHOP_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/live-shop")
-        })
-}
-
 /// A shop of a dozen products (indexing all fifty in a debug build is slow, not different).
 fn app() -> (Router, Catalog) {
     let mut catalog = Catalog::embedded().unwrap();
@@ -34,9 +24,9 @@ fn app() -> (Router, Catalog) {
     ];
     catalog.products.retain(|p| keep.contains(&p.id.as_str()));
     let search = VisualSearch::open(
-        &cache().join("models/efficientnet-lite0.safetensors"),
+        &live_shop_testkit::cache().join("models/efficientnet-lite0.safetensors"),
         &catalog,
-        &cache().join("media"),
+        &live_shop_testkit::cache().join("media"),
         None,
     )
     .unwrap();
@@ -86,7 +76,7 @@ async fn send(app: &Router, request: Request<Body>) -> (StatusCode, Vec<u8>) {
 /// pipeline (max-512 JPEG).
 fn query_photo(catalog: &Catalog, id: &str) -> Vec<u8> {
     let product = catalog.get(id).unwrap();
-    let path = cache()
+    let path = live_shop_testkit::cache()
         .join("media")
         .join(product.images[0].strip_prefix("/media/").unwrap());
     let bytes = std::fs::read(path).unwrap();
