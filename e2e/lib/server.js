@@ -25,8 +25,9 @@ export async function freePort() {
 
 /** A running backend; `stop()` and `start()` again keep the same port. */
 export class Backend {
-  constructor({ demoShow = false, port } = {}) {
+  constructor({ demoShow = false, port, demoPace } = {}) {
     this.demoShow = demoShow;
+    this.demoPace = demoPace;
     this.port = port;
     this.child = null;
   }
@@ -38,6 +39,7 @@ export class Backend {
     const args = ['--port', String(this.port), '--dist', join(ROOT, 'dist'),
       '--media', join(CACHE, 'media'), '--creator-token', TOKEN];
     if (!this.demoShow) args.push('--no-demo-show');
+    if (this.demoPace) args.push('--demo-pace', String(this.demoPace));
     this.child = spawn(SERVER_BIN, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('backend did not start in 10 s')), 10_000);
