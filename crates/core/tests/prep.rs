@@ -398,6 +398,39 @@ fn the_crop_box_selects_the_region() {
 }
 
 #[test]
+fn boxes_touching_the_edges_never_overshoot_by_rounding() {
+    // Awkward sizes and fractions whose products round past the last pixel.
+    for (w, h) in [(2000, 1500), (7, 3), (1999, 1001), (333, 777)] {
+        let image = DynamicImage::ImageRgb8(quadrants(w, h));
+        let bytes = png(&image);
+        for (x, y) in [
+            (1.0 / 3.0, 0.7),
+            (0.1, 1.0 / 7.0),
+            (0.123_456_789, 0.987_654_321),
+        ] {
+            let crop = CropBox {
+                x,
+                y,
+                width: 1.0 - x,
+                height: 1.0 - y,
+            };
+            for profile in Profile::ALL {
+                prepare(&bytes, profile, crop, &limits()).unwrap_or_else(|e| {
+                    panic!("{w}x{h} box at ({x}, {y}) {}: {e}", profile.name())
+                });
+            }
+            let tiny = CropBox {
+                x: 0.999_999,
+                y: 0.999_999,
+                width: 0.000_001,
+                height: 0.000_001,
+            };
+            prepare(&bytes, Profile::Max512, tiny, &limits()).unwrap();
+        }
+    }
+}
+
+#[test]
 fn crop_boxes_are_clamped_or_refused() {
     let clamped = CropBox {
         x: 0.8,

@@ -1,0 +1,297 @@
+//! `live-shop-eval`: how much visual search loses by sending the widget's prepared image instead
+//! of the original photo. Queries are generated: each catalog photo is placed on a real background
+//! (scikit-image's sample photos), scaled and rotated, given a shopper's crop box, sometimes
+//! stored sideways with an EXIF orientation, and recompressed as a phone would. Each query is
+//! searched as the full-resolution upload and as every profile of the pipeline; the command
+//! prints recall@1, recall@5 and the bytes sent.
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use image::codecs::jpeg::JpegEncoder;
+use image::{imageops, DynamicImage, ExtendedColorType, Rgba, RgbaImage};
+use live_shop_core::prep::{decode, prepare, CropBox, PrepLimits, Profile};
+use live_shop_server::catalog::Catalog;
+use live_shop_server::search::VisualSearch;
+
+struct Dice(u64);
+
+impl Dice {
+    fn next(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn range(&mut self, low: f64, high: f64) -> f64 {
+        low + (high - low) * self.next()
+    }
+}
+
+/// Rotates an RGBA image by `degrees` around its centre onto a transparent canvas that fits it.
+fn rotate(src: &RgbaImage, degrees: f64) -> RgbaImage {
+    let (w, h) = (f64::from(src.width()), f64::from(src.height()));
+    let (sin, cos) = degrees.to_radians().sin_cos();
+    let out_w = (w * cos.abs() + h * sin.abs()).ceil() as u32;
+    let out_h = (w * sin.abs() + h * cos.abs()).ceil() as u32;
+    let (cx, cy, ox, oy) = (
+        w / 2.0,
+        h / 2.0,
+        f64::from(out_w) / 2.0,
+        f64::from(out_h) / 2.0,
+    );
+    RgbaImage::from_fn(out_w, out_h, |x, y| {
+        let (dx, dy) = (f64::from(x) + 0.5 - ox, f64::from(y) + 0.5 - oy);
+        let (sx, sy) = (
+            cos * dx + sin * dy + cx - 0.5,
+            -sin * dx + cos * dy + cy - 0.5,
+        );
+        if sx < 0.0 || sy < 0.0 || sx > w - 1.0 || sy > h - 1.0 {
+            return Rgba([0, 0, 0, 0]);
+        }
+        let (x0, y0) = (sx.floor() as u32, sy.floor() as u32);
+        let (x1, y1) = (
+            (x0 + 1).min(src.width() - 1),
+            (y0 + 1).min(src.height() - 1),
+        );
+        let (fx, fy) = (sx - f64::from(x0), sy - f64::from(y0));
+        let mut px = [0u8; 4];
+        for (c, out) in px.iter_mut().enumerate() {
+            let v = |xx, yy| f64::from(src.get_pixel(xx, yy).0[c]);
+            let top = v(x0, y0) * (1.0 - fx) + v(x1, y0) * fx;
+            let bottom = v(x0, y1) * (1.0 - fx) + v(x1, y1) * fx;
+            *out = (top * (1.0 - fy) + bottom * fy).round() as u8;
+        }
+        Rgba(px)
+    })
+}
+
+/// Inserts an EXIF APP1 segment with `orientation` after a JPEG's SOI.
+fn with_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
+    let mut app1 = b"Exif\0\0MM\0\x2a\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01".to_vec();
+    app1.extend_from_slice(&orientation.to_be_bytes());
+    app1.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(&app1);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+struct Query {
+    product_id: String,
+    bytes: Vec<u8>,
+    crop: CropBox,
+}
+
+fn generate(
+    catalog: &Catalog,
+    media: &Path,
+    backgrounds: &[RgbaImage],
+    per_item: usize,
+    dice: &mut Dice,
+) -> Result<Vec<Query>, String> {
+    let mut queries = Vec::new();
+    for product in &catalog.products {
+        let Some(path) = product
+            .images
+            .first()
+            .and_then(|s| s.strip_prefix("/media/"))
+        else {
+            continue;
+        };
+        let bytes = std::fs::read(media.join(path)).map_err(|e| format!("{path}: {e}"))?;
+        let item = decode(&bytes, &PrepLimits::default())
+            .map_err(|e| format!("{path}: {e}"))?
+            .image
+            .to_rgba8();
+        for _ in 0..per_item {
+            let background =
+                &backgrounds[(dice.next() * backgrounds.len() as f64) as usize % backgrounds.len()];
+            // A 3 MP scene, as a phone would save it.
+            let mut scene =
+                imageops::resize(background, 2000, 1500, imageops::FilterType::Triangle);
+            let long = dice.range(0.35, 0.6) * 1500.0;
+            let scale = long / f64::from(item.width().max(item.height()));
+            let sized = imageops::resize(
+                &item,
+                ((f64::from(item.width()) * scale).round() as u32).max(1),
+                ((f64::from(item.height()) * scale).round() as u32).max(1),
+                imageops::FilterType::CatmullRom,
+            );
+            let turned = rotate(&sized, dice.range(-15.0, 15.0));
+            let x = dice.range(0.0, f64::from(2000 - turned.width().min(2000)));
+            let y = dice.range(0.0, f64::from(1500 - turned.height().min(1500)));
+            imageops::overlay(&mut scene, &turned, x as i64, y as i64);
+            let margin = dice.range(0.05, 0.2);
+            let (bw, bh) = (f64::from(turned.width()), f64::from(turned.height()));
+            let crop = CropBox {
+                x: (x - bw * margin) / 2000.0,
+                y: (y - bh * margin) / 1500.0,
+                width: bw * (1.0 + 2.0 * margin) / 2000.0,
+                height: bh * (1.0 + 2.0 * margin) / 1500.0,
+            }
+            .clamped()
+            .map_err(|e| e.to_string())?;
+            let sideways = dice.next() < 0.5;
+            let stored = if sideways {
+                imageops::rotate270(&scene)
+            } else {
+                scene
+            };
+            let rgb = DynamicImage::ImageRgba8(stored).to_rgb8();
+            let mut jpeg = Vec::new();
+            JpegEncoder::new_with_quality(&mut jpeg, 92)
+                .encode(
+                    rgb.as_raw(),
+                    rgb.width(),
+                    rgb.height(),
+                    ExtendedColorType::Rgb8,
+                )
+                .map_err(|e| e.to_string())?;
+            // Stored turned left, displayed upright: orientation 6 (rotate 90° clockwise).
+            let bytes = if sideways {
+                with_orientation(&jpeg, 6)
+            } else {
+                jpeg
+            };
+            queries.push(Query {
+                product_id: product.id.clone(),
+                bytes,
+                crop,
+            });
+        }
+    }
+    Ok(queries)
+}
+
+#[derive(Default)]
+struct Score {
+    top1: usize,
+    top5: usize,
+    bytes: usize,
+    n: usize,
+}
+
+fn run() -> Result<(), String> {
+    let cache = live_shop_server_cache();
+    let mut args = std::env::args().skip(1);
+    let mut per_item = 2;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--per-item" => {
+                per_item = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .ok_or("--per-item N")?
+            }
+            other => {
+                return Err(format!(
+                    "unknown argument {other}\nusage: live-shop-eval [--per-item N]"
+                ))
+            }
+        }
+    }
+    let media = cache.join("media");
+    let catalog = Catalog::embedded().map_err(|e| e.to_string())?;
+    let search = VisualSearch::open(
+        &cache.join("models/efficientnet-lite0.safetensors"),
+        &catalog,
+        &media,
+        Some(&cache.join("search-index.json")),
+    )?;
+    let mut backgrounds = Vec::new();
+    for name in ["brick.png", "grass.png", "gravel.png", "coffee.png"] {
+        let path = cache.join("skimage").join(name);
+        let bytes = std::fs::read(&path)
+            .map_err(|e| format!("{}: {e} (run scripts/fetch-test-data.sh)", path.display()))?;
+        backgrounds.push(
+            decode(&bytes, &PrepLimits::default())
+                .map_err(|e| e.to_string())?
+                .image
+                .to_rgba8(),
+        );
+    }
+    let queries = generate(
+        &catalog,
+        &media,
+        &backgrounds,
+        per_item,
+        &mut Dice(0x5eed_1234_abcd_9876),
+    )?;
+    println!(
+        "{} generated queries: {} catalog photos x {per_item}, placed on scikit-image backgrounds (brick, grass, gravel, coffee) \
+         in a 2000x1500 scene, scaled to 35-60 % of its height, rotated by up to 15 degrees, with a crop box 5-20 % \
+         larger than the item, half stored sideways with EXIF orientation 6, JPEG quality 92. {} products indexed.",
+        queries.len(),
+        catalog.products.len(),
+        search.len()
+    );
+    let modes: Vec<Option<Profile>> = std::iter::once(None)
+        .chain(Profile::ALL.map(Some))
+        .collect();
+    let mut scores: Vec<Score> = modes.iter().map(|_| Score::default()).collect();
+    for (i, query) in queries.iter().enumerate() {
+        for (mode, score) in modes.iter().zip(scores.iter_mut()) {
+            let (upload, crop) = match mode {
+                None => (query.bytes.clone(), query.crop),
+                Some(profile) => (
+                    prepare(&query.bytes, *profile, query.crop, &PrepLimits::default())
+                        .map_err(|e| e.to_string())?
+                        .jpeg,
+                    CropBox::FULL,
+                ),
+            };
+            let hits = search
+                .search(Some(&upload), None, crop, 5)
+                .map_err(|e| e.to_string())?
+                .ok_or("no results")?;
+            let rank = hits
+                .products
+                .iter()
+                .position(|(id, _)| *id == query.product_id);
+            score.top1 += usize::from(rank == Some(0));
+            score.top5 += usize::from(rank.is_some());
+            score.bytes += upload.len();
+            score.n += 1;
+        }
+        eprint!("\rsearching {}/{}", i + 1, queries.len());
+    }
+    eprintln!();
+    let original = scores[0].bytes as f64 / scores[0].n as f64;
+    println!(
+        "{:<22} {:>9} {:>9} {:>14} {:>12}",
+        "upload", "recall@1", "recall@5", "mean bytes", "of original"
+    );
+    for (mode, score) in modes.iter().zip(&scores) {
+        let name = mode.map_or("full resolution", Profile::name);
+        let mean = score.bytes as f64 / score.n as f64;
+        println!(
+            "{:<22} {:>8.1}% {:>8.1}% {:>14.0} {:>11.2}%",
+            name,
+            100.0 * score.top1 as f64 / score.n as f64,
+            100.0 * score.top5 as f64 / score.n as f64,
+            mean,
+            100.0 * mean / original
+        );
+    }
+    println!("target: a profile loses at most 1 point of recall@5 while sending at most 1.5 % of the original bytes");
+    Ok(())
+}
+
+fn live_shop_server_cache() -> PathBuf {
+    std::env::var_os("LIVE_SHOP_CACHE")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/live-shop")))
+        .unwrap_or_else(|| PathBuf::from(".cache/live-shop"))
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("live-shop-eval: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
