@@ -10,19 +10,28 @@ use live_shop_core::protocol::{
 use crate::hub::LiveStream;
 use crate::now_ms;
 
-/// A tiny xorshift generator: the show needs variety, not cryptography.
-struct Dice(u64);
+/// A tiny xorshift generator: the show and the generated evaluation queries need variety and
+/// repeatability, not cryptography.
+pub struct Dice(pub u64);
 
 impl Dice {
-    fn next(&mut self) -> u64 {
+    /// The next raw value; the seed must not be zero.
+    pub fn roll(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
     }
 
-    fn between(&mut self, low: u64, high: u64) -> u64 {
-        low + self.next() % (high - low + 1)
+    /// A whole number from `low` to `high`, inclusive.
+    pub fn between(&mut self, low: u64, high: u64) -> u64 {
+        low + self.roll() % (high - low + 1)
+    }
+
+    /// A number in `low..high`.
+    pub fn range(&mut self, low: f64, high: f64) -> f64 {
+        let unit = (self.roll() >> 11) as f64 / (1u64 << 53) as f64;
+        low + (high - low) * unit
     }
 }
 

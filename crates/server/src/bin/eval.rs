@@ -11,21 +11,8 @@ use image::codecs::jpeg::JpegEncoder;
 use image::{imageops, DynamicImage, ExtendedColorType, Rgba, RgbaImage};
 use live_shop_core::prep::{decode, prepare, CropBox, PrepLimits, Profile};
 use live_shop_server::catalog::Catalog;
+use live_shop_server::demo::Dice;
 use live_shop_server::search::VisualSearch;
-
-struct Dice(u64);
-
-impl Dice {
-    fn next(&mut self) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn range(&mut self, low: f64, high: f64) -> f64 {
-        low + (high - low) * self.next()
-    }
-}
 
 /// Rotates an RGBA image by `degrees` around its centre onto a transparent canvas that fits it.
 fn rotate(src: &RgbaImage, degrees: f64) -> RgbaImage {
@@ -106,8 +93,8 @@ fn generate(
             .image
             .to_rgba8();
         for _ in 0..per_item {
-            let background =
-                &backgrounds[(dice.next() * backgrounds.len() as f64) as usize % backgrounds.len()];
+            let background = &backgrounds
+                [(dice.range(0.0, backgrounds.len() as f64)) as usize % backgrounds.len()];
             // A 3 MP scene, as a phone would save it.
             let mut scene =
                 imageops::resize(background, 2000, 1500, imageops::FilterType::Triangle);
@@ -133,7 +120,7 @@ fn generate(
             }
             .clamped()
             .map_err(|e| e.to_string())?;
-            let sideways = dice.next() < 0.5;
+            let sideways = dice.range(0.0, 1.0) < 0.5;
             let stored = if sideways {
                 imageops::rotate270(&scene)
             } else {
