@@ -1,17 +1,16 @@
 // First-load transfer of the widget: what a page downloads for the overlay (the embed loader,
 // wasm-bindgen's JS and its snippets, and the wasm; styles are inside the wasm), raw, gzip -9
 // and brotli -11. Usage: node bench/size.mjs [dist]
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 
 const dist = process.argv[2] || 'dist';
 const files = ['embed.js', 'live-shop.js', 'live-shop_bg.wasm'];
-const walk = (dir) => readdirSync(dir).flatMap((name) => {
-  const path = join(dir, name);
-  return statSync(path).isDirectory() ? walk(path) : [path];
-});
-const paths = [...files.map((f) => join(dist, f)), ...walk(join(dist, 'snippets'))];
+// Only the snippets the overlay's JS imports are fetched on first load.
+const imported = (js) => [...readFileSync(join(dist, js), 'utf8')
+  .matchAll(/from '\.\/(snippets\/[^']+)'/g)].map((m) => join(dist, m[1]));
+const paths = [...files.map((f) => join(dist, f)), ...new Set(imported('live-shop.js'))];
 let total = { raw: 0, gzip: 0, brotli: 0 };
 console.log('file'.padEnd(60), 'raw'.padStart(9), 'gzip'.padStart(9), 'brotli'.padStart(9));
 for (const path of paths) {
@@ -26,3 +25,15 @@ for (const path of paths) {
 }
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
 console.log(`first load: ${kb(total.raw)} raw, ${kb(total.gzip)} gzip, ${kb(total.brotli)} brotli (target: 150 KB gzip)`);
+
+// Loaded later, only when a shopper opens visual search.
+const later = [
+  ['search panel', ['live-shop-search.js', 'live-shop-search_bg.wasm', ...new Set(imported('live-shop-search.js'))]
+    .map((f) => (f.startsWith(dist) ? f : join(dist, f)))
+    .filter((f) => !paths.includes(f))],
+  ['preprocessing worker', ['live-shop-prep-worker.js', 'live-shop-prep-worker_bg.wasm'].map((f) => join(dist, f))],
+];
+for (const [name, list] of later) {
+  const gz = list.reduce((sum, f) => sum + gzipSync(readFileSync(f), { level: 9 }).length, 0);
+  console.log(`on opening search, ${name}: ${kb(gz)} gzip (${list.map((f) => f.slice(dist.length + 1)).join(', ')})`);
+}

@@ -12,8 +12,8 @@ step "cargo fmt"
 cargo fmt --all -- --check
 step "clippy (host)"
 cargo clippy --workspace --all-targets -- -D warnings
-step "clippy (wasm32 widget)"
-cargo clippy -p live-shop --target wasm32-unknown-unknown --all-targets -- -D warnings
+step "clippy (wasm32: widget, search panel, worker)"
+cargo clippy -p live-shop -p live-shop-prep-worker --target wasm32-unknown-unknown --all-targets -- -D warnings
 step "native tests: core (with the image pipeline), server, live-shop-prep, the embedding model"
 cargo test -p live-shop-core --features live-shop-core/prep -p live-shop-server -p live-shop-prep -p live-shop-embed
 step "component tests in headless Chromium"

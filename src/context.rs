@@ -38,6 +38,10 @@ pub struct Env {
     pub host: web_sys::Element,
     /// Server time.
     pub clock: SharedClock,
+    /// CSS selector of the page's video, if the page named one.
+    pub video: Option<String>,
+    /// Visual search's pipeline profile; `None` when the page turned search off.
+    pub search: Option<String>,
 }
 
 impl Env {

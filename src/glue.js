@@ -4,7 +4,7 @@
 /** Defines `<live-shop>`; `mount(element, options)` returns a handle with update/destroy. */
 export function defineElement(mount) {
   if (customElements.get('live-shop')) return;
-  const ATTRS = ['backend', 'stream', 'locale', 'video'];
+  const ATTRS = ['backend', 'stream', 'locale', 'video', 'search', 'search-profile'];
   class LiveShopElement extends HTMLElement {
     static get observedAttributes() { return ATTRS; }
     connectedCallback() {
@@ -97,4 +97,158 @@ export function formatDateTime(tag, millis) {
 /** Whether the shopper asked for less motion. */
 export function prefersReducedMotion() {
   return !!(window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches);
+}
+
+// ---- Visual search ----------------------------------------------------------------------
+// The preprocessing wasm is a separate worker binary next to the widget's own files; it is
+// started on first use, so the overlay never pays for the codecs.
+
+/** URL of a file in the widget's directory (this file is at snippets/<crate>/src/glue.js). */
+function assetUrl(name) {
+  return new URL(`../../../${name}`, import.meta.url).href;
+}
+
+let prepWorker = null;
+let prepSeq = 0;
+const prepPending = new Map();
+
+function prepError(code, message, format) {
+  const error = new Error(message);
+  error.name = 'LiveShopPrepError';
+  error.code = code;
+  if (format) error.format = format;
+  return error;
+}
+
+function failPending(code, message) {
+  for (const { reject } of prepPending.values()) reject(prepError(code, message));
+  prepPending.clear();
+}
+
+// The worker's message loop: a classic worker from a blob, so it also starts when the widget
+// is served from another origin than the page.
+function prepWorkerSource(js, wasm) {
+  return `importScripts(${JSON.stringify(js)});
+const ready = wasm_bindgen({ module_or_path: ${JSON.stringify(wasm)} });
+self.onmessage = async (event) => {
+  const { id, buffer, profile, box } = event.data;
+  try { await ready; } catch (e) {
+    self.postMessage({ id, error: { code: 'load', message: String(e) } });
+    return;
+  }
+  try {
+    const result = wasm_bindgen.prepare(new Uint8Array(buffer), profile, box);
+    self.postMessage({ id, result }, [result.bytes.buffer]);
+  } catch (error) {
+    self.postMessage({ id, error });
+  }
+};`;
+}
+
+function startPrepWorker() {
+  if (prepWorker) return prepWorker;
+  const source = prepWorkerSource(assetUrl('live-shop-prep-worker.js'),
+    assetUrl('live-shop-prep-worker_bg.wasm'));
+  const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+  prepWorker = new Worker(url);
+  URL.revokeObjectURL(url);
+  prepWorker.onmessage = (event) => {
+    const { id, result, error } = event.data || {};
+    const pending = prepPending.get(id);
+    if (!pending) return;
+    prepPending.delete(id);
+    if (result) pending.resolve(result);
+    else pending.reject(prepError(error && error.code || 'decode',
+      error && error.message || 'the image could not be prepared', error && error.format));
+  };
+  prepWorker.onerror = (event) => {
+    event.preventDefault();
+    prepWorker.terminate();
+    prepWorker = null;
+    failPending('load', 'the preprocessing worker could not start');
+  };
+  return prepWorker;
+}
+
+/** Starts the worker ahead of the first photo (when the search panel opens). */
+export function warmPrepWorker() {
+  try { startPrepWorker(); } catch (_) { /* reported on first use */ }
+}
+
+/** Whether the worker is running (the overlay alone must never start it). */
+export function prepWorkerStarted() {
+  return prepWorker !== null;
+}
+
+/** Prepares a Blob in the worker: `{bytes: Uint8Array, width, height, box, original, hash}`. */
+export function prepareRaw(blob, profile, box) {
+  return new Promise((resolve, reject) => {
+    if (!(blob instanceof Blob)) {
+      reject(prepError('parameter', 'prepareImage needs a Blob or a File'));
+      return;
+    }
+    blob.arrayBuffer().then((buffer) => {
+      let worker;
+      try { worker = startPrepWorker(); } catch (e) {
+        reject(prepError('load', String(e)));
+        return;
+      }
+      const id = ++prepSeq;
+      prepPending.set(id, { resolve, reject });
+      worker.postMessage({ id, buffer, profile: profile || null, box: box || null }, [buffer]);
+    }, () => reject(prepError('decode', 'the file could not be read')));
+  });
+}
+
+/** Stops work in flight (a newer query replaced it); the next call starts a fresh worker. */
+export function cancelPrepare() {
+  if (prepWorker && prepPending.size) {
+    prepWorker.terminate();
+    prepWorker = null;
+    failPending('aborted', 'replaced by a newer query');
+  }
+}
+
+/**
+ * `LiveShop.prepareImage(blob, { profile, box })`: resolves to
+ * `{ blob, width, height, box, bytes, hash, original }`, rejects with an Error whose `code` is
+ * decode, limits, unsupported, parameter, load or aborted.
+ */
+export function prepareImage(blob, options) {
+  const { profile, box } = options || {};
+  return prepareRaw(blob, profile, box).then((r) => ({
+    blob: new Blob([r.bytes], { type: 'image/jpeg' }),
+    width: r.width,
+    height: r.height,
+    box: r.box,
+    bytes: r.bytes.length,
+    hash: r.hash,
+    original: r.original,
+  }));
+}
+
+/** Adds the page-facing functions written here to `window.LiveShop`. */
+export function installApi(api) {
+  api.prepareImage = prepareImage;
+}
+
+let searchModule = null;
+
+/**
+ * Loads the search panel's module (first time only) and mounts it in `root`. Resolves to a
+ * handle for `closeSearch`.
+ */
+export function openSearch(root, host, options) {
+  if (!searchModule) {
+    searchModule = import(assetUrl('live-shop-search.js')).then(async (module) => {
+      await module.default({ module_or_path: assetUrl('live-shop-search_bg.wasm') });
+      return module;
+    });
+    searchModule.catch(() => { searchModule = null; });
+  }
+  return searchModule.then((module) => module.mountSearch(root, host, options));
+}
+
+export function closeSearch(handle) {
+  if (handle && typeof handle.destroy === 'function') handle.destroy();
 }

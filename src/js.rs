@@ -20,6 +20,34 @@ extern "C" {
 
     #[wasm_bindgen(js_name = prefersReducedMotion)]
     pub fn prefers_reduced_motion() -> bool;
+
+    #[wasm_bindgen(js_name = installApi)]
+    pub fn install_api(api: &JsValue);
+
+    #[wasm_bindgen(js_name = openSearch)]
+    pub fn open_search(
+        root: &web_sys::Element,
+        host: &web_sys::Element,
+        options: &JsValue,
+    ) -> js_sys::Promise;
+
+    #[wasm_bindgen(js_name = closeSearch)]
+    pub fn close_search(handle: &JsValue);
+
+    #[wasm_bindgen(js_name = warmPrepWorker)]
+    pub fn warm_prep_worker();
+
+    #[wasm_bindgen(js_name = prepareRaw)]
+    pub fn prepare_raw(blob: &JsValue, profile: &str, region: &JsValue) -> js_sys::Promise;
+
+    #[wasm_bindgen(js_name = cancelPrepare)]
+    pub fn cancel_prepare();
+
+}
+
+/// A field of a JS object, `undefined` when missing.
+pub fn field(value: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// A plain JS object with these fields; `undefined` values are left out.

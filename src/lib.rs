@@ -11,5 +11,7 @@ mod js;
 pub mod live;
 mod mount;
 pub mod net;
+pub mod search_app;
+mod search_js;
 
 pub use mount::{mount, start, CSS};

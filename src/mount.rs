@@ -6,6 +6,13 @@
 //!   (BCP 47; default the page's `lang`), `video` (CSS selector; default a `<video>` child).
 //! - `handle.update(options)`: re-renders with new options (a new backend or stream reconnects).
 //! - `handle.destroy()`: closes the live link and removes the overlay.
+//! - `LiveShop.prepareImage(blob, { profile, box }) → Promise`: visual search's pipeline in a
+//!   worker. Resolves `{ blob, width, height, box, bytes, hash, original }` (a metadata-free
+//!   JPEG; `box` in fractions of the upright image; `hash` a 64-bit dHash in hex); rejects with
+//!   an `Error` whose `code` is `decode`, `limits`, `unsupported` (with `format`), `parameter`,
+//!   `load` or `aborted`.
+//! - Attributes/options for visual search: `search` (`off` hides the camera button),
+//!   `search-profile` (`max-512` by default).
 //! - Events on the element (bubbling, composed): `live-shop:add-to-cart` (cancelable; detail
 //!   `{product, offer, quantity, idempotencyKey, stream, respondWith(promise)}`),
 //!   `live-shop:impression` and `live-shop:click` (detail `{productId, …}`).
@@ -30,6 +37,8 @@ struct Options {
     stream: Option<String>,
     locale: Option<String>,
     video: Option<String>,
+    search: Option<String>,
+    search_profile: Option<String>,
 }
 
 fn options(value: &JsValue) -> Options {
@@ -48,6 +57,8 @@ fn options(value: &JsValue) -> Options {
         stream: text("stream"),
         locale: text("locale"),
         video: text("video"),
+        search: text("search"),
+        search_profile: text("searchProfile").or_else(|| text("search-profile")),
     }
 }
 
@@ -73,6 +84,10 @@ fn props(options: Options, host: &Element) -> Option<OverlayProps> {
         locale: Locale::negotiate(options.locale.as_deref(), page_lang.as_deref()),
         video: options.video,
         host: host.clone(),
+        search: match options.search.as_deref() {
+            Some("off" | "false" | "none") => None,
+            _ => Some(options.search_profile.unwrap_or_else(|| "max-512".into())),
+        },
     })
 }
 
@@ -146,6 +161,7 @@ pub fn start() {
     let api = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&api, &"version".into(), &"1".into());
     let _ = js_sys::Reflect::set(&api, &"mount".into(), &mount_fn);
+    js::install_api(&api);
     let _ = js_sys::Reflect::set(&window, &"LiveShop".into(), &api);
     if let Some(mount_fn) = mount_fn.dyn_ref::<js_sys::Function>() {
         js::define_element(mount_fn);

@@ -71,6 +71,8 @@ async fn mount(locale: &str, reconnecting: bool) -> Mounted {
         locale: Locale::negotiate(Some(locale), None),
         host: host.clone(),
         clock: clock.clone(),
+        video: None,
+        search: Some("max-512".into()),
     };
     let props = OverlayViewProps {
         env,

@@ -3,7 +3,8 @@ import { chromium } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
-export async function launch() {
+/** `extra`: more Chromium flags (such as a fake camera). */
+export async function launch(extra = []) {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -12,6 +13,7 @@ export async function launch() {
       '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
       '--autoplay-policy=no-user-gesture-required',
       '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
+      ...extra,
     ],
   });
 }

@@ -4,18 +4,18 @@ import { launch } from './browser.js';
 import { Backend } from './server.js';
 
 /** Launches one browser for the file; returns a getter. */
-export function useBrowser() {
+export function useBrowser(extra = []) {
   let browser;
-  before(async () => { browser = await launch(); });
+  before(async () => { browser = await launch(extra); });
   after(async () => { await browser?.close(); });
   return () => browser;
 }
 
 /** One backend for the whole file, with `p05` pinned; returns a getter. */
-export function useBackend() {
+export function useBackend(options = {}) {
   let backend;
   before(async () => {
-    backend = await new Backend().start();
+    backend = await new Backend(options).start();
     await backend.change({ type: 'offerPinned', product: { id: 'p05', title: 'x' } });
   });
   after(async () => { await backend?.stop(); });

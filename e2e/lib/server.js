@@ -25,8 +25,9 @@ export async function freePort() {
 
 /** A running backend; `stop()` and `start()` again keep the same port. */
 export class Backend {
-  constructor({ demoShow = false, port, demoPace } = {}) {
+  constructor({ demoShow = false, port, demoPace, search = false } = {}) {
     this.demoShow = demoShow;
+    this.search = search;
     this.demoPace = demoPace;
     this.port = port;
     this.child = null;
@@ -40,9 +41,15 @@ export class Backend {
       '--media', join(CACHE, 'media'), '--creator-token', TOKEN];
     if (!this.demoShow) args.push('--no-demo-show');
     if (this.demoPace) args.push('--demo-pace', String(this.demoPace));
+    // Visual search with the real model; the index is built once and reused from the cache.
+    if (this.search) {
+      args.push('--model', join(CACHE, 'models', 'efficientnet-lite0.safetensors'),
+        '--search-index', join(CACHE, 'search-index.json'));
+    }
     this.child = spawn(SERVER_BIN, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('backend did not start in 10 s')), 10_000);
+      const limit = this.search ? 180_000 : 10_000;
+      const timer = setTimeout(() => reject(new Error(`backend did not start in ${limit / 1000} s`)), limit);
       this.child.once('exit', (code) => reject(new Error(`backend exited with ${code}`)));
       this.child.stdout.on('data', (chunk) => {
         if (String(chunk).includes('listening')) { clearTimeout(timer); resolve(); }

@@ -27,6 +27,9 @@ pub struct OverlayProps {
     pub video: Option<String>,
     /// The host element events are dispatched on.
     pub host: web_sys::Element,
+    /// Visual search's profile (`max-512` by default); `None` hides the camera button.
+    #[prop_or(Some("max-512".into()))]
+    pub search: Option<String>,
 }
 
 /// The live-deal overlay of one stream.
@@ -39,6 +42,8 @@ pub fn Overlay(props: &OverlayProps) -> Html {
         locale: props.locale.clone(),
         host: props.host.clone(),
         clock: (*clock).clone(),
+        video: props.video.clone(),
+        search: props.search.clone(),
     };
     let live = use_live_show(
         props.backend.clone(),
@@ -86,6 +91,22 @@ pub fn OverlayView(props: &OverlayViewProps) -> Html {
         )
     });
     let show = &props.show;
+    let search_open = use_state(|| false);
+    let search_button = use_node_ref();
+    let open_search = {
+        let search_open = search_open.clone();
+        Callback::from(move |_: MouseEvent| search_open.set(true))
+    };
+    let close_search = {
+        let (search_open, button) = (search_open.clone(), search_button.clone());
+        Callback::from(move |()| {
+            search_open.set(false);
+            // Focus returns to the button that opened the panel.
+            if let Some(button) = button.cast::<web_sys::HtmlElement>() {
+                let _ = button.focus();
+            }
+        })
+    };
     html! {
         <ContextProvider<Env> context={env.clone()}>
             <section class={classes!("stage", props.rect.is_none().then_some("standalone"))} {style}
@@ -106,6 +127,13 @@ pub fn OverlayView(props: &OverlayViewProps) -> Html {
                     if props.reconnecting {
                         <span class="reconnecting" role="status">{env.text(Text::Reconnecting)}</span>
                     }
+                    if env.search.is_some() {
+                        <button type="button" class="search-open" ref={search_button}
+                            aria-expanded={search_open.to_string()} onclick={open_search}>
+                            <span aria-hidden="true">{"⌕"}</span>
+                            <span class="label">{env.text(Text::SearchOpen)}</span>
+                        </button>
+                    }
                 </div>
                 <div class="bottom">
                     if let Some(card) = pinned {
@@ -115,6 +143,68 @@ pub fn OverlayView(props: &OverlayViewProps) -> Html {
                 </div>
                 <div class="sr-only" aria-live="polite" aria-atomic="true">{announcement}</div>
             </section>
+            // Over the whole player, letterbox included: the panel needs the room.
+            if *search_open {
+                <SearchSlot on_close={close_search} />
+            }
         </ContextProvider<Env>>
+    }
+}
+
+/// Props of [`SearchSlot`].
+#[derive(Properties, PartialEq, Clone)]
+pub struct SearchSlotProps {
+    /// Closes the panel.
+    pub on_close: Callback<()>,
+}
+
+/// Where the visual search panel goes. The panel is its own wasm module, fetched the first time
+/// a shopper opens it, so the overlay's first load carries none of it.
+#[component]
+pub fn SearchSlot(props: &SearchSlotProps) -> Html {
+    let env = use_context::<Env>();
+    let slot = use_node_ref();
+    let failed = use_state(|| false);
+    {
+        let (slot, failed, on_close) = (slot.clone(), failed.clone(), props.on_close.clone());
+        let env = env.clone();
+        use_effect_with((), move |_| {
+            let handle = std::rc::Rc::new(std::cell::RefCell::new(None::<wasm_bindgen::JsValue>));
+            let close = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || on_close.emit(()));
+            if let (Some(root), Some(env)) = (slot.cast::<web_sys::Element>(), env) {
+                let options = crate::js::object(&[
+                    ("backend", env.backend.as_str().into()),
+                    ("stream", env.stream.as_str().into()),
+                    ("locale", env.locale.tag.as_str().into()),
+                    ("video", crate::js::opt_str(env.video.as_deref())),
+                    ("profile", crate::js::opt_str(env.search.as_deref())),
+                    ("onClose", close.as_ref().clone()),
+                ]);
+                let promise = crate::js::open_search(&root, &env.host, &options);
+                let handle = handle.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    match wasm_bindgen_futures::JsFuture::from(promise).await {
+                        Ok(h) => *handle.borrow_mut() = Some(h),
+                        Err(_) => failed.set(true),
+                    }
+                });
+            }
+            move || {
+                if let Some(h) = handle.borrow_mut().take() {
+                    crate::js::close_search(&h);
+                }
+                drop(close);
+            }
+        });
+    }
+    let Some(env) = env else { return html! {} };
+    html! {
+        <div class="search-slot">
+            // Owned by the search module once it has loaded.
+            <div class="search-mount" ref={slot} data-loading={env.text(Text::Loading)}></div>
+            if *failed {
+                <p class="search-status error" role="status">{env.text(Text::ErrorOffline)}</p>
+            }
+        </div>
     }
 }

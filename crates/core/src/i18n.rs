@@ -243,6 +243,60 @@ texts! {
     PrepHeic => ["HEIC photos can't be read here. Share the photo as JPEG, or set the camera to \"Most Compatible\".", "لا يمكن قراءة صور HEIC هنا. شارك الصورة بصيغة JPEG أو اضبط الكاميرا على \"الأكثر توافقًا\".", "عکس‌های HEIC اینجا خوانده نمی‌شوند. عکس را به‌صورت JPEG بفرستید یا دوربین را روی «سازگارترین» بگذارید."],
     /// Another format that cannot be read.
     PrepUnsupported => ["This image format isn't supported. Try a JPEG or PNG.", "صيغة الصورة هذه غير مدعومة. جرّب JPEG أو PNG.", "این قالب تصویر پشتیبانی نمی‌شود. JPEG یا PNG را امتحان کنید."],
+    /// While a part of the widget loads.
+    Loading => ["Loading…", "جارٍ التحميل…", "در حال بارگذاری…"],
+    /// The button that opens visual search.
+    SearchOpen => ["Search by photo", "ابحث بصورة", "جستجو با عکس"],
+    /// The search panel's heading.
+    SearchTitle => ["Find similar products", "ابحث عن منتجات مشابهة", "یافتن محصولات مشابه"],
+    /// Opens the camera.
+    UseCamera => ["Use camera", "استخدم الكاميرا", "استفاده از دوربین"],
+    /// Opens the file picker.
+    ChoosePhoto => ["Choose a photo", "اختر صورة", "انتخاب عکس"],
+    /// Uses the video's current frame.
+    SearchFrame => ["Search this video frame", "ابحث في لقطة الفيديو هذه", "جستجوی همین فریم ویدیو"],
+    /// Under the source buttons.
+    DropHint => ["or drop or paste an image here", "أو أفلت صورة هنا أو الصقها", "یا تصویری را اینجا رها یا جای‌گذاری کنید"],
+    /// The camera's shutter.
+    Shutter => ["Take photo", "التقط صورة", "گرفتن عکس"],
+    /// Leaves the camera or the photo.
+    Back => ["Back", "رجوع", "بازگشت"],
+    /// Closes the search panel.
+    Close => ["Close", "إغلاق", "بستن"],
+    /// How to use the crop box.
+    CropHint => ["Drag to frame the item. Arrow keys move the box, Shift+arrows resize it.", "اسحب لتحديد القطعة. تحرّك الأسهم المربع، و‏Shift مع الأسهم يغيّر حجمه.", "برای انتخاب کالا بکشید. کلیدهای جهت کادر را جابه‌جا می‌کنند و ‏Shift با جهت‌ها اندازه‌اش را تغییر می‌دهد."],
+    /// The crop box, for screen readers.
+    CropBox => ["Search area", "منطقة البحث", "ناحیه جستجو"],
+    /// Starts the query.
+    SearchNow => ["Search", "بحث", "جستجو"],
+    /// Progress: the worker prepares the photo.
+    StepPreparing => ["Preparing photo", "تجهيز الصورة", "آماده‌سازی عکس"],
+    /// Progress: uploading.
+    StepSending => ["Sending", "جارٍ الإرسال", "در حال ارسال"],
+    /// Progress: the backend matches.
+    StepMatching => ["Finding matches", "البحث عن تطابقات", "یافتن موارد مشابه"],
+    /// Results heading.
+    ResultsCount => ["{n} similar products", "منتجات مشابهة: {n}", "{n} محصول مشابه"],
+    /// No results.
+    NoResults => ["Nothing similar found. Try another photo or a tighter box.", "لم نجد شيئًا مشابهًا. جرّب صورة أخرى أو مربعًا أضيق.", "مورد مشابهی پیدا نشد. عکس دیگری یا کادر کوچک‌تری را امتحان کنید."],
+    /// Similarity of a result.
+    MatchPercent => ["{n}% match", "تطابق {n}٪", "{n}٪ شباهت"],
+    /// Tries the failed step again.
+    TryAgain => ["Try again", "حاول مرة أخرى", "دوباره تلاش کنید"],
+    /// The camera is blocked.
+    CameraDenied => ["Camera access is blocked. Allow it in the browser's settings, or choose a photo instead.", "الوصول إلى الكاميرا محظور. اسمح به من إعدادات المتصفح، أو اختر صورة بدلًا من ذلك.", "دسترسی به دوربین مسدود است. آن را در تنظیمات مرورگر مجاز کنید یا به‌جایش عکسی انتخاب کنید."],
+    /// No camera.
+    CameraMissing => ["No camera was found. Choose a photo instead.", "لم يتم العثور على كاميرا. اختر صورة بدلًا من ذلك.", "دوربینی پیدا نشد. به‌جایش عکسی انتخاب کنید."],
+    /// Camera held by another app.
+    CameraBusy => ["The camera is in use by another app. Close it, or choose a photo instead.", "الكاميرا مستخدمة من تطبيق آخر. أغلقه، أو اختر صورة بدلًا من ذلك.", "دوربین در اختیار برنامه دیگری است. آن را ببندید یا به‌جایش عکسی انتخاب کنید."],
+    /// No camera API (insecure page, old browser).
+    CameraUnavailable => ["The camera can't be used on this page. Choose a photo instead.", "لا يمكن استخدام الكاميرا في هذه الصفحة. اختر صورة بدلًا من ذلك.", "در این صفحه نمی‌توان از دوربین استفاده کرد. به‌جایش عکسی انتخاب کنید."],
+    /// The video frame cannot be read.
+    FrameBlocked => ["This video's picture can't be captured here. Take a screenshot and choose it as a photo instead.", "لا يمكن التقاط صورة هذا الفيديو هنا. خذ لقطة شاشة واخترها كصورة بدلًا من ذلك.", "تصویر این ویدیو اینجا قابل برداشتن نیست. اسکرین‌شات بگیرید و آن را به‌عنوان عکس انتخاب کنید."],
+    /// The query took too long.
+    SearchTimeout => ["The search took too long. Please try again.", "استغرق البحث وقتًا طويلًا. حاول مرة أخرى.", "جستجو بیش از حد طول کشید. دوباره تلاش کنید."],
+    /// The backend has no visual search.
+    SearchUnavailable => ["Photo search isn't available right now.", "البحث بالصور غير متاح الآن.", "جستجو با عکس در حال حاضر در دسترس نیست."],
     /// Anything else.
     ErrorGeneric => ["Something went wrong. Please try again.", "حدث خطأ ما. حاول مرة أخرى.", "مشکلی پیش آمد. دوباره امتحان کنید."],
 }

@@ -18,5 +18,6 @@ pub mod link;
 #[cfg(feature = "prep")]
 pub mod prep;
 pub mod protocol;
+pub mod search;
 pub mod url;
 pub mod view;

@@ -9,6 +9,7 @@ use std::io::Cursor;
 use fast_image_resize::images::Image as FrImage;
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::codecs::jpeg::JpegEncoder;
+use image::metadata::Orientation;
 use image::{ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage};
 
 use crate::i18n::{Lang, Text};
@@ -239,6 +240,8 @@ pub struct Decoded {
     pub image: DynamicImage,
     /// The container format.
     pub format: ImageFormat,
+    /// The upright image's full size (a JPEG may have been decoded smaller).
+    pub original: (u32, u32),
 }
 
 /// Sniffs formats the image crate does not read, to name them instead of "unknown".
@@ -259,6 +262,17 @@ fn unsupported_format(bytes: &[u8]) -> Option<&'static str> {
 /// The one decode entry for untrusted bytes: format sniffing, header-first limit checks, then
 /// decoding (first frame of an animation) and EXIF orientation, applied exactly once.
 pub fn decode(bytes: &[u8], limits: &PrepLimits) -> Result<Decoded, PrepError> {
+    decode_scaled(bytes, limits, &|width, height| (width, height))
+}
+
+/// [`decode`], but a JPEG may be decoded at 1/2, 1/4 or 1/8 scale in the DCT domain, as long
+/// as the result is at least `wanted(upright_width, upright_height)` in both dimensions.
+/// Most of a large photo's decoding time goes into pixels a small output never shows.
+pub fn decode_scaled(
+    bytes: &[u8],
+    limits: &PrepLimits,
+    wanted: &dyn Fn(u32, u32) -> (u32, u32),
+) -> Result<Decoded, PrepError> {
     if bytes.len() > limits.max_bytes {
         return Err(PrepError::Limits(format!(
             "{} bytes is over the {} byte limit",
@@ -307,12 +321,101 @@ pub fn decode(bytes: &[u8], limits: &PrepLimits) -> Result<Decoded, PrepError> {
         )));
     }
     // A broken EXIF block means "upright", not "unreadable".
-    let orientation = decoder
-        .orientation()
-        .unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut image = DynamicImage::from_decoder(decoder).map_err(classify)?;
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let turned = matches!(
+        orientation,
+        Orientation::Rotate90
+            | Orientation::Rotate270
+            | Orientation::Rotate90FlipH
+            | Orientation::Rotate270FlipH
+    );
+    let (upright_w, upright_h) = if turned {
+        (height, width)
+    } else {
+        (width, height)
+    };
+    let (want_w, want_h) = wanted(upright_w, upright_h);
+    let (want_w, want_h) = if turned {
+        (want_h, want_w)
+    } else {
+        (want_w, want_h)
+    };
+    let scaled = match format {
+        ImageFormat::Jpeg => decode_jpeg_scaled(bytes, limits, (width, height), (want_w, want_h))?,
+        _ => None,
+    };
+    let mut image = match scaled {
+        Some(image) => image,
+        None => DynamicImage::from_decoder(decoder).map_err(classify)?,
+    };
     image.apply_orientation(orientation);
-    Ok(Decoded { image, format })
+    Ok(Decoded {
+        image,
+        format,
+        original: (upright_w, upright_h),
+    })
+}
+
+/// The largest DCT scale divisor (8, 4 or 2) whose output still covers `wanted`.
+fn dct_divisor((width, height): (u32, u32), (want_w, want_h): (u32, u32)) -> Option<u32> {
+    [8, 4, 2]
+        .into_iter()
+        .find(|&d| width.div_ceil(d) >= want_w.max(1) && height.div_ceil(d) >= want_h.max(1))
+}
+
+/// Decodes a JPEG at reduced scale with `jpeg-decoder`, when a reduction is possible and the
+/// pixels are 8-bit grey or RGB; `None` means "decode at full size instead".
+fn decode_jpeg_scaled(
+    bytes: &[u8],
+    limits: &PrepLimits,
+    size: (u32, u32),
+    wanted: (u32, u32),
+) -> Result<Option<DynamicImage>, PrepError> {
+    use jpeg_decoder::{CodingProcess, Decoder, PixelFormat};
+    let Some(divisor) = dct_divisor(size, wanted) else {
+        return Ok(None);
+    };
+    let mut decoder = Decoder::new(Cursor::new(bytes));
+    decoder.set_max_decoding_buffer_size(usize::try_from(limits.max_alloc).unwrap_or(usize::MAX));
+    if decoder.read_info().is_err() {
+        // The full decoder gives the precise reason.
+        return Ok(None);
+    }
+    let Some(info) = decoder.info() else {
+        return Ok(None);
+    };
+    if (u32::from(info.width), u32::from(info.height)) != size {
+        return Ok(None);
+    }
+    let gray = match info.pixel_format {
+        PixelFormat::L8 => true,
+        PixelFormat::RGB24 => false,
+        PixelFormat::L16 | PixelFormat::CMYK32 => return Ok(None),
+    };
+    // A progressive JPEG keeps every coefficient at full size: 2 bytes per sample.
+    if info.coding_process == CodingProcess::DctProgressive {
+        let samples = u64::from(size.0) * u64::from(size.1) * if gray { 1 } else { 3 };
+        if samples.saturating_mul(2) > limits.max_alloc {
+            return Err(PrepError::Limits(format!(
+                "a progressive {}×{} JPEG needs more than the {} byte budget",
+                size.0, size.1, limits.max_alloc
+            )));
+        }
+    }
+    let request = |len: u32| u16::try_from(len.div_ceil(divisor)).unwrap_or(u16::MAX);
+    let (out_w, out_h) = decoder
+        .scale(request(size.0), request(size.1))
+        .map_err(|e| PrepError::Decode(e.to_string()))?;
+    let pixels = decoder
+        .decode()
+        .map_err(|e| PrepError::Decode(e.to_string()))?;
+    let (out_w, out_h) = (u32::from(out_w), u32::from(out_h));
+    let image = if gray {
+        image::GrayImage::from_raw(out_w, out_h, pixels).map(DynamicImage::ImageLuma8)
+    } else {
+        RgbImage::from_raw(out_w, out_h, pixels).map(DynamicImage::ImageRgb8)
+    };
+    Ok(image)
 }
 
 fn format_name(format: ImageFormat) -> &'static str {
@@ -365,8 +468,22 @@ pub fn prepare(
     crop: CropBox,
     limits: &PrepLimits,
 ) -> Result<Prepared, PrepError> {
-    let decoded = decode(bytes, limits)?;
-    prepare_image(&decoded.image, profile, crop)
+    let crop = crop.clamped()?;
+    // The region's output size decides how small the JPEG may be decoded: the pixels under
+    // the crop box must still cover the output, so Lanczos3 only ever shrinks.
+    let wanted = |width: u32, height: u32| {
+        let (_, _, rw, rh) = region(crop, width, height, profile == Profile::Square224);
+        let (out_w, out_h) =
+            profile.output_size(rw.round().max(1.0) as u32, rh.round().max(1.0) as u32);
+        let cover = |out: u32, part: f64, full: u32| {
+            (f64::from(out) * f64::from(full) / part.max(1.0)).ceil() as u32
+        };
+        (cover(out_w, rw, width), cover(out_h, rh, height))
+    };
+    let decoded = decode_scaled(bytes, limits, &wanted)?;
+    let mut prepared = prepare_image(&decoded.image, profile, crop)?;
+    prepared.original = decoded.original;
+    Ok(prepared)
 }
 
 /// The crop box in pixels, inside the image whatever the rounding; for square output, its

@@ -12,12 +12,13 @@ use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::PngEncoder;
 use image::codecs::webp::WebPEncoder;
 use image::{
-    DynamicImage, ExtendedColorType, Frame, ImageBuffer, ImageEncoder, Luma, Rgb, RgbImage, Rgba,
-    RgbaImage,
+    DynamicImage, ExtendedColorType, Frame, GenericImageView, ImageBuffer, ImageEncoder, Luma, Rgb,
+    RgbImage, Rgba, RgbaImage,
 };
 use live_shop_core::i18n::Lang;
 use live_shop_core::prep::{
-    decode, hash_distance, prepare, CropBox, PrepError, PrepLimits, Prepared, Profile,
+    decode, decode_scaled, hash_distance, prepare, prepare_image, CropBox, PrepError, PrepLimits,
+    Prepared, Profile,
 };
 
 const RED: [u8; 3] = [220, 20, 20];
@@ -161,6 +162,66 @@ fn every_exif_orientation_is_applied_exactly_once() {
         assert_eq!(prepared.original, size, "orientation {orientation}");
         let out = decode_output(&prepared);
         assert_eq!(corners(&out), corners_expected, "orientation {orientation}");
+    }
+}
+
+#[test]
+fn a_large_jpeg_is_decoded_at_reduced_scale_and_stays_upright() {
+    // 2400 × 1600 stored, displayed turned (orientation 6): 1600 × 2400 upright.
+    let stored = jpeg(&quadrants(2400, 1600), 92);
+    let bytes = with_exif_orientation(&stored, 6);
+    // Wanting 400 × 600 upright allows 1/4 scale: 600 × 400 stored, 400 × 600 upright.
+    let decoded = decode_scaled(&bytes, &limits(), &|_, _| (400, 600)).unwrap();
+    assert_eq!(decoded.image.dimensions(), (400, 600));
+    assert_eq!(decoded.original, (1600, 2400));
+    assert_eq!(
+        corners(&decoded.image.to_rgb8()),
+        ["blue", "red", "white", "green"]
+    );
+    // One pixel more than 1/4 gives in either direction falls back to 1/2.
+    let half = decode_scaled(&bytes, &limits(), &|_, _| (401, 600)).unwrap();
+    assert_eq!(half.image.dimensions(), (800, 1200));
+    // Nothing smaller than the whole: full size.
+    let full = decode_scaled(&bytes, &limits(), &|w, h| (w, h)).unwrap();
+    assert_eq!(full.image.dimensions(), (1600, 2400));
+}
+
+#[test]
+fn scaled_decoding_keeps_the_output_of_a_full_decode() {
+    // A busy photo-like picture: the fast path must not visibly change what is sent.
+    let picture: RgbImage = ImageBuffer::from_fn(3000, 2000, |x, y| {
+        let v = ((x / 7 + y / 5) % 64) as u8 * 3;
+        Rgb([v, (x / 12) as u8, (y / 8) as u8])
+    });
+    let bytes = jpeg(&picture, 90);
+    for (profile, crop) in [
+        (Profile::Max512, CropBox::FULL),
+        (Profile::Square224, CropBox::FULL),
+        (
+            Profile::Max512,
+            CropBox {
+                x: 0.5,
+                y: 0.25,
+                width: 0.25,
+                height: 0.5,
+            },
+        ),
+    ] {
+        let fast = prepare(&bytes, profile, crop, &limits()).unwrap();
+        let slow = prepare_image(&decode(&bytes, &limits()).unwrap().image, profile, crop).unwrap();
+        assert_eq!((fast.width, fast.height), (slow.width, slow.height));
+        assert_eq!(fast.original, (3000, 2000));
+        assert_eq!(fast.crop, slow.crop);
+        let (a, b) = (decode_output(&fast), decode_output(&slow));
+        let diff: u64 = a
+            .as_raw()
+            .iter()
+            .zip(b.as_raw())
+            .map(|(x, y)| u64::from(x.abs_diff(*y)))
+            .sum();
+        let mean = diff as f64 / a.as_raw().len() as f64;
+        assert!(mean < 4.0, "{profile:?} {crop:?}: mean difference {mean}");
+        assert!(hash_distance(fast.hash, slow.hash) <= 4);
     }
 }
 

@@ -1,0 +1,774 @@
+//! Visual search as the widget runs it: the crop region and its keyboard and pointer editing,
+//! the query's phases with cancellation, the retry policy, the query's JSON part, and the
+//! shopper-facing reason for every failure.
+//!
+//! The image pipeline itself is [`crate::prep`] (feature `prep`), which runs in a Web Worker;
+//! this module has no codecs, so the overlay's wasm stays small.
+use crate::i18n::{Lang, Text};
+use crate::json::quote;
+use crate::protocol::SearchResults;
+
+/// A region of the upright image, in fractions of its width and height.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Region {
+    /// Left edge, 0 to 1.
+    pub x: f64,
+    /// Top edge, 0 to 1.
+    pub y: f64,
+    /// Width, 0 to 1.
+    pub width: f64,
+    /// Height, 0 to 1.
+    pub height: f64,
+}
+
+/// `value` kept between `lo` and `hi`; `lo` wins if they cross. Unlike `f64::clamp` it cannot
+/// panic, and it keeps float formatting out of the widget's wasm.
+fn between(value: f64, lo: f64, hi: f64) -> f64 {
+    value.min(hi).max(lo)
+}
+
+/// Smallest side a region can be given by hand, as a fraction of the image.
+pub const MIN_SIDE: f64 = 0.05;
+/// How far one arrow key press moves or resizes the region.
+pub const STEP: f64 = 0.02;
+
+/// An arrow key, in screen directions (the photo is never mirrored for right-to-left).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arrow {
+    /// ←
+    Left,
+    /// →
+    Right,
+    /// ↑
+    Up,
+    /// ↓
+    Down,
+}
+
+impl Arrow {
+    /// From a `KeyboardEvent.key`.
+    pub fn from_key(key: &str) -> Option<Arrow> {
+        match key {
+            "ArrowLeft" => Some(Self::Left),
+            "ArrowRight" => Some(Self::Right),
+            "ArrowUp" => Some(Self::Up),
+            "ArrowDown" => Some(Self::Down),
+            _ => None,
+        }
+    }
+
+    fn delta(self) -> (f64, f64) {
+        match self {
+            Self::Left => (-STEP, 0.0),
+            Self::Right => (STEP, 0.0),
+            Self::Up => (0.0, -STEP),
+            Self::Down => (0.0, STEP),
+        }
+    }
+}
+
+impl Default for Region {
+    fn default() -> Self {
+        Self::FULL
+    }
+}
+
+impl Region {
+    /// The whole image.
+    pub const FULL: Region = Region {
+        x: 0.0,
+        y: 0.0,
+        width: 1.0,
+        height: 1.0,
+    };
+
+    /// The box spanned by two points (fractions, any order), clamped into the image and at
+    /// least [`MIN_SIDE`] on each side.
+    pub fn spanning(a: (f64, f64), b: (f64, f64)) -> Region {
+        let clamp = |v: f64| {
+            if v.is_finite() {
+                v.clamp(0.0, 1.0)
+            } else {
+                0.0
+            }
+        };
+        let (x0, x1) = (clamp(a.0.min(b.0)), clamp(a.0.max(b.0)));
+        let (y0, y1) = (clamp(a.1.min(b.1)), clamp(a.1.max(b.1)));
+        let side = |lo: f64, hi: f64| {
+            let len = (hi - lo).max(MIN_SIDE);
+            (lo.min(1.0 - len), len)
+        };
+        let (x, width) = side(x0, x1);
+        let (y, height) = side(y0, y1);
+        Region {
+            x,
+            y,
+            width,
+            height,
+        }
+    }
+
+    /// Moved by `(dx, dy)`, kept whole inside the image.
+    pub fn moved(self, dx: f64, dy: f64) -> Region {
+        let dx = if dx.is_finite() { dx } else { 0.0 };
+        let dy = if dy.is_finite() { dy } else { 0.0 };
+        Region {
+            x: between(self.x + dx, 0.0, 1.0 - self.width),
+            y: between(self.y + dy, 0.0, 1.0 - self.height),
+            ..self
+        }
+    }
+
+    /// With its bottom-right corner moved by `(dx, dy)`, at least [`MIN_SIDE`] and inside.
+    pub fn resized(self, dx: f64, dy: f64) -> Region {
+        let dx = if dx.is_finite() { dx } else { 0.0 };
+        let dy = if dy.is_finite() { dy } else { 0.0 };
+        Region {
+            width: between(self.width + dx, MIN_SIDE, 1.0 - self.x),
+            height: between(self.height + dy, MIN_SIDE, 1.0 - self.y),
+            ..self
+        }
+    }
+
+    /// An arrow key: moves the box, or with Shift grows or shrinks it from its far corner.
+    pub fn nudged(self, arrow: Arrow, resize: bool) -> Region {
+        let (dx, dy) = arrow.delta();
+        if resize {
+            self.resized(dx, dy)
+        } else {
+            self.moved(dx, dy)
+        }
+    }
+
+    /// Whether the point (fractions) is inside.
+    pub fn contains(self, (px, py): (f64, f64)) -> bool {
+        px >= self.x && px <= self.x + self.width && py >= self.y && py <= self.y + self.height
+    }
+
+    /// This region in the coordinates of `outer`, when it lies inside it.
+    pub fn within(self, outer: Region) -> Option<Region> {
+        const EPS: f64 = 1e-9;
+        let inside = self.x + EPS >= outer.x
+            && self.y + EPS >= outer.y
+            && self.x + self.width <= outer.x + outer.width + EPS
+            && self.y + self.height <= outer.y + outer.height + EPS;
+        if !inside || outer.width <= 0.0 || outer.height <= 0.0 {
+            return None;
+        }
+        let unit = |v: f64| v.clamp(0.0, 1.0);
+        Some(Region {
+            x: unit((self.x - outer.x) / outer.width),
+            y: unit((self.y - outer.y) / outer.height),
+            width: unit(self.width / outer.width),
+            height: unit(self.height / outer.height),
+        })
+    }
+
+    /// `{"x":…,"y":…,"width":…,"height":…}`, four decimals, by integer arithmetic (the
+    /// widget's wasm carries no float formatting).
+    pub fn to_json(self) -> String {
+        let n = |v: f64| {
+            let v = if v.is_finite() {
+                v.clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            let units = (v * 10_000.0).round() as u32;
+            format!("{}.{:04}", units / 10_000, units % 10_000)
+        };
+        format!(
+            r#"{{"x":{},"y":{},"width":{},"height":{}}}"#,
+            n(self.x),
+            n(self.y),
+            n(self.width),
+            n(self.height)
+        )
+    }
+
+    /// Percentages for CSS `left/top/width/height` and for screen readers.
+    pub fn percents(self) -> [f64; 4] {
+        [self.x, self.y, self.width, self.height].map(|v| (v * 1000.0).round() / 10.0)
+    }
+}
+
+/// What the backend receives alongside (or instead of) the image.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Query {
+    /// Region of the uploaded image to match.
+    pub region: Region,
+    /// The pipeline profile the image was prepared with.
+    pub profile: String,
+    /// The shopper's locale tag.
+    pub locale: String,
+    /// An earlier answer's id, to re-query without re-uploading.
+    pub query_id: Option<String>,
+    /// How many products to return.
+    pub limit: u32,
+}
+
+impl Query {
+    /// The multipart `query` part.
+    pub fn to_json(&self) -> String {
+        let mut json = format!(
+            r#"{{"box":{},"profile":{},"locale":{},"limit":{}"#,
+            self.region.to_json(),
+            quote(&self.profile),
+            quote(&self.locale),
+            self.limit
+        );
+        if let Some(id) = &self.query_id {
+            json.push_str(&format!(r#","queryId":{}"#, quote(id)));
+        }
+        json.push('}');
+        json
+    }
+}
+
+/// The region last uploaded, and the answer's id for it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sent {
+    /// The region of the shopper's photo the uploaded image shows.
+    pub region: Region,
+    /// Its long edge in uploaded pixels.
+    pub long_edge: u32,
+    /// The backend's id for the upload.
+    pub query_id: String,
+}
+
+/// Pixels of the model's input: a region smaller than this in the uploaded image would be
+/// enlarged, so it is prepared again from the original photo instead.
+pub const REUSE_MIN_PIXELS: f64 = 224.0;
+
+/// How to send a query for `region` of the shopper's photo.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Plan {
+    /// Prepare the region from the photo and upload it.
+    Upload,
+    /// Re-query the earlier upload: no image bytes go over the wire.
+    Reuse {
+        /// The earlier answer's id.
+        query_id: String,
+        /// The region in the uploaded image's coordinates.
+        region: Region,
+    },
+}
+
+/// Re-uses the last upload when the new region lies inside it and still has enough pixels.
+pub fn plan(sent: Option<&Sent>, region: Region) -> Plan {
+    let Some(sent) = sent else {
+        return Plan::Upload;
+    };
+    match region.within(sent.region) {
+        Some(inner)
+            if inner.width.max(inner.height) * f64::from(sent.long_edge) >= REUSE_MIN_PIXELS =>
+        {
+            Plan::Reuse {
+                query_id: sent.query_id.clone(),
+                region: inner,
+            }
+        }
+        _ => Plan::Upload,
+    }
+}
+
+/// Why the camera could not be used, from the `DOMException` name `getUserMedia` rejects with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CameraError {
+    /// The shopper or the browser's settings refused.
+    Denied,
+    /// There is no camera.
+    Missing,
+    /// Another app holds the camera.
+    Busy,
+    /// The page is not a secure context, or the browser has no camera API.
+    Unavailable,
+}
+
+impl CameraError {
+    /// Classifies a `DOMException.name`.
+    pub fn from_dom(name: &str) -> CameraError {
+        match name {
+            "NotAllowedError" | "SecurityError" | "PermissionDeniedError" => Self::Denied,
+            "NotFoundError" | "OverconstrainedError" | "DevicesNotFoundError" => Self::Missing,
+            "NotReadableError" | "TrackStartError" | "AbortError" => Self::Busy,
+            _ => Self::Unavailable,
+        }
+    }
+}
+
+/// Why a search failed, by who can do something about it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// The camera cannot be used: the shopper picks a file instead.
+    Camera(CameraError),
+    /// The video's pixels cannot be read (cross-origin without CORS, or not playing yet).
+    Frame,
+    /// The photo cannot be prepared: `code` and `format` from the pipeline.
+    Image {
+        /// `decode`, `limits`, `unsupported`, `parameter`.
+        code: String,
+        /// The format's name for `unsupported`.
+        format: Option<String>,
+    },
+    /// No answer: offline, or the request failed on the way.
+    Network,
+    /// No answer in time.
+    Timeout,
+    /// The backend has no visual search (503) or no such route (404).
+    Unavailable,
+    /// The backend refused or failed (its status).
+    Server(u16),
+    /// The answer could not be read.
+    BadAnswer,
+}
+
+impl Failure {
+    /// The failure for an HTTP status that is not success.
+    pub fn from_status(status: u16) -> Failure {
+        match status {
+            404 | 501 | 503 => Self::Unavailable,
+            408 | 504 => Self::Timeout,
+            _ => Self::Server(status),
+        }
+    }
+
+    /// Whether the same request may succeed if sent again.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Network | Self::Timeout | Self::Server(502))
+    }
+
+    /// Whether the shopper should be offered the file picker as the way forward.
+    pub fn suggests_file(&self) -> bool {
+        matches!(self, Self::Camera(_) | Self::Frame)
+    }
+
+    /// What the shopper reads.
+    pub fn message(&self, lang: Lang) -> &'static str {
+        let text = match self {
+            Self::Camera(CameraError::Denied) => Text::CameraDenied,
+            Self::Camera(CameraError::Missing) => Text::CameraMissing,
+            Self::Camera(CameraError::Busy) => Text::CameraBusy,
+            Self::Camera(CameraError::Unavailable) => Text::CameraUnavailable,
+            Self::Frame => Text::FrameBlocked,
+            Self::Image { code, format } => match (code.as_str(), format.as_deref()) {
+                ("decode", _) => Text::PrepDecode,
+                ("limits", _) => Text::PrepLimits,
+                ("unsupported", Some("HEIC")) => Text::PrepHeic,
+                ("unsupported", _) => Text::PrepUnsupported,
+                _ => Text::ErrorGeneric,
+            },
+            Self::Network => Text::ErrorOffline,
+            Self::Timeout => Text::SearchTimeout,
+            Self::Unavailable => Text::SearchUnavailable,
+            Self::Server(_) | Self::BadAnswer => Text::ErrorServer,
+        };
+        text.get(lang)
+    }
+}
+
+/// One retry, after a pause, and only for failures that may pass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt.
+    pub retries: u32,
+    /// Pause before the first retry, doubled for each further one.
+    pub backoff_ms: u32,
+    /// Time allowed for one attempt.
+    pub timeout_ms: u32,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            retries: 1,
+            backoff_ms: 600,
+            timeout_ms: 20_000,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The pause before attempt `attempt + 1` after `failure` on attempt `attempt` (0-based),
+    /// or `None` to give up.
+    pub fn next_delay(&self, attempt: u32, failure: &Failure) -> Option<u32> {
+        (failure.is_transient() && attempt < self.retries)
+            .then(|| self.backoff_ms.saturating_mul(1 << attempt.min(8)))
+    }
+}
+
+/// Where a search stands.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub enum Phase {
+    /// Choosing a source.
+    #[default]
+    Start,
+    /// The camera's live preview.
+    Camera,
+    /// A photo is loaded; the shopper adjusts the box.
+    Crop,
+    /// The worker prepares the photo.
+    Preparing,
+    /// Uploading: the fraction sent, when known.
+    Sending(Option<f64>),
+    /// Uploaded; the backend is matching.
+    Matching,
+    /// Ranked products.
+    Results(SearchResults),
+    /// Stopped, with the reason.
+    Failed(Failure),
+}
+
+impl Phase {
+    /// Whether a query is in flight.
+    pub fn busy(&self) -> bool {
+        matches!(self, Self::Preparing | Self::Sending(_) | Self::Matching)
+    }
+
+    /// The step of the progress line: 0 preparing, 1 sending, 2 matching.
+    pub fn step(&self) -> Option<usize> {
+        match self {
+            Self::Preparing => Some(0),
+            Self::Sending(_) => Some(1),
+            Self::Matching => Some(2),
+            _ => None,
+        }
+    }
+}
+
+/// The search panel's state. Every query gets a ticket; news about an older ticket is
+/// ignored, which is how a new query cancels the one in flight.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Search {
+    /// Where it stands.
+    pub phase: Phase,
+    /// The box on the current photo.
+    pub region: Region,
+    /// The current photo's upright size, once known.
+    pub photo: Option<(u32, u32)>,
+    /// The last upload of this photo, for re-queries without re-uploading.
+    pub sent: Option<Sent>,
+    ticket: u64,
+}
+
+/// What happened, as the panel reports it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    /// The camera preview is on.
+    CameraOn,
+    /// A new photo (from any source) is shown, `width × height` upright.
+    Photo(u32, u32),
+    /// The shopper changed the box.
+    Region(Region),
+    /// The worker finished preparing for `ticket`.
+    Prepared(u64),
+    /// Upload progress for `ticket`, 0 to 1.
+    Progress(u64, f64),
+    /// The upload for `ticket` is complete; the backend is matching.
+    Uploaded(u64),
+    /// The answer for `ticket`, and (when this ticket uploaded) what it uploaded.
+    Answer(u64, SearchResults, Option<(Region, u32)>),
+    /// `ticket` failed (`None`: a failure outside any query, such as the camera's).
+    Failed(Option<u64>, Failure),
+    /// Back to choosing a source.
+    Reset,
+}
+
+impl Search {
+    /// Starts a query for the current box: returns its ticket and how to send it. Any query
+    /// in flight is superseded.
+    pub fn start(&mut self) -> (u64, Plan) {
+        self.ticket += 1;
+        let plan = plan(self.sent.as_ref(), self.region);
+        self.phase = match plan {
+            Plan::Upload => Phase::Preparing,
+            Plan::Reuse { .. } => Phase::Matching,
+        };
+        (self.ticket, plan)
+    }
+
+    /// Cancels any query in flight (the panel closed or the photo changed).
+    pub fn cancel(&mut self) {
+        self.ticket += 1;
+        if self.phase.busy() {
+            self.phase = if self.photo.is_some() {
+                Phase::Crop
+            } else {
+                Phase::Start
+            };
+        }
+    }
+
+    /// The ticket of the query in flight.
+    pub fn ticket(&self) -> u64 {
+        self.ticket
+    }
+
+    /// Applies an event; news about a superseded ticket changes nothing. Returns whether the
+    /// state changed.
+    pub fn apply(&mut self, event: Event) -> bool {
+        let current = |t: u64| t == self.ticket;
+        match event {
+            Event::CameraOn => {
+                self.cancel();
+                self.phase = Phase::Camera;
+            }
+            Event::Photo(width, height) => {
+                self.cancel();
+                self.photo = Some((width, height));
+                self.region = Region::FULL;
+                self.sent = None;
+                self.phase = Phase::Crop;
+            }
+            Event::Region(region) => {
+                self.region = region;
+                if !self.phase.busy() && self.photo.is_some() {
+                    self.phase = Phase::Crop;
+                }
+            }
+            Event::Prepared(t) if current(t) && self.phase == Phase::Preparing => {
+                self.phase = Phase::Sending(None);
+            }
+            Event::Progress(t, fraction) if current(t) && self.phase.busy() => {
+                self.phase = Phase::Sending(Some(fraction.clamp(0.0, 1.0)));
+            }
+            Event::Uploaded(t) if current(t) && self.phase.busy() => {
+                self.phase = Phase::Matching;
+            }
+            Event::Answer(t, results, uploaded) if current(t) => {
+                if let Some((region, long_edge)) = uploaded {
+                    self.sent = Some(Sent {
+                        region,
+                        long_edge,
+                        query_id: results.query_id.clone(),
+                    });
+                }
+                self.phase = Phase::Results(results);
+            }
+            Event::Failed(Some(t), failure) if current(t) => {
+                if failure == Failure::Unavailable {
+                    // An expired id: the next try uploads.
+                    self.sent = None;
+                }
+                self.phase = Phase::Failed(failure);
+            }
+            Event::Failed(None, failure) => {
+                self.cancel();
+                self.phase = Phase::Failed(failure);
+            }
+            Event::Reset => {
+                self.cancel();
+                *self = Search {
+                    ticket: self.ticket,
+                    ..Search::default()
+                };
+            }
+            _ => return false,
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn results(id: &str) -> SearchResults {
+        SearchResults {
+            query_id: id.into(),
+            results: Vec::new(),
+            server_time: 0,
+        }
+    }
+
+    #[test]
+    fn arrows_move_and_shift_arrows_resize_inside_the_image() {
+        let r = Region::spanning((0.5, 0.5), (0.7, 0.8));
+        let moved = r.nudged(Arrow::Left, false);
+        assert!((moved.x - 0.48).abs() < 1e-9 && moved.width == r.width);
+        let grown = r.nudged(Arrow::Down, true);
+        assert!((grown.height - 0.32).abs() < 1e-9 && grown.y == r.y);
+        // Never out of the image, never below the minimum.
+        let mut edge = Region::FULL;
+        for _ in 0..100 {
+            edge = edge.nudged(Arrow::Right, false).nudged(Arrow::Up, true);
+        }
+        assert_eq!(edge.x, 0.0);
+        assert!((edge.height - MIN_SIDE).abs() < 1e-9);
+        // A box pressed into a corner still resizes without panicking.
+        let corner = Region {
+            x: 0.99,
+            y: 0.99,
+            width: 0.01,
+            height: 0.01,
+        };
+        assert!(corner.nudged(Arrow::Right, true).width >= MIN_SIDE);
+        assert_eq!(Arrow::from_key("ArrowUp"), Some(Arrow::Up));
+        assert_eq!(Arrow::from_key("a"), None);
+    }
+
+    #[test]
+    fn a_drag_in_any_direction_spans_a_box_of_a_usable_size() {
+        let r = Region::spanning((0.9, 0.8), (0.1, 0.2));
+        assert!((r.x - 0.1).abs() < 1e-9 && (r.width - 0.8).abs() < 1e-9);
+        let tiny = Region::spanning((0.99, 0.5), (0.995, 0.5));
+        assert!(tiny.width >= MIN_SIDE && tiny.x + tiny.width <= 1.0 + 1e-9);
+        let wild = Region::spanning((f64::NAN, -3.0), (7.0, f64::INFINITY));
+        assert!(wild.x >= 0.0 && wild.x + wild.width <= 1.0 + 1e-9);
+        assert!(r.contains((0.5, 0.5)) && !r.contains((0.05, 0.5)));
+    }
+
+    #[test]
+    fn a_region_inside_the_upload_reuses_it_and_others_upload() {
+        let sent = Sent {
+            region: Region {
+                x: 0.2,
+                y: 0.2,
+                width: 0.6,
+                height: 0.6,
+            },
+            long_edge: 512,
+            query_id: "q1".into(),
+        };
+        let inner = Region {
+            x: 0.35,
+            y: 0.2,
+            width: 0.3,
+            height: 0.6,
+        };
+        match plan(Some(&sent), inner) {
+            Plan::Reuse { query_id, region } => {
+                assert_eq!(query_id, "q1");
+                assert!((region.x - 0.25).abs() < 1e-9 && (region.width - 0.5).abs() < 1e-9);
+                assert!((region.height - 1.0).abs() < 1e-9);
+            }
+            Plan::Upload => panic!("should reuse"),
+        }
+        // Outside the upload, or too few pixels left: upload again.
+        assert_eq!(plan(Some(&sent), Region::FULL), Plan::Upload);
+        let small = Region {
+            x: 0.3,
+            y: 0.3,
+            width: 0.1,
+            height: 0.1,
+        };
+        assert_eq!(plan(Some(&sent), small), Plan::Upload);
+        assert_eq!(plan(None, inner), Plan::Upload);
+    }
+
+    #[test]
+    fn the_query_part_is_json_the_backend_reads() {
+        let query = Query {
+            region: Region::FULL,
+            profile: "max-512".into(),
+            locale: "ar-EG".into(),
+            query_id: Some("a\"b".into()),
+            limit: 12,
+        };
+        let value: serde_json::Value = serde_json::from_str(&query.to_json()).unwrap();
+        assert_eq!(value["box"]["width"], 1.0);
+        let half = Region::spanning((0.25, 0.125), (0.75, 0.5)).to_json();
+        assert_eq!(
+            half,
+            r#"{"x":0.2500,"y":0.1250,"width":0.5000,"height":0.3750}"#
+        );
+        assert_eq!(value["profile"], "max-512");
+        assert_eq!(value["locale"], "ar-EG");
+        assert_eq!(value["queryId"], "a\"b");
+        assert_eq!(value["limit"], 12);
+    }
+
+    #[test]
+    fn one_retry_with_backoff_for_transient_failures_only() {
+        let policy = RetryPolicy::default();
+        assert_eq!(policy.next_delay(0, &Failure::Network), Some(600));
+        assert_eq!(policy.next_delay(1, &Failure::Network), None);
+        assert_eq!(policy.next_delay(0, &Failure::Timeout), Some(600));
+        assert_eq!(policy.next_delay(0, &Failure::Server(500)), None);
+        assert_eq!(policy.next_delay(0, &Failure::from_status(422)), None);
+        let two = RetryPolicy {
+            retries: 2,
+            ..policy
+        };
+        assert_eq!(two.next_delay(1, &Failure::Network), Some(1200));
+    }
+
+    #[test]
+    fn camera_errors_get_their_own_message_and_point_to_files() {
+        for (name, want) in [
+            ("NotAllowedError", Text::CameraDenied),
+            ("NotFoundError", Text::CameraMissing),
+            ("NotReadableError", Text::CameraBusy),
+            ("TypeError", Text::CameraUnavailable),
+        ] {
+            let failure = Failure::Camera(CameraError::from_dom(name));
+            assert_eq!(failure.message(Lang::Fa), want.get(Lang::Fa), "{name}");
+            assert!(failure.suggests_file());
+        }
+        let heic = Failure::Image {
+            code: "unsupported".into(),
+            format: Some("HEIC".into()),
+        };
+        assert_eq!(heic.message(Lang::En), Text::PrepHeic.get(Lang::En));
+        assert!(!Failure::Network.suggests_file());
+        assert_eq!(Failure::from_status(503), Failure::Unavailable);
+    }
+
+    #[test]
+    fn a_new_query_supersedes_the_one_in_flight() {
+        let mut search = Search::default();
+        search.apply(Event::Photo(4000, 3000));
+        let (first, plan) = search.start();
+        assert_eq!(plan, Plan::Upload);
+        assert_eq!(search.phase, Phase::Preparing);
+        search.apply(Event::Prepared(first));
+        assert_eq!(search.phase, Phase::Sending(None));
+        // The shopper changes the box and searches again before the answer.
+        search.apply(Event::Region(Region::spanning((0.1, 0.1), (0.5, 0.5))));
+        let (second, _) = search.start();
+        assert!(!search.apply(Event::Answer(first, results("old"), None)));
+        assert!(!search.apply(Event::Failed(Some(first), Failure::Network)));
+        assert_eq!(search.phase, Phase::Preparing);
+        search.apply(Event::Prepared(second));
+        search.apply(Event::Progress(second, 0.5));
+        assert_eq!(search.phase, Phase::Sending(Some(0.5)));
+        search.apply(Event::Uploaded(second));
+        assert_eq!(search.phase, Phase::Matching);
+        assert_eq!(search.phase.step(), Some(2));
+        let region = search.region;
+        search.apply(Event::Answer(second, results("q2"), Some((region, 512))));
+        assert!(matches!(&search.phase, Phase::Results(r) if r.query_id == "q2"));
+        // Refining inside the upload re-queries by id, straight to matching.
+        search.apply(Event::Region(Region::spanning((0.15, 0.15), (0.45, 0.45))));
+        let (_, plan) = search.start();
+        assert!(matches!(plan, Plan::Reuse { ref query_id, .. } if query_id == "q2"));
+        assert_eq!(search.phase, Phase::Matching);
+    }
+
+    #[test]
+    fn a_new_photo_or_a_reset_cancels_and_forgets_the_upload() {
+        let mut search = Search::default();
+        search.apply(Event::Photo(10, 10));
+        let (t, _) = search.start();
+        search.apply(Event::Answer(t, results("q"), Some((Region::FULL, 10))));
+        assert!(search.sent.is_some());
+        search.apply(Event::Photo(20, 20));
+        assert_eq!(search.sent, None);
+        assert_eq!(search.phase, Phase::Crop);
+        let (t, _) = search.start();
+        search.apply(Event::Reset);
+        assert!(!search.apply(Event::Prepared(t)));
+        assert_eq!(search.phase, Phase::Start);
+        assert_eq!(search.photo, None);
+        // An expired id makes the next query upload.
+        search.apply(Event::Photo(10, 10));
+        search.sent = Some(Sent {
+            region: Region::FULL,
+            long_edge: 512,
+            query_id: "gone".into(),
+        });
+        let (t, plan) = search.start();
+        assert!(matches!(plan, Plan::Reuse { .. }));
+        search.apply(Event::Failed(Some(t), Failure::Unavailable));
+        assert_eq!(search.start().1, Plan::Upload);
+    }
+}

@@ -1,0 +1,74 @@
+//! The preprocessing worker: `prepare(bytes, profile, box)` for the widget's Web Worker.
+//!
+//! Trunk builds this binary with `data-type="worker"` (wasm-bindgen's `no-modules` output).
+//! The widget starts the worker only when visual search opens, so the codecs never weigh on
+//! the overlay's first load. The message loop is the few lines of JS in the widget's glue
+//! (`prepWorkerSource`): it calls [`prepare`] and transfers the bytes back.
+#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+
+use js_sys::{Object, Reflect, Uint8Array};
+use live_shop_core::prep::{prepare as run, CropBox, PrepError, PrepLimits, Profile};
+use wasm_bindgen::prelude::*;
+
+fn set(target: &Object, key: &str, value: impl Into<JsValue>) {
+    // Setting a plain property on a fresh object cannot fail.
+    let _ = Reflect::set(target, &JsValue::from_str(key), &value.into());
+}
+
+fn error(e: &PrepError) -> JsValue {
+    let out = Object::new();
+    set(&out, "code", e.code());
+    set(&out, "message", e.to_string());
+    if let PrepError::Unsupported { format } = e {
+        set(&out, "format", *format);
+    }
+    out.into()
+}
+
+fn crop(value: &JsValue) -> Result<CropBox, PrepError> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(CropBox::FULL);
+    }
+    let number = |key: &str| {
+        Reflect::get(value, &JsValue::from_str(key))
+            .ok()
+            .and_then(|v| v.as_f64())
+            .ok_or_else(|| PrepError::Parameter(format!("box.{key} is not a number")))
+    };
+    CropBox {
+        x: number("x")?,
+        y: number("y")?,
+        width: number("width")?,
+        height: number("height")?,
+    }
+    .clamped()
+}
+
+/// Prepares `bytes` with `profile` (default `max-512`), cropped to `box` (fractions of the
+/// upright image; default the whole). Resolves to `{bytes, width, height, box, original,
+/// hash, quality}`; throws `{code, message, format?}`.
+#[wasm_bindgen]
+pub fn prepare(bytes: &[u8], profile: Option<String>, region: JsValue) -> Result<JsValue, JsValue> {
+    let profile = Profile::parse(profile.as_deref().unwrap_or("max-512")).map_err(|e| error(&e))?;
+    let crop = crop(&region).map_err(|e| error(&e))?;
+    let prepared = run(bytes, profile, crop, &PrepLimits::default()).map_err(|e| error(&e))?;
+    let out = Object::new();
+    set(&out, "bytes", Uint8Array::from(prepared.jpeg.as_slice()));
+    set(&out, "width", prepared.width);
+    set(&out, "height", prepared.height);
+    let region = Object::new();
+    set(&region, "x", prepared.crop.x);
+    set(&region, "y", prepared.crop.y);
+    set(&region, "width", prepared.crop.width);
+    set(&region, "height", prepared.crop.height);
+    set(&out, "box", region);
+    let original = Object::new();
+    set(&original, "width", prepared.original.0);
+    set(&original, "height", prepared.original.1);
+    set(&out, "original", original);
+    set(&out, "hash", format!("{:016x}", prepared.hash));
+    set(&out, "quality", prepared.quality);
+    Ok(out.into())
+}
+
+fn main() {}

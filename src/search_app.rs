@@ -1,0 +1,72 @@
+//! The search panel as its own app: `mountSearch(root, host, options)` in the
+//! `live-shop-search` module. Options: `backend`, `stream`, `locale`, `video` (selector), `profile`,
+//! `onClose` (called when the shopper closes the panel). Returns `{destroy()}`.
+use std::rc::Rc;
+
+use live_shop_core::deal::Show;
+use live_shop_core::i18n::Locale;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::Element;
+use yew::prelude::*;
+
+use crate::components::SearchPanel;
+use crate::context::{Env, SharedClock};
+use crate::js;
+
+/// Props of [`SearchApp`].
+#[derive(Properties, PartialEq, Clone)]
+pub struct SearchAppProps {
+    /// The environment.
+    pub env: Env,
+    /// Closes the panel.
+    pub on_close: Callback<()>,
+}
+
+/// The panel with its environment.
+#[component]
+pub fn SearchApp(props: &SearchAppProps) -> Html {
+    let show = use_memo((), |_| Show::default());
+    html! {
+        <ContextProvider<Env> context={props.env.clone()}>
+            <div dir={props.env.locale.lang.dir()} lang={props.env.locale.tag.clone()}>
+                <SearchPanel show={Rc::new((*show).clone())} on_close={props.on_close.clone()} />
+            </div>
+        </ContextProvider<Env>>
+    }
+}
+
+/// Mounts the panel in `root`, dispatching cart events on `host`.
+pub fn mount(root: Element, host: Element, options: &JsValue) -> Result<JsValue, JsValue> {
+    let text = |key: &str| {
+        js::field(options, key)
+            .as_string()
+            .filter(|s| !s.is_empty())
+    };
+    let backend = text("backend").ok_or_else(|| JsValue::from_str("backend is required"))?;
+    let on_close = js::field(options, "onClose");
+    let env = Env {
+        backend,
+        stream: text("stream").unwrap_or_default(),
+        locale: Locale::negotiate(text("locale").as_deref(), None),
+        host,
+        clock: SharedClock::default(),
+        video: text("video"),
+        search: Some(text("profile").unwrap_or_else(|| "max-512".into())),
+    };
+    let on_close = Callback::from(move |()| {
+        if let Some(f) = on_close.dyn_ref::<js_sys::Function>() {
+            let _ = f.call0(&JsValue::NULL);
+        }
+    });
+    let app =
+        yew::Renderer::<SearchApp>::with_root_and_props(root, SearchAppProps { env, on_close })
+            .render();
+    let app = Rc::new(std::cell::RefCell::new(Some(app)));
+    let destroy = Closure::<dyn FnMut()>::new(move || {
+        if let Some(app) = app.borrow_mut().take() {
+            app.destroy();
+        }
+    });
+    Ok(js::object(&[("destroy", destroy.into_js_value())]))
+}
