@@ -403,12 +403,14 @@ fn decode_jpeg_scaled(
         }
     }
     let request = |len: u32| u16::try_from(len.div_ceil(divisor)).unwrap_or(u16::MAX);
-    let (out_w, out_h) = decoder
-        .scale(request(size.0), request(size.1))
-        .map_err(|e| PrepError::Decode(e.to_string()))?;
-    let pixels = decoder
-        .decode()
-        .map_err(|e| PrepError::Decode(e.to_string()))?;
+    let Ok((out_w, out_h)) = decoder.scale(request(size.0), request(size.1)) else {
+        return Ok(None);
+    };
+    // A damaged or truncated stream goes to the full decoder, which recovers what it can
+    // (and names the problem when it cannot).
+    let Ok(pixels) = decoder.decode() else {
+        return Ok(None);
+    };
     let (out_w, out_h) = (u32::from(out_w), u32::from(out_h));
     let image = if gray {
         image::GrayImage::from_raw(out_w, out_h, pixels).map(DynamicImage::ImageLuma8)

@@ -1,0 +1,116 @@
+// `LiveShop.prepareImage` runs visual search's pipeline in the browser's worker. Its bytes must be
+// the native `live-shop-prep` command's bytes for the same photo and profile: the catalog is
+// indexed natively, shoppers' photos are prepared in the browser, and both must match alike.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir, homedir } from 'node:os';
+import { join } from 'node:path';
+import { useBackend, useBrowser } from '../lib/harness.js';
+
+const CACHE = process.env.LIVE_SHOP_CACHE || join(homedir(), '.cache', 'live-shop');
+const TARGET = process.env.CARGO_TARGET_DIR || join(CACHE, 'target');
+const PREP = join(TARGET, 'debug', 'live-shop-prep');
+const PILLOW = join(CACHE, 'pillow', 'pillow-13.0.0', 'Tests', 'images');
+const STAMPS = join(CACHE, 'media', 'stamps');
+
+const browser = useBrowser();
+const backend = useBackend();
+
+// Real files of every kind the pipeline treats differently.
+const CASES = [
+  // A 2000×1072 photo with XMP: decoded at 1/2 scale in the DCT domain for 512.
+  [join(PILLOW, 'xmp_test.jpg'), 'max-512'],
+  [join(PILLOW, 'xmp_test.jpg'), 'max-1024'],
+  [join(PILLOW, 'xmp_test.jpg'), 'square-224', '0.3,0.2,0.4,0.6'],
+  // 1512×2688 UltraHDR: 1/4 scale for 512.
+  [join(PILLOW, 'ultrahdr.jpg'), 'max-512'],
+  // EXIF orientations, applied once.
+  ...[2, 3, 4, 5, 6, 7, 8].map((o) => [join(PILLOW, `hopper_orientation_${o}.jpg`), 'max-512']),
+  [join(PILLOW, 'pil_sample_cmyk.jpg'), 'max-512'],
+  [join(PILLOW, 'flower.jpg'), 'square-224'],
+  [join(PILLOW, 'hopper.png'), 'max-512'],
+  [join(PILLOW, 'hopper.webp'), 'max-512'],
+  [join(PILLOW, 'iss634.gif'), 'max-512'],
+  // A catalog photo with transparency.
+  [join(STAMPS, 'clothes', 't_jacket.png'), 'max-512', '0.1,0.1,0.5,0.8'],
+];
+
+async function page() {
+  const p = await browser().newPage();
+  await p.goto(`${backend().url}/`);
+  await p.waitForFunction(() => window.LiveShop && window.LiveShop.prepareImage);
+  return p;
+}
+
+async function prepareInBrowser(p, bytes, profile, box) {
+  return p.evaluate(async ({ b64, profile, box }) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    try {
+      const r = await window.LiveShop.prepareImage(new Blob([bytes]), { profile, box });
+      const out = new Uint8Array(await r.blob.arrayBuffer());
+      let s = '';
+      for (const x of out) s += String.fromCharCode(x);
+      return { ok: true, b64: btoa(s), width: r.width, height: r.height, bytes: r.bytes, hash: r.hash, box: r.box, original: r.original, type: r.blob.type };
+    } catch (e) {
+      return { ok: false, code: e.code, format: e.format, message: e.message, name: e.name };
+    }
+  }, { b64: Buffer.from(bytes).toString('base64'), profile, box });
+}
+
+const boxObject = (text) => {
+  if (!text) return undefined;
+  const [x, y, width, height] = text.split(',').map(Number);
+  return { x, y, width, height };
+};
+
+test('the worker and the native command produce the same bytes', async (t) => {
+  assert.ok(existsSync(PREP), `${PREP} is built by the test command`);
+  const p = await page();
+  const dir = mkdtempSync(join(tmpdir(), 'prep-'));
+  for (const [file, profile, box] of CASES) {
+    const name = `${file.split('/').pop()} ${profile}${box ? ` box ${box}` : ''}`;
+    const out = join(dir, 'out.jpg');
+    execFileSync(PREP, [file, '-o', out, '--profile', profile, ...(box ? ['--box', box] : [])]);
+    const native = readFileSync(out);
+    const web = await prepareInBrowser(p, readFileSync(file), profile, boxObject(box));
+    assert.ok(web.ok, `${name}: ${web.message}`);
+    const browserBytes = Buffer.from(web.b64, 'base64');
+    assert.equal(web.type, 'image/jpeg');
+    assert.equal(web.bytes, browserBytes.length, name);
+    assert.ok(browserBytes.equals(native), `${name}: ${browserBytes.length} bytes in the browser, ${native.length} natively`);
+    // No metadata segment survives (the XMP photo carries one).
+    assert.ok(!browserBytes.includes('Exif') && !browserBytes.includes('http://ns.adobe.com'), name);
+    t.diagnostic(`${name}: ${web.width}×${web.height} of ${web.original.width}×${web.original.height}, ${web.bytes} bytes, hash ${web.hash}`);
+  }
+  await p.close();
+});
+
+test('prepareImage rejects with coded errors', async () => {
+  const p = await page();
+  const heic = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic'), Buffer.alloc(64)]);
+  const cases = [
+    [heic, 'max-512', 'unsupported', 'HEIC'],
+    [Buffer.from('this is not an image at all'), 'max-512', 'decode'],
+    [readFileSync(join(PILLOW, 'hopper.png')), 'max-9000', 'parameter'],
+    // A PNG header that claims 100000 × 100000 pixels: refused from the header.
+    [readFileSync(join(PILLOW, 'hopper.png')).fill(0, 16, 24).fill(0, 29, 33), 'max-512', null],
+  ];
+  // Patch the bomb's IHDR to 100000 × 100000 (CRC left wrong: either check refuses it).
+  const bomb = Buffer.from(readFileSync(join(PILLOW, 'hopper.png')));
+  bomb.writeUInt32BE(100000, 16);
+  bomb.writeUInt32BE(100000, 20);
+  cases[3][0] = bomb;
+  for (const [bytes, profile, code, format] of cases) {
+    const r = await prepareInBrowser(p, bytes, profile);
+    assert.equal(r.ok, false);
+    assert.equal(r.name, 'LiveShopPrepError');
+    if (code) assert.equal(r.code, code, r.message);
+    else assert.ok(['limits', 'decode'].includes(r.code), r.message);
+    if (format) assert.equal(r.format, format);
+  }
+  const notBlob = await p.evaluate(() => window.LiveShop.prepareImage('nope').catch((e) => e.code));
+  assert.equal(notBlob, 'parameter');
+  await p.close();
+});
