@@ -219,3 +219,153 @@ async fn add_to_cart_dispatches_the_event_and_shows_the_pages_answer() {
     assert_eq!(m.text(".pinned .cart-note"), "In your bag");
     assert_eq!(*seen.borrow(), ["p1"], "a double press adds once");
 }
+
+mod search {
+    use super::*;
+    use live_shop::search_app::{SearchApp, SearchAppProps};
+    use std::cell::Cell;
+    use yew::Callback;
+
+    struct Panel {
+        host: Element,
+        closed: Rc<Cell<u32>>,
+        _app: yew::AppHandle<SearchApp>,
+    }
+
+    impl Panel {
+        fn query(&self, selector: &str) -> Element {
+            self.host
+                .query_selector(selector)
+                .unwrap()
+                .unwrap_or_else(|| panic!("no {selector} in {}", self.host.inner_html()))
+        }
+    }
+
+    async fn panel(locale: &str) -> Panel {
+        let document = gloo_document();
+        let host = document.create_element("div").unwrap();
+        document.body().unwrap().append_child(&host).unwrap();
+        let env = Env {
+            backend: "http://127.0.0.1:9".into(),
+            stream: "demo".into(),
+            locale: Locale::negotiate(Some(locale), None),
+            host: host.clone(),
+            clock: SharedClock::default(),
+            video: None,
+            search: Some("max-512".into()),
+        };
+        let closed = Rc::new(Cell::new(0));
+        let on_close = {
+            let closed = closed.clone();
+            Callback::from(move |()| closed.set(closed.get() + 1))
+        };
+        let app = yew::Renderer::<SearchApp>::with_root_and_props(
+            host.clone(),
+            SearchAppProps { env, on_close },
+        )
+        .render();
+        yew::platform::time::sleep(Duration::ZERO).await;
+        Panel {
+            host,
+            closed,
+            _app: app,
+        }
+    }
+
+    fn key(target: &Element, key: &str, shift: bool) {
+        let init = web_sys::KeyboardEventInit::new();
+        init.set_key(key);
+        init.set_shift_key(shift);
+        init.set_bubbles(true);
+        let event =
+            web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+        target.dispatch_event(&event).unwrap();
+    }
+
+    /// A 4 × 2 PNG, as a pasted file.
+    fn paste_png() {
+        let png: &[u8] = &[
+            0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48,
+            0x44, 0x52, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x02, 0x08, 0x02, 0x00, 0x00,
+            0x00, 0x7b, 0x40, 0xe8, 0xdd, 0x00, 0x00, 0x00, 0x13, 0x49, 0x44, 0x41, 0x54, 0x78,
+            0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0, 0x1f, 0x08, 0x19, 0x18, 0xfe, 0x03, 0x00, 0x2f,
+            0xe6, 0x05, 0xfb, 0x6a, 0xf7, 0x6a, 0x33, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e,
+            0x44, 0xae, 0x42, 0x60, 0x82,
+        ];
+        let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(png));
+        let options = web_sys::FilePropertyBag::new();
+        options.set_type("image/png");
+        let file = web_sys::File::new_with_u8_array_sequence_and_options(&parts, "p.png", &options)
+            .unwrap();
+        let data = web_sys::DataTransfer::new().unwrap();
+        data.items().add_with_file(&file).unwrap();
+        let init = web_sys::ClipboardEventInit::new();
+        init.set_clipboard_data(Some(&data));
+        let event = web_sys::ClipboardEvent::new_with_event_init_dict("paste", &init).unwrap();
+        web_sys::window().unwrap().dispatch_event(&event).unwrap();
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_panel_offers_every_source_as_a_named_control() {
+        let p = panel("en").await;
+        let dialog = p.query(".search-panel");
+        assert_eq!(dialog.get_attribute("role").as_deref(), Some("dialog"));
+        assert_eq!(
+            p.query("h2").text_content().as_deref(),
+            Some("Find similar products")
+        );
+        assert_eq!(
+            p.query("button.close")
+                .get_attribute("aria-label")
+                .as_deref(),
+            Some("Close")
+        );
+        assert_eq!(
+            p.query("button.camera").text_content().as_deref(),
+            Some("Use camera")
+        );
+        let file = p.query("label.file input[type=file]");
+        assert_eq!(file.get_attribute("accept").as_deref(), Some("image/*"));
+        // No video on this page: no "search this frame".
+        assert!(p.host.query_selector(".source.frame").unwrap().is_none());
+        key(&dialog, "Escape", false);
+        assert_eq!(p.closed.get(), 1);
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_pasted_photo_gets_a_crop_box_the_keyboard_moves() {
+        let p = panel("ar").await;
+        assert_eq!(
+            p.query("div[dir]").get_attribute("dir").as_deref(),
+            Some("rtl")
+        );
+        assert_eq!(
+            p.query("h2").text_content().as_deref(),
+            Some("ابحث عن منتجات مشابهة")
+        );
+        paste_png();
+        yew::platform::time::sleep(Duration::from_millis(50)).await;
+        let area = p.query(".crop-box");
+        assert_eq!(area.get_attribute("tabindex").as_deref(), Some("0"));
+        assert!(area
+            .get_attribute("style")
+            .unwrap()
+            .contains("left:0%;top:0%;width:100%;height:100%"));
+        key(&area, "ArrowLeft", true);
+        key(&area, "ArrowUp", true);
+        key(&area, "ArrowRight", false);
+        yew::platform::time::sleep(Duration::ZERO).await;
+        let style = p.query(".crop-box").get_attribute("style").unwrap();
+        assert!(
+            style.contains("left:2%;top:0%;width:98%;height:98%"),
+            "{style}"
+        );
+        // The label speaks the locale's digits.
+        let label = p.query(".crop-box").get_attribute("aria-label").unwrap();
+        assert_eq!(label, "منطقة البحث: ٩٨% × ٩٨%");
+        assert_eq!(
+            p.query("button.search-now").text_content().as_deref(),
+            Some("بحث")
+        );
+    }
+}

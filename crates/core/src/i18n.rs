@@ -293,6 +293,8 @@ texts! {
     CameraUnavailable => ["The camera can't be used on this page. Choose a photo instead.", "لا يمكن استخدام الكاميرا في هذه الصفحة. اختر صورة بدلًا من ذلك.", "در این صفحه نمی‌توان از دوربین استفاده کرد. به‌جایش عکسی انتخاب کنید."],
     /// The video frame cannot be read.
     FrameBlocked => ["This video's picture can't be captured here. Take a screenshot and choose it as a photo instead.", "لا يمكن التقاط صورة هذا الفيديو هنا. خذ لقطة شاشة واخترها كصورة بدلًا من ذلك.", "تصویر این ویدیو اینجا قابل برداشتن نیست. اسکرین‌شات بگیرید و آن را به‌عنوان عکس انتخاب کنید."],
+    /// The query could not reach the backend.
+    SearchOffline => ["We couldn't reach the shop. Check your connection and try again.", "تعذّر الوصول إلى المتجر. تحقّق من اتصالك وحاول مرة أخرى.", "دسترسی به فروشگاه ممکن نشد. اتصال خود را بررسی کنید و دوباره تلاش کنید."],
     /// The query took too long.
     SearchTimeout => ["The search took too long. Please try again.", "استغرق البحث وقتًا طويلًا. حاول مرة أخرى.", "جستجو بیش از حد طول کشید. دوباره تلاش کنید."],
     /// The backend has no visual search.

@@ -357,7 +357,7 @@ impl Failure {
                 ("unsupported", _) => Text::PrepUnsupported,
                 _ => Text::ErrorGeneric,
             },
-            Self::Network => Text::ErrorOffline,
+            Self::Network => Text::SearchOffline,
             Self::Timeout => Text::SearchTimeout,
             Self::Unavailable => Text::SearchUnavailable,
             Self::Server(_) | Self::BadAnswer => Text::ErrorServer,

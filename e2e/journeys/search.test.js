@@ -1,0 +1,279 @@
+// Visual search from the shopper's side, in real Chromium against the reference backend with the
+// real model: sources (file, camera, the video's frame), the crop box by keyboard, progress,
+// what goes over the wire, results with add-to-cart, retries, cancellation and clear errors.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { useBackend, useBrowser } from '../lib/harness.js';
+import { Backend } from '../lib/server.js';
+
+const CACHE = process.env.LIVE_SHOP_CACHE || join(homedir(), '.cache', 'live-shop');
+const JACKET = join(CACHE, 'media', 'stamps', 'clothes', 't_jacket.png');
+const PHOTO = join(CACHE, 'pillow', 'pillow-13.0.0', 'Tests', 'images', 'xmp_test.jpg');
+
+// Chromium's fake camera stands in for a phone's: a real getUserMedia stream.
+const browser = useBrowser(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream']);
+const backend = useBackend({ search: true });
+
+async function open(query = '', init) {
+  const page = await browser().newPage({ viewport: { width: 1100, height: 800 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.addInitScript(recordForms);
+  if (init) await page.addInitScript(init);
+  const requests = [];
+  page.on('request', (r) => requests.push(r));
+  await page.goto(`${backend().url}/${query}`);
+  await page.locator('live-shop button.search-open').waitFor();
+  return { page, errors, requests };
+}
+
+// Records every multipart form the page sends with XMLHttpRequest, part by part.
+function recordForms() {
+  const send = XMLHttpRequest.prototype.send;
+  window.sentForms = [];
+  XMLHttpRequest.prototype.send = function (body) {
+    if (body instanceof FormData) {
+      const record = {};
+      const done = Promise.all([...body.entries()].map(async ([name, value]) => {
+        record[name] = value instanceof Blob ? Array.from(new Uint8Array(await value.arrayBuffer())) : value;
+      }));
+      window.sentForms.push({ record, done });
+    }
+    return send.call(this, body);
+  };
+}
+
+/** The forms sent so far: `{image?: Buffer, query: object}` each. */
+async function sentForms(page) {
+  const forms = await page.evaluate(async () => {
+    await Promise.all(window.sentForms.map((f) => f.done));
+    return window.sentForms.map((f) => f.record);
+  });
+  return forms.map((f) => ({
+    image: f.image && Buffer.from(f.image),
+    query: JSON.parse(Buffer.from(f.query).toString()),
+  }));
+}
+
+const searches = (requests) => requests.filter((r) => r.url().endsWith('/v1/search/image'));
+
+test('the overlay loads no search code; a photo finds its product, and it goes in the bag', async () => {
+  const { page, errors, requests } = await open();
+  const lazy = () => requests.map((r) => r.url()).filter((u) => /live-shop-search|prep-worker/.test(u));
+  await page.waitForTimeout(300);
+  assert.deepEqual(lazy(), [], 'first load fetched search code');
+
+  await page.locator('live-shop button.search-open').click();
+  const panel = page.locator('live-shop .search-panel');
+  await panel.waitFor();
+  assert.equal(await panel.getAttribute('role'), 'dialog');
+  await page.locator('live-shop .search-panel input[type=file]').setInputFiles(JACKET);
+  await page.locator('live-shop .crop-photo').waitFor();
+  await page.locator('live-shop .search-now').click();
+  // Progress is shown while the query runs.
+  await page.locator('live-shop .steps .step.current').first().waitFor();
+  const first = page.locator('live-shop .results li').first();
+  await first.waitFor({ timeout: 30_000 });
+  assert.equal(await first.locator('.title').textContent(), 'Harbor Wool Jacket');
+  assert.match(await first.locator('.match').textContent(), /^\d+% match$/);
+  assert.match(await page.locator('live-shop .search-status').textContent(), /^\d+ similar products$/);
+  assert.ok(lazy().some((u) => u.endsWith('live-shop-prep-worker_bg.wasm')));
+
+  // On the wire: a small metadata-free JPEG and the query part.
+  const [{ image, query: q }] = await sentForms(page);
+  assert.deepEqual([...image.subarray(0, 3)], [0xff, 0xd8, 0xff]);
+  assert.ok(image.length <= 64 * 1024, `${image.length} bytes`);
+  assert.ok(!image.includes('Exif'));
+  assert.equal(q.profile, 'max-512');
+  assert.equal(q.locale, 'en');
+  assert.deepEqual(q.box, { x: 0, y: 0, width: 1, height: 1 });
+
+  // Add to cart from a result goes through the same bridge as the overlay.
+  await page.evaluate(() => {
+    window.added = [];
+    document.getElementById('shop').addEventListener('live-shop:add-to-cart',
+      (e) => window.added.push(e.detail.product.id));
+  });
+  await first.locator('button.buy').click();
+  await first.locator('button.buy.added').waitFor();
+  assert.deepEqual(await page.evaluate(() => window.added), ['p01']);
+  // Escape closes the panel and gives focus back to the camera button.
+  await page.keyboard.press('Escape');
+  await panel.waitFor({ state: 'detached' });
+  assert.equal(await page.evaluate(() => document.querySelector('live-shop').shadowRoot.activeElement?.className), 'search-open');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the crop box moves by keyboard; a box inside the upload re-queries without re-uploading', async () => {
+  const { page } = await open();
+  await page.locator('live-shop button.search-open').click();
+  await page.locator('live-shop .search-panel input[type=file]').setInputFiles(PHOTO);
+  const box = page.locator('live-shop .crop-box');
+  await page.locator('live-shop .crop-photo').waitFor();
+  await box.focus();
+  // Shift+arrows shrink the box from its far corner; arrows move it.
+  for (let i = 0; i < 10; i += 1) await page.keyboard.press('Shift+ArrowLeft');
+  for (let i = 0; i < 5; i += 1) await page.keyboard.press('Shift+ArrowUp');
+  await page.keyboard.press('ArrowRight');
+  assert.match(await box.getAttribute('aria-label'), /^Search area: 80% × 90%$/);
+  assert.match(await box.getAttribute('style'), /left:2%;top:0%;width:80%;height:90%/);
+  await page.keyboard.press('Enter');
+  await page.locator('live-shop .results li').first().waitFor({ timeout: 30_000 });
+  const [first] = await sentForms(page);
+  assert.ok(first.image, 'the first query uploads');
+  assert.deepEqual(first.query.box, { x: 0, y: 0, width: 1, height: 1 }, 'the region itself was uploaded');
+
+  // A smaller box inside the uploaded region: same upload, new box, no image bytes.
+  await box.focus();
+  for (let i = 0; i < 10; i += 1) await page.keyboard.press('Shift+ArrowLeft');
+  const answered = page.waitForResponse((r) => r.url().endsWith('/v1/search/image'));
+  await page.keyboard.press('Enter');
+  await answered;
+  const [, again] = await sentForms(page);
+  assert.equal(again.image, undefined, 'no re-upload');
+  const q = again.query;
+  assert.ok(q.queryId);
+  assert.equal(q.box.x, 0);
+  assert.equal(q.box.width, 0.75);
+  await page.locator('live-shop .results li').first().waitFor();
+  await page.close();
+});
+
+test('a network failure is retried once; a new query cancels the one in flight', async () => {
+  const { page, requests } = await open();
+  let calls = 0;
+  await page.route('**/v1/search/image', async (route) => {
+    calls += 1;
+    if (calls === 1) return route.abort('connectionreset');
+    if (calls === 2) {
+      // The second query is slow: the shopper searches again before it answers.
+      await new Promise((r) => setTimeout(r, 3000));
+      return route.continue().catch(() => {});
+    }
+    return route.continue();
+  });
+  const failed = [];
+  page.on('requestfailed', (r) => failed.push(r.failure()?.errorText));
+  await page.locator('live-shop button.search-open').click();
+  await page.locator('live-shop .search-panel input[type=file]').setInputFiles(JACKET);
+  await page.locator('live-shop .crop-photo').waitFor();
+  await page.locator('live-shop .search-now').click();
+  // Attempt 1 fails on the network, attempt 2 (after the backoff) hangs in "matching".
+  await page.locator('live-shop .steps .step.current').filter({ hasText: 'Finding matches' }).waitFor({ timeout: 10_000 });
+  assert.equal(calls, 2);
+  await page.locator('live-shop .search-now').click();
+  await page.locator('live-shop .results li').first().waitFor({ timeout: 30_000 });
+  assert.equal(calls, 3);
+  assert.ok(failed.includes('net::ERR_ABORTED'), `failures: ${failed}`);
+  assert.equal(searches(requests).length, 3);
+  await page.unroute('**/v1/search/image');
+
+  // Offline for good: two attempts, then the shopper reads why.
+  let attempts = 0;
+  await page.route('**/v1/search/image', (route) => { attempts += 1; return route.abort('internetdisconnected'); });
+  await page.locator('live-shop .search-panel button.back').click();
+  await page.locator('live-shop .search-panel input[type=file]').setInputFiles(PHOTO);
+  await page.locator('live-shop .crop-photo').waitFor();
+  await page.locator('live-shop .search-now').click();
+  await page.locator('live-shop .search-status.error').waitFor({ timeout: 10_000 });
+  assert.equal(attempts, 2);
+  assert.equal(await page.locator('live-shop .search-status.error').textContent(),
+    "We couldn't reach the shop. Check your connection and try again.");
+  await page.close();
+});
+
+test('camera: the preview takes a photo; a refusal is explained in the shopper\'s language', async () => {
+  const { page } = await open();
+  await page.locator('live-shop button.search-open').click();
+  await page.locator('live-shop .source.camera').click();
+  const preview = page.locator('live-shop video.preview');
+  await preview.waitFor();
+  await page.waitForFunction(() => document.querySelector('live-shop').shadowRoot
+    .querySelector('video.preview')?.readyState >= 2);
+  await page.locator('live-shop .shutter').click();
+  await page.locator('live-shop .crop-photo').waitFor();
+  const size = await page.locator('live-shop .crop-photo').evaluate((i) => [i.naturalWidth, i.naturalHeight]);
+  assert.ok(size[0] > 0 && size[1] > 0);
+  // The camera is released after the shot.
+  assert.equal(await preview.count(), 0);
+  await page.close();
+
+  const denied = await open('?locale=fa', () => {
+    navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('denied', 'NotAllowedError'));
+  });
+  await denied.page.locator('live-shop button.search-open').click();
+  await denied.page.locator('live-shop .source.camera').click();
+  const status = denied.page.locator('live-shop .search-status.error');
+  await status.waitFor();
+  assert.match(await status.textContent(), /دسترسی به دوربین مسدود است/);
+  // The file picker is right there as the way forward.
+  await denied.page.locator('live-shop .source.file input[type=file]').waitFor({ state: 'attached' });
+  assert.equal(await denied.page.locator('live-shop .search-panel > div').first().getAttribute('dir'), null);
+  assert.equal(await denied.page.locator('live-shop .search-panel').evaluate((p) => getComputedStyle(p).direction), 'rtl');
+  await denied.page.close();
+});
+
+test('search this frame: the playing video becomes the photo; a cross-origin video is explained', async () => {
+  const { page } = await open();
+  await page.waitForFunction(() => document.getElementById('video').readyState >= 2, null, { timeout: 15_000 });
+  await page.locator('live-shop button.search-open').click();
+  await page.locator('live-shop .source.frame').click();
+  const photo = page.locator('live-shop .crop-photo');
+  await photo.waitFor();
+  const size = await photo.evaluate((i) => [i.naturalWidth, i.naturalHeight]);
+  const video = await page.evaluate(() => [document.getElementById('video').videoWidth, document.getElementById('video').videoHeight]);
+  assert.deepEqual(size, video);
+  await page.close();
+
+  // The same video from another origin, without CORS: its pixels cannot be read.
+  const other = await new Backend().start();
+  try {
+    const cross = await open();
+    await cross.page.evaluate((src) => {
+      const v = document.getElementById('video');
+      v.removeAttribute('crossorigin');
+      v.src = src;
+    }, `${other.url}/media/video/bigbuckbunny.mp4`);
+    await cross.page.waitForFunction(() => document.getElementById('video').readyState >= 2, null, { timeout: 15_000 });
+    await cross.page.locator('live-shop button.search-open').click();
+    await cross.page.locator('live-shop .source.frame').click();
+    const status = cross.page.locator('live-shop .search-status.error');
+    await status.waitFor();
+    assert.match(await status.textContent(), /can't be captured here/);
+    await cross.page.close();
+  } finally {
+    await other.stop();
+  }
+});
+
+test('a pasted or dropped image becomes the photo', async () => {
+  const { page } = await open();
+  await page.locator('live-shop button.search-open').click();
+  await page.locator('live-shop .search-panel').waitFor();
+  const b64 = (await import('node:fs')).readFileSync(JACKET).toString('base64');
+  const withFile = (how) => page.evaluate(({ b64, how }) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const data = new DataTransfer();
+    data.items.add(new File([bytes], 'jacket.png', { type: 'image/png' }));
+    if (how === 'paste') {
+      document.body.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true }));
+    } else {
+      const panel = document.querySelector('live-shop').shadowRoot.querySelector('.search-panel');
+      panel.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true, composed: true }));
+    }
+  }, { b64, how });
+  await withFile('paste');
+  const photo = page.locator('live-shop .crop-photo');
+  await photo.waitFor();
+  const png = Buffer.from(b64, 'base64');
+  assert.deepEqual(await photo.evaluate((i) => [i.naturalWidth, i.naturalHeight]),
+    [png.readUInt32BE(16), png.readUInt32BE(20)]);
+  await page.locator('live-shop .search-panel button.back').click();
+  await photo.waitFor({ state: 'detached' });
+  await withFile('drop');
+  await photo.waitFor();
+  await page.close();
+});
