@@ -131,15 +131,30 @@ function prepWorkerSource(js, wasm) {
   return `importScripts(${JSON.stringify(js)});
 const ready = wasm_bindgen({ module_or_path: ${JSON.stringify(wasm)} });
 self.onmessage = async (event) => {
-  const { id, buffer, profile, box } = event.data;
+  const { id, buffer, profile, box, warm } = event.data;
   try { await ready; } catch (e) {
     self.postMessage({ id, error: { code: 'load', message: String(e) } });
     return;
   }
+  if (warm) { wasm_bindgen.warm(); return; }
   try {
     const result = wasm_bindgen.prepare(new Uint8Array(buffer), profile, box);
     self.postMessage({ id, result }, [result.bytes.buffer]);
   } catch (error) {
+    // A format the pipeline does not read (HEIC, AVIF) may still be one this browser decodes
+    // (Safari reads HEIC): hand the pipeline the browser's upright pixels as a PNG instead.
+    if (error && error.code === 'unsupported' && self.createImageBitmap && self.OffscreenCanvas) {
+      try {
+        const bitmap = await createImageBitmap(new Blob([buffer]), { imageOrientation: 'from-image' });
+        const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+        canvas.getContext('2d').drawImage(bitmap, 0, 0);
+        bitmap.close();
+        const png = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
+        const result = wasm_bindgen.prepare(png, profile, box);
+        self.postMessage({ id, result }, [result.bytes.buffer]);
+        return;
+      } catch (_) { /* the browser cannot read it either: report the pipeline's reason */ }
+    }
     self.postMessage({ id, error });
   }
 };`;
@@ -170,9 +185,13 @@ function startPrepWorker() {
   return prepWorker;
 }
 
-/** Starts the worker ahead of the first photo (when the search panel opens). */
+/**
+ * Starts the worker ahead of the first photo (when the search panel opens) and has it run its
+ * hot paths once, so the browser has optimised them by the time the shopper's photo arrives.
+ */
 export function warmPrepWorker() {
-  try { startPrepWorker(); } catch (_) { /* reported on first use */ }
+  if (prepWorker) return;
+  try { startPrepWorker().postMessage({ warm: true }); } catch (_) { /* reported on first use */ }
 }
 
 /** Whether the worker is running (the overlay alone must never start it). */
@@ -230,6 +249,7 @@ export function prepareImage(blob, options) {
 /** Adds the page-facing functions written here to `window.LiveShop`. */
 export function installApi(api) {
   api.prepareImage = prepareImage;
+  api.warmUp = warmPrepWorker;
 }
 
 let searchModule = null;

@@ -11,6 +11,9 @@
 //!   JPEG; `box` in fractions of the upright image; `hash` a 64-bit dHash in hex); rejects with
 //!   an `Error` whose `code` is `decode`, `limits`, `unsupported` (with `format`), `parameter`,
 //!   `load` or `aborted`.
+//! - `LiveShop.warmUp()`: starts that worker ahead of time and lets the browser optimise its
+//!   code (the search panel does this when it opens); a page with its own camera UI can call it
+//!   when that UI opens.
 //! - Attributes/options for visual search: `search` (`off` hides the camera button),
 //!   `search-profile` (`max-512` by default).
 //! - Events on the element (bubbling, composed): `live-shop:add-to-cart` (cancelable; detail

@@ -87,7 +87,7 @@ test('the worker and the native command produce the same bytes', async (t) => {
   await p.close();
 });
 
-test('prepareImage rejects with coded errors', async () => {
+test('prepareImage rejects with coded errors, unless the browser reads the format', async () => {
   const p = await page();
   const heic = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic'), Buffer.alloc(64)]);
   const cases = [
@@ -110,6 +110,11 @@ test('prepareImage rejects with coded errors', async () => {
     else assert.ok(['limits', 'decode'].includes(r.code), r.message);
     if (format) assert.equal(r.format, format);
   }
+  // AVIF is not in the pipeline's formats, but Chromium decodes it: the worker prepares the
+  // browser's pixels instead of refusing.
+  const avif = await prepareInBrowser(p, readFileSync(join(PILLOW, 'avif', 'hopper.avif')), 'max-512');
+  assert.ok(avif.ok, avif.message);
+  assert.deepEqual([avif.width, avif.height], [128, 128]);
   const notBlob = await p.evaluate(() => window.LiveShop.prepareImage('nope').catch((e) => e.code));
   assert.equal(notBlob, 'parameter');
   await p.close();

@@ -3,14 +3,18 @@
 // what goes over the wire, results with add-to-cart, retries, cancellation and clear errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { useBackend, useBrowser } from '../lib/harness.js';
 import { Backend } from '../lib/server.js';
 
 const CACHE = process.env.LIVE_SHOP_CACHE || join(homedir(), '.cache', 'live-shop');
 const JACKET = join(CACHE, 'media', 'stamps', 'clothes', 't_jacket.png');
 const PHOTO = join(CACHE, 'pillow', 'pillow-13.0.0', 'Tests', 'images', 'xmp_test.jpg');
+const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'artifacts');
+mkdirSync(ARTIFACTS, { recursive: true });
 
 // Chromium's fake camera stands in for a phone's: a real getUserMedia stream.
 const browser = useBrowser(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream']);
@@ -275,5 +279,39 @@ test('a pasted or dropped image becomes the photo', async () => {
   await photo.waitFor({ state: 'detached' });
   await withFile('drop');
   await photo.waitFor();
+  await page.close();
+});
+
+test('a box drawn and moved with the pointer; results right to left in Arabic', async () => {
+  const { page } = await open('?locale=ar');
+  await page.locator('live-shop button.search-open').click();
+  await page.locator('live-shop .search-panel input[type=file]').setInputFiles(JACKET);
+  const stage = page.locator('live-shop .crop-stage');
+  await page.locator('live-shop .crop-photo').waitFor();
+  const r = await stage.boundingBox();
+  // Draw from 20 %,20 % to 70 %,80 % of the photo.
+  await page.mouse.move(r.x + 0.2 * r.width, r.y + 0.2 * r.height);
+  await page.mouse.down();
+  await page.mouse.move(r.x + 0.7 * r.width, r.y + 0.8 * r.height, { steps: 5 });
+  await page.mouse.up();
+  const style = () => page.locator('live-shop .crop-box').getAttribute('style');
+  const pct = async () => (await style()).match(/[\d.]+/g).map(Number);
+  let [x, y, w, h] = await pct();
+  assert.ok(Math.abs(x - 20) < 1.5 && Math.abs(y - 20) < 1.5 && Math.abs(w - 50) < 1.5 && Math.abs(h - 60) < 1.5, await style());
+  // Drag from inside the box: it moves, same size.
+  await page.mouse.move(r.x + 0.4 * r.width, r.y + 0.5 * r.height);
+  await page.mouse.down();
+  await page.mouse.move(r.x + 0.3 * r.width, r.y + 0.4 * r.height, { steps: 5 });
+  await page.mouse.up();
+  [x, y, w, h] = await pct();
+  assert.ok(Math.abs(x - 10) < 1.5 && Math.abs(y - 10) < 1.5 && Math.abs(w - 50) < 1.5 && Math.abs(h - 60) < 1.5, await style());
+  await page.locator('live-shop .search-now').click();
+  const first = page.locator('live-shop .results li').first();
+  await first.waitFor({ timeout: 30_000 });
+  assert.equal(await page.locator('live-shop .search-panel').evaluate((p) => getComputedStyle(p).direction), 'rtl');
+  assert.match(await first.locator('.match').textContent(), /^تطابق [٠-٩]+٪$/);
+  assert.equal(await first.locator('button.buy').textContent(), 'أضف إلى السلة');
+  await first.scrollIntoViewIfNeeded();
+  await page.locator('live-shop .player, .player').first().screenshot({ path: join(ARTIFACTS, 'search-ar.png') });
   await page.close();
 });

@@ -615,3 +615,29 @@ pub fn difference_hash(rgb: &[u8], width: u32, height: u32) -> u64 {
 pub fn hash_distance(a: u64, b: u64) -> u32 {
     (a ^ b).count_ones()
 }
+
+/// A photo-like JPEG of `width × height` (smooth gradients with fine texture, quality 92), made
+/// here so no sample file ships: the worker decodes it at every DCT scale to warm its code.
+pub fn warm_up_jpeg(width: u32, height: u32) -> Vec<u8> {
+    let mut seed = 0x9e37_79b9_u32;
+    let image = RgbImage::from_fn(width, height, |x, y| {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        let grain = (seed & 31) as u8;
+        image::Rgb([
+            ((x * 255 / width.max(1)) as u8).saturating_add(grain),
+            ((y * 255 / height.max(1)) as u8).saturating_add(grain / 2),
+            (((x + y) / 4) % 256) as u8,
+        ])
+    });
+    let mut jpeg = Vec::new();
+    // Encoding to memory only fails on an allocation failure, which would abort anyway.
+    let _ = JpegEncoder::new_with_quality(&mut jpeg, 92).encode(
+        image.as_raw(),
+        width,
+        height,
+        image::ExtendedColorType::Rgb8,
+    );
+    jpeg
+}

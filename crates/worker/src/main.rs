@@ -71,4 +71,21 @@ pub fn prepare(bytes: &[u8], profile: Option<String>, region: JsValue) -> Result
     Ok(out.into())
 }
 
+/// Runs the pipeline's hot paths once on a generated photo-sized JPEG, so the browser compiles
+/// them with its optimising tier before the shopper's photo arrives. Browsers start wasm on a
+/// baseline compiler and optimise a function only after it has run for a while; without this,
+/// the first photo takes about twice as long as the next. Called when the search panel opens.
+#[wasm_bindgen]
+pub fn warm() -> u32 {
+    use live_shop_core::prep::warm_up_jpeg;
+    let jpeg = warm_up_jpeg(1024, 768);
+    let mut done = 0;
+    for profile in [Profile::Max512, Profile::Square224, Profile::Max1024] {
+        if run(&jpeg, profile, CropBox::FULL, &PrepLimits::default()).is_ok() {
+            done += 1;
+        }
+    }
+    done
+}
+
 fn main() {}
