@@ -299,6 +299,26 @@ texts! {
     SearchTimeout => ["The search took too long. Please try again.", "استغرق البحث وقتًا طويلًا. حاول مرة أخرى.", "جستجو بیش از حد طول کشید. دوباره تلاش کنید."],
     /// The backend has no visual search.
     SearchUnavailable => ["Photo search isn't available right now.", "البحث بالصور غير متاح الآن.", "جستجو با عکس در حال حاضر در دسترس نیست."],
+    /// Manifest from a newer studio.
+    HotspotVersion => ["This overlay was made with a newer version of the studio.", "صُنعت هذه الطبقة بإصدار أحدث من الاستوديو.", "این لایه با نسخه جدیدتری از استودیو ساخته شده است."],
+    /// Too many hotspots.
+    HotspotTooMany => ["Too many hotspots in one video. Remove some.", "نقاط تفاعلية كثيرة جدًا في فيديو واحد. احذف بعضها.", "نقطه‌های خرید یک ویدیو بیش از حد است. چندتا را حذف کنید."],
+    /// Two hotspots share an id.
+    HotspotDuplicate => ["Two hotspots share the same id.", "نقطتان تفاعليتان لهما المعرّف نفسه.", "دو نقطه خرید شناسه یکسانی دارند."],
+    /// No product attached.
+    HotspotNoProduct => ["Attach a product to this hotspot.", "اربط منتجًا بهذه النقطة التفاعلية.", "به این نقطه خرید یک محصول وصل کنید."],
+    /// The product is not in the catalog.
+    HotspotUnknownProduct => ["This product is not in the catalog any more. Pick another.", "هذا المنتج لم يعد في الكتالوج. اختر منتجًا آخر.", "این محصول دیگر در کاتالوگ نیست. محصول دیگری انتخاب کنید."],
+    /// End before start.
+    HotspotEmptyRange => ["The hotspot ends before it starts.", "تنتهي النقطة التفاعلية قبل أن تبدأ.", "نقطه خرید پیش از شروعش تمام می‌شود."],
+    /// Outside the video.
+    HotspotOutsideVideo => ["The hotspot's times are outside the video.", "أوقات النقطة التفاعلية خارج الفيديو.", "زمان‌های نقطه خرید بیرون از ویدیو است."],
+    /// No position.
+    HotspotKeyframes => ["Place the hotspot on the picture.", "ضع النقطة التفاعلية على الصورة.", "نقطه خرید را روی تصویر بگذارید."],
+    /// A keyframe outside the picture or time range.
+    HotspotKeyframeOutside => ["A position of this hotspot is outside the picture or its time range.", "أحد مواضع هذه النقطة خارج الصورة أو خارج مدتها.", "یکی از جایگاه‌های این نقطه بیرون از تصویر یا بازه زمانی‌اش است."],
+    /// Label too long.
+    HotspotLabelTooLong => ["Keep the label and call to action under {n} characters.", "اجعل التسمية ودعوة الإجراء أقل من {n} حرفًا.", "برچسب و دعوت به اقدام را زیر {n} نویسه نگه دارید."],
     /// Anything else.
     ErrorGeneric => ["Something went wrong. Please try again.", "حدث خطأ ما. حاول مرة أخرى.", "مشکلی پیش آمد. دوباره امتحان کنید."],
 }

@@ -6,6 +6,7 @@
 //! decoder returns `None` for a value it cannot use; lists skip such items, optional fields
 //! become `None`, required ones make their parent unusable.
 use crate::error::BackendError;
+use crate::hotspot::{Hotspot, Keyframe, Manifest};
 use crate::protocol::{
     clean_text, Amount, Availability, Banner, CartItemRequest, CartItemResponse, CatalogPage,
     Change, Currency, DealStatus, EndReason, ErrorBody, ErrorDetail, EventList, FlashDeal,
@@ -423,6 +424,50 @@ pub fn quote(text: &str) -> String {
     }
     out.push('"');
     out
+}
+
+impl FromJson for Keyframe {
+    fn from_json<J: JsonView>(json: &J) -> Option<Self> {
+        Some(Keyframe {
+            t: json.field("t")?.number()?,
+            x: json.field("x")?.number()?,
+            y: json.field("y")?.number()?,
+        })
+    }
+}
+
+/// Every element, or nothing: a manifest never loses a hotspot or a keyframe silently.
+fn all<T: FromJson, J: JsonView>(json: &J, key: &str, most: usize) -> Option<Vec<T>> {
+    let items = json.field(key)?.elements()?;
+    if items.len() > most {
+        return None;
+    }
+    items.iter().map(T::from_json).collect()
+}
+
+impl FromJson for Hotspot {
+    fn from_json<J: JsonView>(json: &J) -> Option<Self> {
+        Some(Hotspot {
+            id: text(json, "id")?,
+            product_id: text(json, "productId").unwrap_or_default(),
+            start: json.field("start")?.number()?,
+            end: json.field("end")?.number()?,
+            keyframes: all(json, "keyframes", crate::hotspot::MAX_KEYFRAMES)?,
+            label: plain(json, "label"),
+            cta: plain(json, "cta"),
+        })
+    }
+}
+
+impl FromJson for Manifest {
+    fn from_json<J: JsonView>(json: &J) -> Option<Self> {
+        Some(Manifest {
+            version: count(json, "version")?,
+            video_id: text(json, "videoId")?,
+            duration: json.field("duration").and_then(|d| d.number()),
+            hotspots: all(json, "hotspots", crate::hotspot::MAX_HOTSPOTS)?,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod deal;
 pub mod error;
 pub mod geometry;
+pub mod hotspot;
 pub mod i18n;
 pub mod ics;
 pub mod json;

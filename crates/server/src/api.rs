@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures_util::stream::{self, Stream, StreamExt};
+use live_shop_core::hotspot::Manifest;
 use live_shop_core::ics;
 use live_shop_core::json::decode;
 use live_shop_core::protocol::{
@@ -30,6 +31,7 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::hub::{CatchUp, Hub, LiveStream};
 use crate::now_ms;
+use crate::overlays::{Expect, OverlayStore, SqliteStore, Stored};
 use crate::search::{SearchError, VisualSearch};
 
 /// Shared server state.
@@ -45,6 +47,8 @@ pub struct AppState {
     pub creator_tokens: Vec<String>,
     /// Visual search, when the server has a model.
     pub search: Option<Arc<VisualSearch>>,
+    /// Hotspot manifests of videos.
+    pub overlays: Box<dyn OverlayStore>,
 }
 
 /// The reference cart: one per server, for demos and tests.
@@ -67,6 +71,17 @@ impl AppState {
         creator_tokens: Vec<String>,
         search: Option<VisualSearch>,
     ) -> Result<Arc<Self>, live_shop_core::error::BackendError> {
+        let overlays = SqliteStore::in_memory()
+            .map_err(|e| live_shop_core::error::BackendError::Protocol(e.to_string()))?;
+        Self::build(creator_tokens, search, Box::new(overlays))
+    }
+
+    /// State with every part given.
+    pub fn build(
+        creator_tokens: Vec<String>,
+        search: Option<VisualSearch>,
+        overlays: Box<dyn OverlayStore>,
+    ) -> Result<Arc<Self>, live_shop_core::error::BackendError> {
         let catalog = Catalog::embedded()?;
         let hub = Hub::default();
         let epoch = format!("{:x}", now_ms() ^ u64::from(std::process::id()) as i64);
@@ -80,6 +95,7 @@ impl AppState {
             cart: Mutex::new(Cart::default()),
             creator_tokens,
             search: search.map(Arc::new),
+            overlays,
         }))
     }
 
@@ -101,6 +117,8 @@ pub fn router(state: Arc<AppState>, config: &Config) -> Router {
         .route("/events", get(events))
         .route("/events/{file}", get(event_ics))
         .route("/cart/items", post(add_to_cart))
+        .route("/videos/{id}/overlay", get(get_overlay).put(put_overlay))
+        .route("/videos/{id}/overlay/versions", get(overlay_versions))
         .route(
             "/search/image",
             post(search_image).layer(DefaultBodyLimit::max(SEARCH_UPLOAD_LIMIT)),
@@ -264,21 +282,27 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
+/// Creators' writes need a configured bearer token; reads stay public.
+fn authorize(app: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    if app.creator_tokens.is_empty() {
+        return Err(ApiError::Forbidden(
+            "creator writes are off: start the server with --creator-token",
+        ));
+    }
+    let token = bearer(headers).ok_or(ApiError::Unauthorized)?;
+    if !app.creator_tokens.iter().any(|t| t == token) {
+        return Err(ApiError::Unauthorized);
+    }
+    Ok(())
+}
+
 async fn post_change(
     State(app): State<Arc<AppState>>,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    if app.creator_tokens.is_empty() {
-        return Err(ApiError::Forbidden(
-            "stream control is off: start the server with --creator-token",
-        ));
-    }
-    let token = bearer(&headers).ok_or(ApiError::Unauthorized)?;
-    if !app.creator_tokens.iter().any(|t| t == token) {
-        return Err(ApiError::Unauthorized);
-    }
+    authorize(&app, &headers)?;
     let mut change: Change = decode(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let stream = app.stream(&id)?;
     let on_shelf = |product_id: &str| stream.with_show(|s| s.product(product_id).is_some());
@@ -550,4 +574,108 @@ async fn search_image(
         results,
         server_time: now_ms(),
     }))
+}
+
+fn manifest_response(status: StatusCode, stored: &Stored) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "application/json".to_string()),
+            (header::ETAG, stored.etag()),
+            (header::CACHE_CONTROL, "no-cache".to_string()),
+        ],
+        stored.json.clone(),
+    )
+        .into_response()
+}
+
+/// `GET /v1/videos/{id}/overlay`: the latest manifest, with its ETag (304 when unchanged).
+async fn get_overlay(
+    State(app): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let stored = app
+        .overlays
+        .latest(&id)?
+        .ok_or_else(|| ApiError::NotFound(format!("overlay of video {id:?}")))?;
+    let unchanged = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|tags| tags.split(',').any(|t| t.trim() == stored.etag()));
+    if unchanged {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, stored.etag())]).into_response());
+    }
+    Ok(manifest_response(StatusCode::OK, &stored))
+}
+
+/// The version an `If-Match` names (`"v3"`); an unknown tag names no version, so it fails.
+fn expected_version(tag: &str) -> Expect {
+    let version = tag
+        .trim()
+        .trim_start_matches("W/")
+        .trim_matches('"')
+        .strip_prefix('v')
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    Expect::Version(version)
+}
+
+/// `PUT /v1/videos/{id}/overlay`: creators save a manifest. `If-Match` with the ETag they
+/// edited (required once a manifest exists), or `If-None-Match: *` to create; a save that lost
+/// the race gets 412 with the current manifest so the studio can merge.
+async fn put_overlay(
+    State(app): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    authorize(&app, &headers)?;
+    let header_text = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    let expect = match (
+        header_text(header::IF_MATCH),
+        header_text(header::IF_NONE_MATCH),
+    ) {
+        (Some(tag), _) => expected_version(tag),
+        (None, Some("*")) => Expect::Nothing,
+        (None, _) if app.overlays.latest(&id)?.is_some() => {
+            return Err(ApiError::PreconditionRequired)
+        }
+        (None, _) => Expect::Nothing,
+    };
+    let manifest: Manifest = decode(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    if manifest.video_id != id {
+        return Err(ApiError::Unprocessable(format!(
+            "the manifest is for video {:?}, not {id:?}",
+            manifest.video_id
+        )));
+    }
+    let problems = manifest.validate(&|product| app.catalog.get(product).is_some());
+    if !problems.is_empty() {
+        return Err(ApiError::InvalidManifest(problems));
+    }
+    match app
+        .overlays
+        .save(&id, &manifest.to_json(), &expect, now_ms())?
+    {
+        Ok(stored) if stored.version == 1 => Ok(manifest_response(StatusCode::CREATED, &stored)),
+        Ok(stored) => Ok(manifest_response(StatusCode::OK, &stored)),
+        Err(current) => Err(ApiError::EditConflict(current.map(|c| (c.etag(), c.json)))),
+    }
+}
+
+/// `GET /v1/videos/{id}/overlay/versions`: every saved version, oldest first.
+async fn overlay_versions(
+    State(app): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let versions: Vec<serde_json::Value> = app
+        .overlays
+        .history(&id)?
+        .into_iter()
+        .map(|(version, saved_at)| {
+            serde_json::json!({ "version": version, "etag": format!("\"v{version}\""), "savedAt": saved_at })
+        })
+        .collect();
+    Ok(Json(serde_json::json!({ "videoId": id, "versions": versions })).into_response())
 }

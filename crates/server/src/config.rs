@@ -23,6 +23,8 @@ pub struct Config {
     pub model: Option<PathBuf>,
     /// Where the visual-search index is saved between runs.
     pub search_index: Option<PathBuf>,
+    /// SQLite file of the videos' hotspot manifests; in memory when absent.
+    pub overlay_db: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -37,6 +39,7 @@ impl Default for Config {
             demo_pace: 1.0,
             model: None,
             search_index: None,
+            overlay_db: None,
         }
     }
 }
@@ -53,7 +56,8 @@ usage: live-shop-server [options]
   --no-demo-show         do not run the scripted show on stream 'demo'
   --demo-pace X          multiply the demo show's delays by X (default 1)
   --model FILE           EfficientNet-Lite0 safetensors: enables visual search (needs --media)
-  --search-index FILE    save the visual-search index here and reuse it";
+  --search-index FILE    save the visual-search index here and reuse it
+  --overlay-db FILE      keep videos' hotspot manifests in this SQLite file (default: memory)";
 
 impl Config {
     /// Parses arguments (without the program name) and `HOST`/`PORT` from the environment.
@@ -98,6 +102,7 @@ impl Config {
                 Long("search-index") => {
                     config.search_index = Some(parser.value().map_err(err)?.into())
                 }
+                Long("overlay-db") => config.overlay_db = Some(parser.value().map_err(err)?.into()),
                 Long("demo-pace") => {
                     let pace: f64 = parser.value().map_err(err)?.parse().map_err(err)?;
                     if !(pace.is_finite() && pace > 0.0) {

@@ -36,6 +36,18 @@ pub enum ApiError {
     /// A feature this server was started without.
     #[error("{0}")]
     Unavailable(&'static str),
+    /// A write to a resource that exists needs `If-Match`.
+    #[error("send If-Match with the ETag you edited (or If-None-Match: * to create)")]
+    PreconditionRequired,
+    /// Someone saved first: the current version and its ETag travel with the answer.
+    #[error("the overlay changed since you loaded it")]
+    EditConflict(Option<(String, String)>),
+    /// The manifest has problems, each with its hotspot.
+    #[error("the manifest has {} problem(s)", .0.len())]
+    InvalidManifest(Vec<live_shop_core::hotspot::Problem>),
+    /// The store failed: the server's fault.
+    #[error(transparent)]
+    Store(#[from] crate::overlays::StoreError),
 }
 
 impl ApiError {
@@ -57,6 +69,12 @@ impl ApiError {
                 },
             ),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            Self::PreconditionRequired => {
+                (StatusCode::PRECONDITION_REQUIRED, "precondition_required")
+            }
+            Self::EditConflict(_) => (StatusCode::PRECONDITION_FAILED, "edit_conflict"),
+            Self::InvalidManifest(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_manifest"),
+            Self::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "store"),
         }
     }
 }
@@ -70,7 +88,33 @@ impl IntoResponse for ApiError {
                 message: self.to_string(),
             },
         };
-        let mut response = (status, Json(body)).into_response();
+        let mut value = serde_json::to_value(&body).unwrap_or_default();
+        match &self {
+            // The studio merges against what is stored now.
+            Self::EditConflict(Some((etag, json))) => {
+                value["etag"] = etag.as_str().into();
+                value["current"] = serde_json::from_str(json).unwrap_or_default();
+            }
+            Self::InvalidManifest(problems) => {
+                value["problems"] = problems
+                    .iter()
+                    .map(|p| {
+                        serde_json::json!({
+                            "code": p.code(),
+                            "hotspot": p.hotspot(),
+                            "message": p.message(live_shop_core::i18n::Lang::En),
+                        })
+                    })
+                    .collect();
+            }
+            _ => {}
+        }
+        let mut response = (status, Json(value)).into_response();
+        if let Self::EditConflict(Some((etag, _))) = &self {
+            if let Ok(tag) = axum::http::HeaderValue::from_str(etag) {
+                response.headers_mut().insert(axum::http::header::ETAG, tag);
+            }
+        }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,

@@ -8,6 +8,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod hub;
+pub mod overlays;
 pub mod search;
 
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -43,7 +43,18 @@ async fn main() -> ExitCode {
         }
         _ => None,
     };
-    let state = match AppState::with_search(config.creator_tokens.clone(), search) {
+    let overlays = match &config.overlay_db {
+        Some(path) => live_shop_server::overlays::SqliteStore::open(path),
+        None => live_shop_server::overlays::SqliteStore::in_memory(),
+    };
+    let overlays = match overlays {
+        Ok(store) => Box::new(store),
+        Err(e) => {
+            eprintln!("live-shop-server: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let state = match AppState::build(config.creator_tokens.clone(), search, overlays) {
         Ok(state) => state,
         Err(e) => {
             eprintln!("live-shop-server: the embedded catalog is invalid: {e}");

@@ -393,15 +393,26 @@ async fn openapi_documents_every_route() {
         "events/{eventId}.ics",
         "cart/items",
         "search/image",
+        "videos/{videoId}/overlay",
+        "videos/{videoId}/overlay/versions",
     ];
     assert_eq!(documented, expected);
     let (app, _) = app();
+    // A video with an overlay, so its paths answer 200.
+    let auth = format!("Bearer {TOKEN}");
+    let saved = manifest("clip", json!([hotspot("h1", "p01")]));
+    send(
+        &app,
+        put_overlay("clip", &saved, &[("authorization", &auth)]),
+    )
+    .await;
     for path in documented {
         let uri = format!(
             "/v1/{}",
             path.replace("{streamId}", "demo")
                 .replace("{productId}", "p01")
                 .replace("{eventId}", "kitchen-live")
+                .replace("{videoId}", "clip")
         );
         let method =
             if path.ends_with("changes") || path.ends_with("items") || path.ends_with("image") {
@@ -422,4 +433,160 @@ async fn openapi_documents_every_route() {
             "{method} {uri}"
         );
     }
+}
+
+fn put_overlay(video: &str, body: &Value, headers: &[(&str, &str)]) -> Request<Body> {
+    let mut request = Request::put(format!("/v1/videos/{video}/overlay"))
+        .header("content-type", "application/json");
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    request.body(Body::from(body.to_string())).unwrap()
+}
+
+fn manifest(video: &str, hotspots: Value) -> Value {
+    json!({ "version": 1, "videoId": video, "duration": 60.0, "hotspots": hotspots })
+}
+
+fn hotspot(id: &str, product: &str) -> Value {
+    json!({ "id": id, "productId": product, "start": 1.0, "end": 5.0,
+            "keyframes": [{ "t": 1.0, "x": 0.25, "y": 0.5 }, { "t": 4.0, "x": 0.75, "y": 0.5 }] })
+}
+
+#[tokio::test]
+async fn creators_save_overlays_with_versions_and_stale_saves_get_the_current_one() {
+    let (app, _) = app();
+    let auth = format!("Bearer {TOKEN}");
+    let (status, _, body) = send(&app, get("/v1/videos/clip/overlay")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(error_code(&body), "not_found");
+
+    // Create: 201 with the first ETag; the manifest reads back, publicly.
+    let first = manifest("clip", json!([hotspot("h1", "p01")]));
+    let (status, headers, _) = send(
+        &app,
+        put_overlay("clip", &first, &[("authorization", &auth)]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let v1 = headers["etag"].to_str().unwrap().to_string();
+    let (status, headers, body) = send(&app, get("/v1/videos/clip/overlay")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["etag"], v1.as_str());
+    let read: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(read["hotspots"][0]["keyframes"][1]["x"], 0.75);
+    let conditional = Request::get("/v1/videos/clip/overlay")
+        .header("if-none-match", &v1)
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&app, conditional).await.0, StatusCode::NOT_MODIFIED);
+
+    // Studio A saves on top of v1; studio B, still on v1, loses the race and gets A's version.
+    let a = manifest("clip", json!([hotspot("h1", "p01"), hotspot("h2", "p02")]));
+    let (status, headers, _) = send(
+        &app,
+        put_overlay("clip", &a, &[("authorization", &auth), ("if-match", &v1)]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let v2 = headers["etag"].to_str().unwrap().to_string();
+    assert_ne!(v1, v2);
+    let b = manifest("clip", json!([hotspot("h1", "p03")]));
+    let (status, headers, body) = send(
+        &app,
+        put_overlay("clip", &b, &[("authorization", &auth), ("if-match", &v1)]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+    assert_eq!(headers["etag"], v2.as_str());
+    let conflict: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(conflict["error"]["code"], "edit_conflict");
+    assert_eq!(conflict["etag"], v2.as_str());
+    assert_eq!(conflict["current"]["hotspots"][1]["id"], "h2");
+    // A write without If-Match on an existing overlay is refused, not applied blindly.
+    let (status, _, body) = send(&app, put_overlay("clip", &b, &[("authorization", &auth)])).await;
+    assert_eq!(status, StatusCode::PRECONDITION_REQUIRED);
+    assert_eq!(error_code(&body), "precondition_required");
+
+    let (_, _, body) = send(&app, get("/v1/videos/clip/overlay/versions")).await;
+    let versions: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(versions["versions"].as_array().unwrap().len(), 2);
+    assert_eq!(versions["versions"][1]["etag"], v2.as_str());
+}
+
+#[tokio::test]
+async fn overlay_writes_need_a_creator_token_and_a_valid_manifest() {
+    let (app, _) = app();
+    let body = manifest("clip", json!([hotspot("h1", "p01")]));
+    let (status, headers, _) = send(&app, put_overlay("clip", &body, &[])).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(headers["www-authenticate"], "Bearer");
+    let (status, _, _) = send(
+        &app,
+        put_overlay("clip", &body, &[("authorization", "Bearer nope")]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        send(&app, get("/v1/videos/clip/overlay")).await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    let auth = format!("Bearer {TOKEN}");
+    let bad = manifest(
+        "clip",
+        json!([hotspot("h1", "no-such-product"), { "id": "h2", "productId": "p01", "start": 9.0, "end": 3.0, "keyframes": [] }]),
+    );
+    let (status, _, body) =
+        send(&app, put_overlay("clip", &bad, &[("authorization", &auth)])).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let answer: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(answer["error"]["code"], "invalid_manifest");
+    let problems: Vec<(String, String)> = answer["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["code"].as_str().unwrap().into(),
+                p["hotspot"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            ("unknown_product", "h1"),
+            ("empty_range", "h2"),
+            ("keyframes", "h2")
+        ]
+        .map(|(c, h)| (c.to_string(), h.to_string()))
+    );
+    let (status, _, _) = send(
+        &app,
+        put_overlay(
+            "other",
+            &manifest("clip", json!([])),
+            &[("authorization", &auth)],
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _, _) = send(
+        &app,
+        put_overlay("clip", &json!({"hotspots": 3}), &[("authorization", &auth)]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Writes off entirely when the server has no creator tokens.
+    let closed = router(AppState::new(vec![]).unwrap(), &Config::default());
+    let good = manifest("clip", json!([hotspot("h1", "p01")]));
+    let (status, _, body) = send(
+        &closed,
+        put_overlay("clip", &good, &[("authorization", &auth)]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(error_code(&body), "forbidden");
 }
