@@ -26,14 +26,14 @@ for (const path of paths) {
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
 console.log(`first load: ${kb(total.raw)} raw, ${kb(total.gzip)} gzip, ${kb(total.brotli)} brotli (target: 150 KB gzip)`);
 
-// Loaded later, only when a shopper opens visual search.
+// Loaded later: the parts when a page first needs one, the worker when search opens.
 const later = [
-  ['search panel', ['live-shop-search.js', 'live-shop-search_bg.wasm', ...new Set(imported('live-shop-search.js'))]
+  ['parts (search panel, replay hotspots, studio)', ['live-shop-parts.js', 'live-shop-parts_bg.wasm', ...new Set(imported('live-shop-parts.js'))]
     .map((f) => (f.startsWith(dist) ? f : join(dist, f)))
     .filter((f) => !paths.includes(f))],
   ['preprocessing worker', ['live-shop-prep-worker.js', 'live-shop-prep-worker_bg.wasm'].map((f) => join(dist, f))],
 ];
 for (const [name, list] of later) {
   const gz = list.reduce((sum, f) => sum + gzipSync(readFileSync(f), { level: 9 }).length, 0);
-  console.log(`on opening search, ${name}: ${kb(gz)} gzip (${list.map((f) => f.slice(dist.length + 1)).join(', ')})`);
+  console.log(`loaded on demand, ${name}: ${kb(gz)} gzip (${list.map((f) => f.slice(dist.length + 1)).join(', ')})`);
 }

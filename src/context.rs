@@ -3,7 +3,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use live_shop_core::clock::ServerClock;
-use live_shop_core::i18n::{Locale, Text};
+use live_shop_core::i18n::{Locale, Localized};
 use live_shop_core::protocol::{Millis, Offer};
 
 use crate::js;
@@ -42,11 +42,13 @@ pub struct Env {
     pub video: Option<String>,
     /// Visual search's pipeline profile; `None` when the page turned search off.
     pub search: Option<String>,
+    /// The video's id, whose hotspot manifest the overlay shows.
+    pub video_id: Option<String>,
 }
 
 impl Env {
     /// A translated string.
-    pub fn text(&self, text: Text) -> &'static str {
+    pub fn text(&self, text: impl Localized) -> &'static str {
         self.locale.text(text)
     }
 

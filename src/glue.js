@@ -4,7 +4,7 @@
 /** Defines `<live-shop>`; `mount(element, options)` returns a handle with update/destroy. */
 export function defineElement(mount) {
   if (customElements.get('live-shop')) return;
-  const ATTRS = ['backend', 'stream', 'locale', 'video', 'search', 'search-profile'];
+  const ATTRS = ['backend', 'stream', 'locale', 'video', 'search', 'search-profile', 'video-id', 'mode', 'src'];
   class LiveShopElement extends HTMLElement {
     static get observedAttributes() { return ATTRS; }
     connectedCallback() {
@@ -252,23 +252,53 @@ export function installApi(api) {
   api.warmUp = warmPrepWorker;
 }
 
-let searchModule = null;
+let partsModule = null;
 
 /**
- * Loads the search panel's module (first time only) and mounts it in `root`. Resolves to a
- * handle for `closeSearch`.
+ * Loads the widget's on-demand parts (`live-shop-parts.js` and its wasm, first time only) and
+ * mounts part `name` (`search`, `hotspots`, `studio`) in `root`. Resolves to a handle for
+ * `closePart`.
  */
-export function openSearch(root, host, options) {
-  if (!searchModule) {
-    searchModule = import(assetUrl('live-shop-search.js')).then(async (module) => {
-      await module.default({ module_or_path: assetUrl('live-shop-search_bg.wasm') });
+export function openPart(name, root, host, options) {
+  if (!partsModule) {
+    partsModule = import(assetUrl('live-shop-parts.js')).then(async (module) => {
+      await module.default({ module_or_path: assetUrl('live-shop-parts_bg.wasm') });
       return module;
     });
-    searchModule.catch(() => { searchModule = null; });
+    partsModule.catch(() => { partsModule = null; });
   }
-  return searchModule.then((module) => module.mountSearch(root, host, options));
+  return partsModule.then((module) => module.mountPart(name, root, host, options));
 }
 
-export function closeSearch(handle) {
+export function closePart(handle) {
   if (handle && typeof handle.destroy === 'function') handle.destroy();
+}
+
+/**
+ * Calls `onTime(seconds)` as the video's picture changes: on every presented frame where the
+ * browser has requestVideoFrameCallback, and on timeupdate/seeked everywhere. Returns a stop
+ * function.
+ */
+export function watchVideoTime(video, onTime) {
+  let stopped = false;
+  let handle = null;
+  const frame = (_, meta) => {
+    if (stopped) return;
+    onTime(meta.mediaTime);
+    handle = video.requestVideoFrameCallback(frame);
+  };
+  if (typeof video.requestVideoFrameCallback === 'function') {
+    handle = video.requestVideoFrameCallback(frame);
+  }
+  const update = () => onTime(video.currentTime);
+  const events = ['timeupdate', 'seeked', 'loadedmetadata', 'play', 'pause'];
+  for (const name of events) video.addEventListener(name, update);
+  update();
+  return () => {
+    stopped = true;
+    if (handle !== null && typeof video.cancelVideoFrameCallback === 'function') {
+      video.cancelVideoFrameCallback(handle);
+    }
+    for (const name of events) video.removeEventListener(name, update);
+  };
 }

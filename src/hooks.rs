@@ -143,6 +143,37 @@ pub fn use_tick(ms: u32) -> u32 {
     *tick
 }
 
+/// The covered video's media time in seconds, following its picture frame by frame.
+#[hook]
+pub fn use_video_time(env: Option<Env>) -> f64 {
+    let time = use_state(|| 0.0f64);
+    {
+        let time = time.clone();
+        let target = env.map(|e| (e.host.clone(), e.video.clone()));
+        use_effect_with(target, move |target| {
+            let video = target
+                .as_ref()
+                .and_then(|(host, selector)| find_video(host, selector.as_deref()));
+            let stop = video.map(|video| {
+                let on_time = Closure::<dyn Fn(f64)>::new(move |t: f64| {
+                    // A new frame a few ms on moves hotspots by under a pixel; skip tiny steps.
+                    if (t - *time).abs() >= 0.01 {
+                        time.set(t);
+                    }
+                });
+                let stop = js::watch_video_time(&video, on_time.as_ref().unchecked_ref());
+                (stop, on_time)
+            });
+            move || {
+                if let Some((stop, _closure)) = stop {
+                    let _ = stop.call0(&wasm_bindgen::JsValue::NULL);
+                }
+            }
+        });
+    }
+    *time
+}
+
 /// Dispatches `live-shop:impression` once per product after the node has been at least half
 /// visible for one second.
 #[hook]

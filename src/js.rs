@@ -21,18 +21,25 @@ extern "C" {
     #[wasm_bindgen(js_name = prefersReducedMotion)]
     pub fn prefers_reduced_motion() -> bool;
 
+    #[wasm_bindgen(js_name = watchVideoTime)]
+    pub fn watch_video_time(
+        video: &web_sys::HtmlVideoElement,
+        on_time: &js_sys::Function,
+    ) -> js_sys::Function;
+
     #[wasm_bindgen(js_name = installApi)]
     pub fn install_api(api: &JsValue);
 
-    #[wasm_bindgen(js_name = openSearch)]
-    pub fn open_search(
+    #[wasm_bindgen(js_name = openPart)]
+    pub fn open_part(
+        name: &str,
         root: &web_sys::Element,
         host: &web_sys::Element,
         options: &JsValue,
     ) -> js_sys::Promise;
 
-    #[wasm_bindgen(js_name = closeSearch)]
-    pub fn close_search(handle: &JsValue);
+    #[wasm_bindgen(js_name = closePart)]
+    pub fn close_part(handle: &JsValue);
 
     #[wasm_bindgen(js_name = warmPrepWorker)]
     pub fn warm_prep_worker();
@@ -99,4 +106,12 @@ pub fn decode<T: live_shop_core::json::FromJson>(
     let value = js_sys::JSON::parse(text)
         .map_err(|_| live_shop_core::error::BackendError::Protocol("not JSON".into()))?;
     live_shop_core::json::decode_value(&Js(value))
+}
+
+/// A `data:` URL holding `text`, for download links.
+pub fn data_url(mime: &str, text: &str) -> String {
+    format!(
+        "data:{mime};charset=utf-8,{}",
+        String::from(js_sys::encode_uri_component(text))
+    )
 }

@@ -7,11 +7,13 @@ pub mod bridge;
 pub mod components;
 pub mod context;
 pub mod hooks;
+pub mod hotspots_app;
 mod js;
 pub mod live;
 mod mount;
 pub mod net;
 pub mod search_app;
 mod search_js;
+pub mod studio_app;
 
 pub use mount::{mount, start, CSS};

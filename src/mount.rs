@@ -14,6 +14,10 @@
 //! - `LiveShop.warmUp()`: starts that worker ahead of time and lets the browser optimise its
 //!   code (the search panel does this when it opens); a page with its own camera UI can call it
 //!   when that UI opens.
+//! - `mode="studio"` (with `video-id`, and `src` for the video to edit): the creator studio, its
+//!   own module loaded on demand; the option `token` passes a creator token from script.
+//! - `video-id` (option `videoId`): shows that video's shoppable hotspots
+//!   (`GET /v1/videos/{id}/overlay`) in sync with its picture.
 //! - Attributes/options for visual search: `search` (`off` hides the camera button),
 //!   `search-profile` (`max-512` by default).
 //! - Events on the element (bubbling, composed): `live-shop:add-to-cart` (cancelable; detail
@@ -27,7 +31,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, ShadowRootInit, ShadowRootMode};
 
-use crate::components::{Overlay, OverlayProps};
+use crate::components::{OverlayProps, StudioOptions, Widget};
 use crate::js;
 
 /// The widget's styles, inside each shadow root so page CSS cannot reach in.
@@ -42,6 +46,10 @@ struct Options {
     video: Option<String>,
     search: Option<String>,
     search_profile: Option<String>,
+    video_id: Option<String>,
+    mode: Option<String>,
+    src: Option<String>,
+    token: Option<String>,
 }
 
 fn options(value: &JsValue) -> Options {
@@ -62,13 +70,23 @@ fn options(value: &JsValue) -> Options {
         video: text("video"),
         search: text("search"),
         search_profile: text("searchProfile").or_else(|| text("search-profile")),
+        video_id: text("videoId").or_else(|| text("video-id")),
+        mode: text("mode"),
+        src: text("src"),
+        token: text("token"),
     }
 }
 
 fn props(options: Options, host: &Element) -> Option<OverlayProps> {
     let window = web_sys::window()?;
+    let studio = (options.mode.as_deref() == Some("studio")).then(|| StudioOptions {
+        src: options.src.clone(),
+        token: options.token.clone(),
+    });
     let stream = match options.stream {
         Some(stream) => stream,
+        // The studio's live tab defaults to the demo stream.
+        None if studio.is_some() => "demo".into(),
         None => {
             web_sys::console::error_1(
                 &"live-shop: the `stream` option or attribute is required".into(),
@@ -87,6 +105,8 @@ fn props(options: Options, host: &Element) -> Option<OverlayProps> {
         locale: Locale::negotiate(options.locale.as_deref(), page_lang.as_deref()),
         video: options.video,
         host: host.clone(),
+        video_id: options.video_id,
+        studio,
         search: match options.search.as_deref() {
             Some("off" | "false" | "none") => None,
             _ => Some(options.search_profile.unwrap_or_else(|| "max-512".into())),
@@ -94,7 +114,7 @@ fn props(options: Options, host: &Element) -> Option<OverlayProps> {
     })
 }
 
-type App = yew::AppHandle<Overlay>;
+type App = yew::AppHandle<Widget>;
 
 /// Mounts the overlay in `element`; returns the JS handle.
 pub fn mount(element: Element, options_value: JsValue) -> Result<JsValue, JsValue> {
@@ -119,7 +139,7 @@ pub fn mount(element: Element, options_value: JsValue) -> Result<JsValue, JsValu
     let app: Rc<RefCell<Option<App>>> = Rc::default();
     if let Some(props) = props(options(&options_value), &element) {
         *app.borrow_mut() =
-            Some(yew::Renderer::<Overlay>::with_root_and_props(root.clone(), props).render());
+            Some(yew::Renderer::<Widget>::with_root_and_props(root.clone(), props).render());
     }
 
     let handle = js_sys::Object::new();
@@ -134,7 +154,7 @@ pub fn mount(element: Element, options_value: JsValue) -> Result<JsValue, JsValu
                 Some(handle) => handle.update(props),
                 None => {
                     *app = Some(
-                        yew::Renderer::<Overlay>::with_root_and_props(root.clone(), props).render(),
+                        yew::Renderer::<Widget>::with_root_and_props(root.clone(), props).render(),
                     )
                 }
             }

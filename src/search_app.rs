@@ -1,5 +1,5 @@
-//! The search panel as its own app: `mountSearch(root, host, options)` in the
-//! `live-shop-search` module. Options: `backend`, `stream`, `locale`, `video` (selector), `profile`,
+//! The search panel as its own app: `mountPart("search", root, host, options)` in the
+//! `live-shop-parts` module. Options: `backend`, `stream`, `locale`, `video` (selector), `profile`,
 //! `onClose` (called when the shopper closes the panel). Returns `{destroy()}`.
 use std::rc::Rc;
 
@@ -53,6 +53,7 @@ pub fn mount(root: Element, host: Element, options: &JsValue) -> Result<JsValue,
         clock: SharedClock::default(),
         video: text("video"),
         search: Some(text("profile").unwrap_or_else(|| "max-512".into())),
+        video_id: None,
     };
     let on_close = Callback::from(move |()| {
         if let Some(f) = on_close.dyn_ref::<js_sys::Function>() {

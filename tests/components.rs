@@ -73,6 +73,7 @@ async fn mount(locale: &str, reconnecting: bool) -> Mounted {
         clock: clock.clone(),
         video: None,
         search: Some("max-512".into()),
+        video_id: None,
     };
     let props = OverlayViewProps {
         env,
@@ -253,6 +254,7 @@ mod search {
             clock: SharedClock::default(),
             video: None,
             search: Some("max-512".into()),
+            video_id: None,
         };
         let closed = Rc::new(Cell::new(0));
         let on_close = {

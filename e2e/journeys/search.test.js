@@ -65,7 +65,7 @@ const searches = (requests) => requests.filter((r) => r.url().endsWith('/v1/sear
 
 test('the overlay loads no search code; a photo finds its product, and it goes in the bag', async () => {
   const { page, errors, requests } = await open();
-  const lazy = () => requests.map((r) => r.url()).filter((u) => /live-shop-search|prep-worker/.test(u));
+  const lazy = () => requests.map((r) => r.url()).filter((u) => /live-shop-parts|prep-worker/.test(u));
   await page.waitForTimeout(300);
   assert.deepEqual(lazy(), [], 'first load fetched search code');
 

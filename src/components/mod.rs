@@ -2,12 +2,17 @@
 //! in `live-shop-core`.
 mod card;
 mod cart_button;
+mod hotspots;
 mod overlay;
 mod search;
 mod shelf;
 
 pub use card::{DealCard, DealCardProps, DealClock, StockLine};
 pub use cart_button::{CartButton, CartButtonProps};
-pub use overlay::{Overlay, OverlayProps, OverlayView, OverlayViewProps};
+pub use hotspots::{Hotspots, HotspotsProps};
+pub use overlay::{
+    Overlay, OverlayProps, OverlayView, OverlayViewProps, PartSlot, PartSlotProps, StudioOptions,
+    Widget,
+};
 pub use search::{SearchPanel, SearchPanelProps};
 pub use shelf::{Shelf, ShelfProps, Upcoming};

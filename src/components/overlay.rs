@@ -30,6 +30,54 @@ pub struct OverlayProps {
     /// Visual search's profile (`max-512` by default); `None` hides the camera button.
     #[prop_or(Some("max-512".into()))]
     pub search: Option<String>,
+    /// The video's id: its hotspots are shown in sync with the picture.
+    #[prop_or_default]
+    pub video_id: Option<String>,
+    /// `mode="studio"`: the creator studio instead of the overlay.
+    #[prop_or_default]
+    pub studio: Option<StudioOptions>,
+}
+
+/// What the studio starts with.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct StudioOptions {
+    /// The video to edit.
+    pub src: Option<String>,
+    /// A creator token the page already has.
+    pub token: Option<String>,
+}
+
+/// The widget: the overlay, or with `mode="studio"` the creator studio.
+#[component]
+pub fn Widget(props: &OverlayProps) -> Html {
+    match &props.studio {
+        None => html! { <Overlay ..props.clone() /> },
+        Some(studio) => {
+            let env = Env {
+                backend: props.backend.clone(),
+                stream: props.stream.clone(),
+                locale: props.locale.clone(),
+                host: props.host.clone(),
+                clock: SharedClock::default(),
+                video: None,
+                search: None,
+                video_id: props.video_id.clone(),
+            };
+            let options = vec![
+                ("backend", Some(props.backend.clone())),
+                ("stream", Some(props.stream.clone())),
+                ("locale", Some(props.locale.tag.clone())),
+                ("videoId", props.video_id.clone()),
+                ("src", studio.src.clone()),
+                ("token", studio.token.clone()),
+            ];
+            html! {
+                <ContextProvider<Env> context={env}>
+                    <PartSlot name="studio" {options} class="studio-slot" />
+                </ContextProvider<Env>>
+            }
+        }
+    }
 }
 
 /// The live-deal overlay of one stream.
@@ -44,6 +92,7 @@ pub fn Overlay(props: &OverlayProps) -> Html {
         clock: (*clock).clone(),
         video: props.video.clone(),
         search: props.search.clone(),
+        video_id: props.video_id.clone(),
     };
     let live = use_live_show(
         props.backend.clone(),
@@ -135,6 +184,9 @@ pub fn OverlayView(props: &OverlayViewProps) -> Html {
                         </button>
                     }
                 </div>
+                if env.video_id.is_some() {
+                    <PartSlot name="hotspots" options={hotspot_options(env)} class="hotspots-slot" />
+                }
                 <div class="bottom">
                     if let Some(card) = pinned {
                         <div class="pinned"><DealCard {card} /></div>
@@ -145,42 +197,65 @@ pub fn OverlayView(props: &OverlayViewProps) -> Html {
             </section>
             // Over the whole player, letterbox included: the panel needs the room.
             if *search_open {
-                <SearchSlot on_close={close_search} />
+                <PartSlot name="search" options={search_options(env)} on_close={Some(close_search)} class="search-slot" />
             }
         </ContextProvider<Env>>
     }
 }
 
-/// Props of [`SearchSlot`].
+/// Props of [`PartSlot`].
 #[derive(Properties, PartialEq, Clone)]
-pub struct SearchSlotProps {
-    /// Closes the panel.
-    pub on_close: Callback<()>,
+pub struct PartSlotProps {
+    /// `search` or `studio`: loads `live-shop-<name>.js`.
+    pub name: &'static str,
+    /// Options for its `mountPart`, besides `onClose`.
+    pub options: Vec<(&'static str, Option<String>)>,
+    /// Called when the part closes itself.
+    #[prop_or_default]
+    pub on_close: Option<Callback<()>>,
+    /// Extra class of the slot.
+    #[prop_or_default]
+    pub class: Option<&'static str>,
 }
 
-/// Where the visual search panel goes. The panel is its own wasm module, fetched the first time
-/// a shopper opens it, so the overlay's first load carries none of it.
+/// A lazily loaded part of the widget (the search panel, the replay hotspots, the studio). Its
+/// code is its own wasm module, fetched the first time a part is shown, so the overlay's first
+/// load carries none of it. The part renders into its own element in the shadow root, beside
+/// the overlay's tree rather than inside it: the part's Yew runtime and the overlay's must not
+/// see each other's events.
 #[component]
-pub fn SearchSlot(props: &SearchSlotProps) -> Html {
+pub fn PartSlot(props: &PartSlotProps) -> Html {
     let env = use_context::<Env>();
-    let slot = use_node_ref();
     let failed = use_state(|| false);
     {
-        let (slot, failed, on_close) = (slot.clone(), failed.clone(), props.on_close.clone());
+        let (failed, props) = (failed.clone(), props.clone());
         let env = env.clone();
-        use_effect_with((), move |_| {
+        // New options (another video, locale or backend) mount the part afresh.
+        use_effect_with(props.options.clone(), move |_| {
             let handle = std::rc::Rc::new(std::cell::RefCell::new(None::<wasm_bindgen::JsValue>));
-            let close = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || on_close.emit(()));
-            if let (Some(root), Some(env)) = (slot.cast::<web_sys::Element>(), env) {
-                let options = crate::js::object(&[
-                    ("backend", env.backend.as_str().into()),
-                    ("stream", env.stream.as_str().into()),
-                    ("locale", env.locale.tag.as_str().into()),
-                    ("video", crate::js::opt_str(env.video.as_deref())),
-                    ("profile", crate::js::opt_str(env.search.as_deref())),
-                    ("onClose", close.as_ref().clone()),
-                ]);
-                let promise = crate::js::open_search(&root, &env.host, &options);
+            let on_close = props.on_close.clone();
+            let close = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
+                if let Some(on_close) = &on_close {
+                    on_close.emit(());
+                }
+            });
+            let mount = env.as_ref().and_then(|env| {
+                let shadow = env.host.shadow_root()?;
+                let div = web_sys::window()?.document()?.create_element("div").ok()?;
+                div.set_class_name(&format!("part-mount {}", props.class.unwrap_or_default()));
+                let _ = div.set_attribute("data-loading", env.text(Text::Loading));
+                shadow.append_child(&div).ok()?;
+                Some(div)
+            });
+            if let (Some(root), Some(env)) = (mount.clone(), env) {
+                let mut fields: Vec<(&str, wasm_bindgen::JsValue)> = props
+                    .options
+                    .iter()
+                    .map(|(k, v)| (*k, crate::js::opt_str(v.as_deref())))
+                    .collect();
+                fields.push(("onClose", close.as_ref().clone()));
+                let options = crate::js::object(&fields);
+                let promise = crate::js::open_part(props.name, &root, &env.host, &options);
                 let handle = handle.clone();
                 wasm_bindgen_futures::spawn_local(async move {
                     match wasm_bindgen_futures::JsFuture::from(promise).await {
@@ -191,7 +266,10 @@ pub fn SearchSlot(props: &SearchSlotProps) -> Html {
             }
             move || {
                 if let Some(h) = handle.borrow_mut().take() {
-                    crate::js::close_search(&h);
+                    crate::js::close_part(&h);
+                }
+                if let Some(div) = mount {
+                    div.remove();
                 }
                 drop(close);
             }
@@ -199,12 +277,29 @@ pub fn SearchSlot(props: &SearchSlotProps) -> Html {
     }
     let Some(env) = env else { return html! {} };
     html! {
-        <div class="search-slot">
-            // Owned by the search module once it has loaded.
-            <div class="search-mount" ref={slot} data-loading={env.text(Text::Loading)}></div>
-            if *failed {
-                <p class="search-status error" role="status">{env.text(Text::ErrorOffline)}</p>
-            }
-        </div>
+        if *failed {
+            <p class={classes!("part-status", "error", props.class)} role="status">{env.text(Text::ErrorOffline)}</p>
+        }
     }
+}
+
+/// The hotspot layer's options from the environment.
+fn hotspot_options(env: &Env) -> Vec<(&'static str, Option<String>)> {
+    vec![
+        ("backend", Some(env.backend.clone())),
+        ("locale", Some(env.locale.tag.clone())),
+        ("videoId", env.video_id.clone()),
+        ("video", env.video.clone()),
+    ]
+}
+
+/// Search's options from the environment.
+fn search_options(env: &Env) -> Vec<(&'static str, Option<String>)> {
+    vec![
+        ("backend", Some(env.backend.clone())),
+        ("stream", Some(env.stream.clone())),
+        ("locale", Some(env.locale.tag.clone())),
+        ("video", env.video.clone()),
+        ("profile", env.search.clone()),
+    ]
 }

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use gloo_events::EventListener;
 use live_shop_core::deal::Show;
 use live_shop_core::geometry::css_number;
-use live_shop_core::i18n::{fill, Text};
+use live_shop_core::i18n::{fill, SearchText, Text};
 use live_shop_core::protocol::{ErrorBody, SearchResults};
 use live_shop_core::search::{
     Arrow, CameraError, Event as SearchEvent, Failure, Phase, Plan, Query, Region, RetryPolicy,
@@ -374,7 +374,7 @@ pub fn SearchPanel(props: &SearchPanelProps) -> Html {
         return html! {};
     };
     let search = state.borrow().clone();
-    let text = |t: Text| env.text(t);
+    let text = |t: SearchText| env.text(t);
 
     let close = {
         let on_close = props.on_close.clone();
@@ -564,31 +564,35 @@ pub fn SearchPanel(props: &SearchPanelProps) -> Html {
     );
     let box_label = format!(
         "{}: {}% × {}%",
-        text(Text::CropBox),
+        text(SearchText::CropBox),
         env.count(bw.round() as u32),
         env.count(bh.round() as u32)
     );
     let sources = html! {
         <div class="sources">
-            <button type="button" class="source camera" onclick={on_camera}>{text(Text::UseCamera)}</button>
+            <button type="button" class="source camera" onclick={on_camera}>{text(SearchText::UseCamera)}</button>
             <label class="source file">
-                {text(Text::ChoosePhoto)}
+                {text(SearchText::ChoosePhoto)}
                 <input type="file" accept="image/*" class="sr-only" onchange={on_file} />
             </label>
             if let Some(onclick) = on_frame {
-                <button type="button" class="source frame" {onclick}>{text(Text::SearchFrame)}</button>
+                <button type="button" class="source frame" {onclick}>{text(SearchText::SearchFrame)}</button>
             }
-            <p class="hint">{text(Text::DropHint)}</p>
+            <p class="hint">{text(SearchText::DropHint)}</p>
         </div>
     };
-    let steps = [Text::StepPreparing, Text::StepSending, Text::StepMatching];
+    let steps = [
+        SearchText::StepPreparing,
+        SearchText::StepSending,
+        SearchText::StepMatching,
+    ];
     let progress = search.phase.step().map(|current| {
         let percent = match search.phase {
             Phase::Sending(Some(f)) => format!(" {}%", env.count((f * 100.0).round() as u32)),
             _ => String::new(),
         };
         html! {
-            <ol class="steps" aria-label={text(Text::SearchTitle)}>
+            <ol class="steps" aria-label={text(SearchText::SearchTitle)}>
                 { for steps.iter().enumerate().map(|(i, step)| {
                     let class = classes!(
                         "step",
@@ -611,9 +615,9 @@ pub fn SearchPanel(props: &SearchPanelProps) -> Html {
             .step()
             .map(|i| text(steps[i]).to_string())
             .unwrap_or_default(),
-        Phase::Results(r) if r.results.is_empty() => text(Text::NoResults).to_string(),
+        Phase::Results(r) if r.results.is_empty() => text(SearchText::NoResults).to_string(),
         Phase::Results(r) => fill(
-            text(Text::ResultsCount),
+            text(SearchText::ResultsCount),
             "n",
             &env.count(r.results.len() as u32),
         ),
@@ -623,14 +627,14 @@ pub fn SearchPanel(props: &SearchPanelProps) -> Html {
     let now = env.now();
     let results = match &search.phase {
         Phase::Results(r) if !r.results.is_empty() => Some(html! {
-            <ul class="results" aria-label={text(Text::SearchTitle)}>
+            <ul class="results" aria-label={text(SearchText::SearchTitle)}>
                 { for r.results.iter().filter_map(|hit| {
                     let card = Card::new(&props.show, &hit.product, &env.backend, now)?;
                     let pct = (f64::from(hit.similarity.clamp(0.0, 1.0)) * 100.0).round() as u32;
                     Some(html! {
                         <li key={card.product_id.clone()} class="result">
                             <DealCard {card} compact=true />
-                            <p class="match">{fill(text(Text::MatchPercent), "n", &env.count(pct))}</p>
+                            <p class="match">{fill(text(SearchText::MatchPercent), "n", &env.count(pct))}</p>
                         </li>
                     })
                 }) }
@@ -648,15 +652,15 @@ pub fn SearchPanel(props: &SearchPanelProps) -> Html {
             aria-labelledby="live-shop-search-title" ref={panel}
             onkeydown={on_keydown_panel} ondrop={on_drop} ondragover={on_dragover}>
             <header>
-                <h2 id="live-shop-search-title">{text(Text::SearchTitle)}</h2>
-                <button type="button" class="close" onclick={close} aria-label={text(Text::Close)}>{"×"}</button>
+                <h2 id="live-shop-search-title">{text(SearchText::SearchTitle)}</h2>
+                <button type="button" class="close" onclick={close} aria-label={env.text(Text::Close)}>{"×"}</button>
             </header>
             if search.phase == Phase::Camera {
                 <div class="camera">
                     <video ref={camera} class="preview" autoplay=true muted=true playsinline=true></video>
                     <div class="row">
-                        <button type="button" class="shutter" onclick={on_shutter}>{text(Text::Shutter)}</button>
-                        <button type="button" class="back" onclick={back.clone()}>{text(Text::Back)}</button>
+                        <button type="button" class="shutter" onclick={on_shutter}>{text(SearchText::Shutter)}</button>
+                        <button type="button" class="back" onclick={back.clone()}>{text(SearchText::Back)}</button>
                     </div>
                 </div>
             } else if let Some(src) = photo_url {
@@ -672,12 +676,12 @@ pub fn SearchPanel(props: &SearchPanelProps) -> Html {
                             <span class="crop-handle" aria-hidden="true"></span>
                         </div>
                     </div>
-                    <p class="hint" id="live-shop-crop-hint">{text(Text::CropHint)}</p>
+                    <p class="hint" id="live-shop-crop-hint">{text(SearchText::CropHint)}</p>
                     <div class="row">
                         <button type="button" class="search-now" onclick={on_search} aria-busy={busy.then_some("true")}>
-                            {text(Text::SearchNow)}
+                            {text(SearchText::SearchNow)}
                         </button>
-                        <button type="button" class="back" onclick={back}>{text(Text::Back)}</button>
+                        <button type="button" class="back" onclick={back}>{text(SearchText::Back)}</button>
                     </div>
                 </div>
             } else {

@@ -7,7 +7,7 @@
 //! pixels. Times are seconds of media time.
 use serde::Serialize;
 
-use crate::i18n::{fill, Lang, Text};
+use crate::i18n::{fill, Lang, StudioText};
 
 /// The manifest format this code writes and reads.
 pub const MANIFEST_VERSION: u32 = 1;
@@ -245,16 +245,16 @@ impl Problem {
     /// What the creator reads.
     pub fn message(&self, lang: Lang) -> String {
         let text = match self {
-            Self::Version(_) => Text::HotspotVersion,
-            Self::TooMany => Text::HotspotTooMany,
-            Self::DuplicateId(_) => Text::HotspotDuplicate,
-            Self::NoProduct(_) => Text::HotspotNoProduct,
-            Self::UnknownProduct(..) => Text::HotspotUnknownProduct,
-            Self::EmptyRange(_) => Text::HotspotEmptyRange,
-            Self::OutsideVideo(_) => Text::HotspotOutsideVideo,
-            Self::Keyframes(_) => Text::HotspotKeyframes,
-            Self::KeyframeOutside(_) => Text::HotspotKeyframeOutside,
-            Self::LabelTooLong(_) => Text::HotspotLabelTooLong,
+            Self::Version(_) => StudioText::HotspotVersion,
+            Self::TooMany => StudioText::HotspotTooMany,
+            Self::DuplicateId(_) => StudioText::HotspotDuplicate,
+            Self::NoProduct(_) => StudioText::HotspotNoProduct,
+            Self::UnknownProduct(..) => StudioText::HotspotUnknownProduct,
+            Self::EmptyRange(_) => StudioText::HotspotEmptyRange,
+            Self::OutsideVideo(_) => StudioText::HotspotOutsideVideo,
+            Self::Keyframes(_) => StudioText::HotspotKeyframes,
+            Self::KeyframeOutside(_) => StudioText::HotspotKeyframeOutside,
+            Self::LabelTooLong(_) => StudioText::HotspotLabelTooLong,
         };
         fill(text.get(lang), "n", &MAX_LABEL.to_string())
     }

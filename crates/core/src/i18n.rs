@@ -116,7 +116,7 @@ impl Locale {
     }
 
     /// A translated string.
-    pub fn text(&self, text: Text) -> &'static str {
+    pub fn text(&self, text: impl Localized) -> &'static str {
         text.get(self.lang)
     }
 }
@@ -156,171 +156,200 @@ impl Digits {
     }
 }
 
-macro_rules! texts {
-    ($( $(#[$doc:meta])* $name:ident => [$en:expr, $ar:expr, $fa:expr] ),* $(,)?) => {
-        /// Every string the widget shows. `{n}`, `{price}`, `{title}` are filled in by the caller.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        pub enum Text { $( $(#[$doc])* $name ),* }
+/// A set of translated strings.
+pub trait Localized: Copy {
+    /// The string in `lang`.
+    fn get(self, lang: Lang) -> &'static str;
+}
 
-        impl Text {
+macro_rules! texts {
+    ($(#[$enum_doc:meta])* $enum:ident { $( $(#[$doc:meta])* $name:ident => [$en:expr, $ar:expr, $fa:expr] ),* $(,)? }) => {
+        $(#[$enum_doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum $enum { $( $(#[$doc])* $name ),* }
+
+        impl $enum {
             /// Every text, for completeness tests.
-            pub const ALL: &'static [Text] = &[$(Text::$name),*];
+            pub const ALL: &'static [$enum] = &[$($enum::$name),*];
 
             /// The string in `lang`.
             pub fn get(self, lang: Lang) -> &'static str {
                 match (self, lang) {
-                    $( (Text::$name, Lang::En) => $en,
-                       (Text::$name, Lang::Ar) => $ar,
-                       (Text::$name, Lang::Fa) => $fa, )*
+                    $( ($enum::$name, Lang::En) => $en,
+                       ($enum::$name, Lang::Ar) => $ar,
+                       ($enum::$name, Lang::Fa) => $fa, )*
                 }
+            }
+        }
+
+        impl Localized for $enum {
+            fn get(self, lang: Lang) -> &'static str {
+                $enum::get(self, lang)
             }
         }
     };
 }
 
 texts! {
-    /// Region label of the whole overlay.
-    Overlay => ["Live shopping", "تسوّق مباشر", "خرید زنده"],
-    /// The on-air badge.
-    Live => ["Live", "مباشر", "زنده"],
-    /// Add-to-cart button, idle.
-    AddToCart => ["Add to cart", "أضف إلى السلة", "افزودن به سبد"],
-    /// Add-to-cart button, waiting.
-    Adding => ["Adding…", "جارٍ الإضافة…", "در حال افزودن…"],
-    /// Add-to-cart button, done.
-    Added => ["Added", "تمت الإضافة", "افزوده شد"],
-    /// Add-to-cart button, failed; pressing it retries.
-    AddFailed => ["Couldn't add. Retry", "تعذّرت الإضافة. أعد المحاولة", "افزوده نشد. دوباره امتحان کنید"],
-    /// Button that opens the product page.
-    ViewProduct => ["View product", "عرض المنتج", "مشاهده محصول"],
-    /// Stock line: `{n}` is the count.
-    Left => ["{n} left", "متبقٍ {n}", "{n} عدد باقی مانده"],
-    /// Sold out.
-    SoldOut => ["Sold out", "نفدت الكمية", "تمام شد"],
-    /// Pre-order.
-    PreOrder => ["Pre-order", "طلب مسبق", "پیش‌خرید"],
-    /// Limited stock without a count.
-    Limited => ["Limited stock", "كمية محدودة", "موجودی محدود"],
-    /// Before `{time}` of a deal's start.
-    StartsIn => ["Starts in {time}", "يبدأ خلال {time}", "شروع تا {time}"],
-    /// Before `{time}` of a deal's end.
-    EndsIn => ["Ends in {time}", "ينتهي خلال {time}", "پایان تا {time}"],
-    /// The deal is over.
-    DealEnded => ["Deal ended", "انتهى العرض", "پیشنهاد تمام شد"],
-    /// Flash deal label.
-    FlashDeal => ["Flash deal", "عرض خاطف", "حراج لحظه‌ای"],
-    /// `{n}` percent off.
-    PercentOff => ["-{n}%", "‎-{n}٪", "‎-{n}٪"],
-    /// Label of the struck price, for screen readers.
-    WasPrice => ["Was {price}", "كان {price}", "قبلاً {price}"],
-    /// Label of the current price, for screen readers.
-    NowPrice => ["Now {price}", "الآن {price}", "اکنون {price}"],
-    /// Shelf toggle, closed.
-    ShowShelf => ["Products ({n})", "المنتجات ({n})", "محصولات ({n})"],
-    /// Shelf toggle, open.
-    HideShelf => ["Hide products", "إخفاء المنتجات", "بستن محصولات"],
-    /// Upcoming events heading.
-    Upcoming => ["Upcoming shows", "البثوث القادمة", "برنامه‌های آینده"],
-    /// Calendar link.
-    AddToCalendar => ["Add to calendar", "أضف إلى التقويم", "افزودن به تقویم"],
-    /// Shown while the live connection is being restored.
-    Reconnecting => ["Reconnecting…", "جارٍ إعادة الاتصال…", "در حال اتصال دوباره…"],
-    /// Announced when the pinned price changes.
-    AnnouncePrice => ["{title}: now {price}", "{title}: الآن {price}", "{title}: اکنون {price}"],
-    /// Announced when the pinned stock changes.
-    AnnounceStock => ["{title}: {n} left", "{title}: متبقٍ {n}", "{title}: {n} عدد باقی مانده"],
-    /// Announced when the pinned product sells out.
-    AnnounceSoldOut => ["{title}: sold out", "{title}: نفدت الكمية", "{title}: تمام شد"],
-    /// Offline or unreachable backend.
-    ErrorOffline => ["You seem to be offline. We'll keep trying.", "يبدو أنك غير متصل. سنواصل المحاولة.", "به نظر می‌رسد آفلاین هستید. دوباره تلاش می‌کنیم."],
-    /// The backend failed.
-    ErrorServer => ["The shop is having trouble. Please try again soon.", "المتجر يواجه مشكلة. حاول مرة أخرى قريبًا.", "فروشگاه با مشکل روبه‌روست. کمی بعد دوباره امتحان کنید."],
-    /// A photo that cannot be read.
-    PrepDecode => ["We couldn't read this image. Try another photo.", "تعذّرت قراءة هذه الصورة. جرّب صورة أخرى.", "این تصویر خوانده نشد. عکس دیگری را امتحان کنید."],
-    /// A photo over the limits.
-    PrepLimits => ["This image is too large. Try a smaller photo or a screenshot.", "هذه الصورة كبيرة جدًا. جرّب صورة أصغر أو لقطة شاشة.", "این تصویر بیش از حد بزرگ است. عکس کوچک‌تر یا اسکرین‌شات را امتحان کنید."],
-    /// A HEIC photo the browser cannot decode.
-    PrepHeic => ["HEIC photos can't be read here. Share the photo as JPEG, or set the camera to \"Most Compatible\".", "لا يمكن قراءة صور HEIC هنا. شارك الصورة بصيغة JPEG أو اضبط الكاميرا على \"الأكثر توافقًا\".", "عکس‌های HEIC اینجا خوانده نمی‌شوند. عکس را به‌صورت JPEG بفرستید یا دوربین را روی «سازگارترین» بگذارید."],
-    /// Another format that cannot be read.
-    PrepUnsupported => ["This image format isn't supported. Try a JPEG or PNG.", "صيغة الصورة هذه غير مدعومة. جرّب JPEG أو PNG.", "این قالب تصویر پشتیبانی نمی‌شود. JPEG یا PNG را امتحان کنید."],
-    /// While a part of the widget loads.
-    Loading => ["Loading…", "جارٍ التحميل…", "در حال بارگذاری…"],
-    /// The button that opens visual search.
-    SearchOpen => ["Search by photo", "ابحث بصورة", "جستجو با عکس"],
-    /// The search panel's heading.
-    SearchTitle => ["Find similar products", "ابحث عن منتجات مشابهة", "یافتن محصولات مشابه"],
-    /// Opens the camera.
-    UseCamera => ["Use camera", "استخدم الكاميرا", "استفاده از دوربین"],
-    /// Opens the file picker.
-    ChoosePhoto => ["Choose a photo", "اختر صورة", "انتخاب عکس"],
-    /// Uses the video's current frame.
-    SearchFrame => ["Search this video frame", "ابحث في لقطة الفيديو هذه", "جستجوی همین فریم ویدیو"],
-    /// Under the source buttons.
-    DropHint => ["or drop or paste an image here", "أو أفلت صورة هنا أو الصقها", "یا تصویری را اینجا رها یا جای‌گذاری کنید"],
-    /// The camera's shutter.
-    Shutter => ["Take photo", "التقط صورة", "گرفتن عکس"],
-    /// Leaves the camera or the photo.
-    Back => ["Back", "رجوع", "بازگشت"],
-    /// Closes the search panel.
-    Close => ["Close", "إغلاق", "بستن"],
-    /// How to use the crop box.
-    CropHint => ["Drag to frame the item. Arrow keys move the box, Shift+arrows resize it.", "اسحب لتحديد القطعة. تحرّك الأسهم المربع، و‏Shift مع الأسهم يغيّر حجمه.", "برای انتخاب کالا بکشید. کلیدهای جهت کادر را جابه‌جا می‌کنند و ‏Shift با جهت‌ها اندازه‌اش را تغییر می‌دهد."],
-    /// The crop box, for screen readers.
-    CropBox => ["Search area", "منطقة البحث", "ناحیه جستجو"],
-    /// Starts the query.
-    SearchNow => ["Search", "بحث", "جستجو"],
-    /// Progress: the worker prepares the photo.
-    StepPreparing => ["Preparing photo", "تجهيز الصورة", "آماده‌سازی عکس"],
-    /// Progress: uploading.
-    StepSending => ["Sending", "جارٍ الإرسال", "در حال ارسال"],
-    /// Progress: the backend matches.
-    StepMatching => ["Finding matches", "البحث عن تطابقات", "یافتن موارد مشابه"],
-    /// Results heading.
-    ResultsCount => ["{n} similar products", "منتجات مشابهة: {n}", "{n} محصول مشابه"],
-    /// No results.
-    NoResults => ["Nothing similar found. Try another photo or a tighter box.", "لم نجد شيئًا مشابهًا. جرّب صورة أخرى أو مربعًا أضيق.", "مورد مشابهی پیدا نشد. عکس دیگری یا کادر کوچک‌تری را امتحان کنید."],
-    /// Similarity of a result.
-    MatchPercent => ["{n}% match", "تطابق {n}٪", "{n}٪ شباهت"],
-    /// Tries the failed step again.
-    TryAgain => ["Try again", "حاول مرة أخرى", "دوباره تلاش کنید"],
-    /// The camera is blocked.
-    CameraDenied => ["Camera access is blocked. Allow it in the browser's settings, or choose a photo instead.", "الوصول إلى الكاميرا محظور. اسمح به من إعدادات المتصفح، أو اختر صورة بدلًا من ذلك.", "دسترسی به دوربین مسدود است. آن را در تنظیمات مرورگر مجاز کنید یا به‌جایش عکسی انتخاب کنید."],
-    /// No camera.
-    CameraMissing => ["No camera was found. Choose a photo instead.", "لم يتم العثور على كاميرا. اختر صورة بدلًا من ذلك.", "دوربینی پیدا نشد. به‌جایش عکسی انتخاب کنید."],
-    /// Camera held by another app.
-    CameraBusy => ["The camera is in use by another app. Close it, or choose a photo instead.", "الكاميرا مستخدمة من تطبيق آخر. أغلقه، أو اختر صورة بدلًا من ذلك.", "دوربین در اختیار برنامه دیگری است. آن را ببندید یا به‌جایش عکسی انتخاب کنید."],
-    /// No camera API (insecure page, old browser).
-    CameraUnavailable => ["The camera can't be used on this page. Choose a photo instead.", "لا يمكن استخدام الكاميرا في هذه الصفحة. اختر صورة بدلًا من ذلك.", "در این صفحه نمی‌توان از دوربین استفاده کرد. به‌جایش عکسی انتخاب کنید."],
-    /// The video frame cannot be read.
-    FrameBlocked => ["This video's picture can't be captured here. Take a screenshot and choose it as a photo instead.", "لا يمكن التقاط صورة هذا الفيديو هنا. خذ لقطة شاشة واخترها كصورة بدلًا من ذلك.", "تصویر این ویدیو اینجا قابل برداشتن نیست. اسکرین‌شات بگیرید و آن را به‌عنوان عکس انتخاب کنید."],
-    /// The query could not reach the backend.
-    SearchOffline => ["We couldn't reach the shop. Check your connection and try again.", "تعذّر الوصول إلى المتجر. تحقّق من اتصالك وحاول مرة أخرى.", "دسترسی به فروشگاه ممکن نشد. اتصال خود را بررسی کنید و دوباره تلاش کنید."],
-    /// The query took too long.
-    SearchTimeout => ["The search took too long. Please try again.", "استغرق البحث وقتًا طويلًا. حاول مرة أخرى.", "جستجو بیش از حد طول کشید. دوباره تلاش کنید."],
-    /// The backend has no visual search.
-    SearchUnavailable => ["Photo search isn't available right now.", "البحث بالصور غير متاح الآن.", "جستجو با عکس در حال حاضر در دسترس نیست."],
-    /// Manifest from a newer studio.
-    HotspotVersion => ["This overlay was made with a newer version of the studio.", "صُنعت هذه الطبقة بإصدار أحدث من الاستوديو.", "این لایه با نسخه جدیدتری از استودیو ساخته شده است."],
-    /// Too many hotspots.
-    HotspotTooMany => ["Too many hotspots in one video. Remove some.", "نقاط تفاعلية كثيرة جدًا في فيديو واحد. احذف بعضها.", "نقطه‌های خرید یک ویدیو بیش از حد است. چندتا را حذف کنید."],
-    /// Two hotspots share an id.
-    HotspotDuplicate => ["Two hotspots share the same id.", "نقطتان تفاعليتان لهما المعرّف نفسه.", "دو نقطه خرید شناسه یکسانی دارند."],
-    /// No product attached.
-    HotspotNoProduct => ["Attach a product to this hotspot.", "اربط منتجًا بهذه النقطة التفاعلية.", "به این نقطه خرید یک محصول وصل کنید."],
-    /// The product is not in the catalog.
-    HotspotUnknownProduct => ["This product is not in the catalog any more. Pick another.", "هذا المنتج لم يعد في الكتالوج. اختر منتجًا آخر.", "این محصول دیگر در کاتالوگ نیست. محصول دیگری انتخاب کنید."],
-    /// End before start.
-    HotspotEmptyRange => ["The hotspot ends before it starts.", "تنتهي النقطة التفاعلية قبل أن تبدأ.", "نقطه خرید پیش از شروعش تمام می‌شود."],
-    /// Outside the video.
-    HotspotOutsideVideo => ["The hotspot's times are outside the video.", "أوقات النقطة التفاعلية خارج الفيديو.", "زمان‌های نقطه خرید بیرون از ویدیو است."],
-    /// No position.
-    HotspotKeyframes => ["Place the hotspot on the picture.", "ضع النقطة التفاعلية على الصورة.", "نقطه خرید را روی تصویر بگذارید."],
-    /// A keyframe outside the picture or time range.
-    HotspotKeyframeOutside => ["A position of this hotspot is outside the picture or its time range.", "أحد مواضع هذه النقطة خارج الصورة أو خارج مدتها.", "یکی از جایگاه‌های این نقطه بیرون از تصویر یا بازه زمانی‌اش است."],
-    /// Label too long.
-    HotspotLabelTooLong => ["Keep the label and call to action under {n} characters.", "اجعل التسمية ودعوة الإجراء أقل من {n} حرفًا.", "برچسب و دعوت به اقدام را زیر {n} نویسه نگه دارید."],
-    /// Anything else.
-    ErrorGeneric => ["Something went wrong. Please try again.", "حدث خطأ ما. حاول مرة أخرى.", "مشکلی پیش آمد. دوباره امتحان کنید."],
+    /// Every string the overlay shows. `{n}`, `{price}`, `{title}` are filled in by the caller.
+    Text {
+        /// Region label of the whole overlay.
+        Overlay => ["Live shopping", "تسوّق مباشر", "خرید زنده"],
+        /// The on-air badge.
+        Live => ["Live", "مباشر", "زنده"],
+        /// Add-to-cart button, idle.
+        AddToCart => ["Add to cart", "أضف إلى السلة", "افزودن به سبد"],
+        /// Add-to-cart button, waiting.
+        Adding => ["Adding…", "جارٍ الإضافة…", "در حال افزودن…"],
+        /// Add-to-cart button, done.
+        Added => ["Added", "تمت الإضافة", "افزوده شد"],
+        /// Add-to-cart button, failed; pressing it retries.
+        AddFailed => ["Couldn't add. Retry", "تعذّرت الإضافة. أعد المحاولة", "افزوده نشد. دوباره امتحان کنید"],
+        /// Button that opens the product page.
+        ViewProduct => ["View product", "عرض المنتج", "مشاهده محصول"],
+        /// Stock line: `{n}` is the count.
+        Left => ["{n} left", "متبقٍ {n}", "{n} عدد باقی مانده"],
+        /// Sold out.
+        SoldOut => ["Sold out", "نفدت الكمية", "تمام شد"],
+        /// Pre-order.
+        PreOrder => ["Pre-order", "طلب مسبق", "پیش‌خرید"],
+        /// Limited stock without a count.
+        Limited => ["Limited stock", "كمية محدودة", "موجودی محدود"],
+        /// Before `{time}` of a deal's start.
+        StartsIn => ["Starts in {time}", "يبدأ خلال {time}", "شروع تا {time}"],
+        /// Before `{time}` of a deal's end.
+        EndsIn => ["Ends in {time}", "ينتهي خلال {time}", "پایان تا {time}"],
+        /// The deal is over.
+        DealEnded => ["Deal ended", "انتهى العرض", "پیشنهاد تمام شد"],
+        /// Flash deal label.
+        FlashDeal => ["Flash deal", "عرض خاطف", "حراج لحظه‌ای"],
+        /// `{n}` percent off.
+        PercentOff => ["-{n}%", "‎-{n}٪", "‎-{n}٪"],
+        /// Label of the struck price, for screen readers.
+        WasPrice => ["Was {price}", "كان {price}", "قبلاً {price}"],
+        /// Label of the current price, for screen readers.
+        NowPrice => ["Now {price}", "الآن {price}", "اکنون {price}"],
+        /// Shelf toggle, closed.
+        ShowShelf => ["Products ({n})", "المنتجات ({n})", "محصولات ({n})"],
+        /// Shelf toggle, open.
+        HideShelf => ["Hide products", "إخفاء المنتجات", "بستن محصولات"],
+        /// Upcoming events heading.
+        Upcoming => ["Upcoming shows", "البثوث القادمة", "برنامه‌های آینده"],
+        /// Calendar link.
+        AddToCalendar => ["Add to calendar", "أضف إلى التقويم", "افزودن به تقویم"],
+        /// Shown while the live connection is being restored.
+        Reconnecting => ["Reconnecting…", "جارٍ إعادة الاتصال…", "در حال اتصال دوباره…"],
+        /// Announced when the pinned price changes.
+        AnnouncePrice => ["{title}: now {price}", "{title}: الآن {price}", "{title}: اکنون {price}"],
+        /// Announced when the pinned stock changes.
+        AnnounceStock => ["{title}: {n} left", "{title}: متبقٍ {n}", "{title}: {n} عدد باقی مانده"],
+        /// Announced when the pinned product sells out.
+        AnnounceSoldOut => ["{title}: sold out", "{title}: نفدت الكمية", "{title}: تمام شد"],
+        /// Offline or unreachable backend.
+        ErrorOffline => ["You seem to be offline. We'll keep trying.", "يبدو أنك غير متصل. سنواصل المحاولة.", "به نظر می‌رسد آفلاین هستید. دوباره تلاش می‌کنیم."],
+        /// The backend failed.
+        ErrorServer => ["The shop is having trouble. Please try again soon.", "المتجر يواجه مشكلة. حاول مرة أخرى قريبًا.", "فروشگاه با مشکل روبه‌روست. کمی بعد دوباره امتحان کنید."],
+        /// While a part of the widget loads.
+        Loading => ["Loading…", "جارٍ التحميل…", "در حال بارگذاری…"],
+        /// The hotspot layer, for screen readers.
+        Hotspots => ["Products in this video", "منتجات في هذا الفيديو", "محصولات این ویدیو"],
+        /// The button that opens visual search.
+        SearchOpen => ["Search by photo", "ابحث بصورة", "جستجو با عکس"],
+        /// Closes the search panel.
+        Close => ["Close", "إغلاق", "بستن"],
+        /// Anything else.
+        ErrorGeneric => ["Something went wrong. Please try again.", "حدث خطأ ما. حاول مرة أخرى.", "مشکلی پیش آمد. دوباره امتحان کنید."],
+    }
+}
+
+texts! {
+    /// Strings of visual search (the search panel's module and the image pipeline's errors).
+    SearchText {
+        /// A photo that cannot be read.
+        PrepDecode => ["We couldn't read this image. Try another photo.", "تعذّرت قراءة هذه الصورة. جرّب صورة أخرى.", "این تصویر خوانده نشد. عکس دیگری را امتحان کنید."],
+        /// A photo over the limits.
+        PrepLimits => ["This image is too large. Try a smaller photo or a screenshot.", "هذه الصورة كبيرة جدًا. جرّب صورة أصغر أو لقطة شاشة.", "این تصویر بیش از حد بزرگ است. عکس کوچک‌تر یا اسکرین‌شات را امتحان کنید."],
+        /// A HEIC photo the browser cannot decode.
+        PrepHeic => ["HEIC photos can't be read here. Share the photo as JPEG, or set the camera to \"Most Compatible\".", "لا يمكن قراءة صور HEIC هنا. شارك الصورة بصيغة JPEG أو اضبط الكاميرا على \"الأكثر توافقًا\".", "عکس‌های HEIC اینجا خوانده نمی‌شوند. عکس را به‌صورت JPEG بفرستید یا دوربین را روی «سازگارترین» بگذارید."],
+        /// Another format that cannot be read.
+        PrepUnsupported => ["This image format isn't supported. Try a JPEG or PNG.", "صيغة الصورة هذه غير مدعومة. جرّب JPEG أو PNG.", "این قالب تصویر پشتیبانی نمی‌شود. JPEG یا PNG را امتحان کنید."],
+        /// The search panel's heading.
+        SearchTitle => ["Find similar products", "ابحث عن منتجات مشابهة", "یافتن محصولات مشابه"],
+        /// Opens the camera.
+        UseCamera => ["Use camera", "استخدم الكاميرا", "استفاده از دوربین"],
+        /// Opens the file picker.
+        ChoosePhoto => ["Choose a photo", "اختر صورة", "انتخاب عکس"],
+        /// Uses the video's current frame.
+        SearchFrame => ["Search this video frame", "ابحث في لقطة الفيديو هذه", "جستجوی همین فریم ویدیو"],
+        /// Under the source buttons.
+        DropHint => ["or drop or paste an image here", "أو أفلت صورة هنا أو الصقها", "یا تصویری را اینجا رها یا جای‌گذاری کنید"],
+        /// The camera's shutter.
+        Shutter => ["Take photo", "التقط صورة", "گرفتن عکس"],
+        /// Leaves the camera or the photo.
+        Back => ["Back", "رجوع", "بازگشت"],
+        /// How to use the crop box.
+        CropHint => ["Drag to frame the item. Arrow keys move the box, Shift+arrows resize it.", "اسحب لتحديد القطعة. تحرّك الأسهم المربع، و‏Shift مع الأسهم يغيّر حجمه.", "برای انتخاب کالا بکشید. کلیدهای جهت کادر را جابه‌جا می‌کنند و ‏Shift با جهت‌ها اندازه‌اش را تغییر می‌دهد."],
+        /// The crop box, for screen readers.
+        CropBox => ["Search area", "منطقة البحث", "ناحیه جستجو"],
+        /// Starts the query.
+        SearchNow => ["Search", "بحث", "جستجو"],
+        /// Progress: the worker prepares the photo.
+        StepPreparing => ["Preparing photo", "تجهيز الصورة", "آماده‌سازی عکس"],
+        /// Progress: uploading.
+        StepSending => ["Sending", "جارٍ الإرسال", "در حال ارسال"],
+        /// Progress: the backend matches.
+        StepMatching => ["Finding matches", "البحث عن تطابقات", "یافتن موارد مشابه"],
+        /// Results heading.
+        ResultsCount => ["{n} similar products", "منتجات مشابهة: {n}", "{n} محصول مشابه"],
+        /// No results.
+        NoResults => ["Nothing similar found. Try another photo or a tighter box.", "لم نجد شيئًا مشابهًا. جرّب صورة أخرى أو مربعًا أضيق.", "مورد مشابهی پیدا نشد. عکس دیگری یا کادر کوچک‌تری را امتحان کنید."],
+        /// Similarity of a result.
+        MatchPercent => ["{n}% match", "تطابق {n}٪", "{n}٪ شباهت"],
+        /// Tries the failed step again.
+        TryAgain => ["Try again", "حاول مرة أخرى", "دوباره تلاش کنید"],
+        /// The camera is blocked.
+        CameraDenied => ["Camera access is blocked. Allow it in the browser's settings, or choose a photo instead.", "الوصول إلى الكاميرا محظور. اسمح به من إعدادات المتصفح، أو اختر صورة بدلًا من ذلك.", "دسترسی به دوربین مسدود است. آن را در تنظیمات مرورگر مجاز کنید یا به‌جایش عکسی انتخاب کنید."],
+        /// No camera.
+        CameraMissing => ["No camera was found. Choose a photo instead.", "لم يتم العثور على كاميرا. اختر صورة بدلًا من ذلك.", "دوربینی پیدا نشد. به‌جایش عکسی انتخاب کنید."],
+        /// Camera held by another app.
+        CameraBusy => ["The camera is in use by another app. Close it, or choose a photo instead.", "الكاميرا مستخدمة من تطبيق آخر. أغلقه، أو اختر صورة بدلًا من ذلك.", "دوربین در اختیار برنامه دیگری است. آن را ببندید یا به‌جایش عکسی انتخاب کنید."],
+        /// No camera API (insecure page, old browser).
+        CameraUnavailable => ["The camera can't be used on this page. Choose a photo instead.", "لا يمكن استخدام الكاميرا في هذه الصفحة. اختر صورة بدلًا من ذلك.", "در این صفحه نمی‌توان از دوربین استفاده کرد. به‌جایش عکسی انتخاب کنید."],
+        /// The video frame cannot be read.
+        FrameBlocked => ["This video's picture can't be captured here. Take a screenshot and choose it as a photo instead.", "لا يمكن التقاط صورة هذا الفيديو هنا. خذ لقطة شاشة واخترها كصورة بدلًا من ذلك.", "تصویر این ویدیو اینجا قابل برداشتن نیست. اسکرین‌شات بگیرید و آن را به‌عنوان عکس انتخاب کنید."],
+        /// The query could not reach the backend.
+        SearchOffline => ["We couldn't reach the shop. Check your connection and try again.", "تعذّر الوصول إلى المتجر. تحقّق من اتصالك وحاول مرة أخرى.", "دسترسی به فروشگاه ممکن نشد. اتصال خود را بررسی کنید و دوباره تلاش کنید."],
+        /// The query took too long.
+        SearchTimeout => ["The search took too long. Please try again.", "استغرق البحث وقتًا طويلًا. حاول مرة أخرى.", "جستجو بیش از حد طول کشید. دوباره تلاش کنید."],
+        /// The backend has no visual search.
+        SearchUnavailable => ["Photo search isn't available right now.", "البحث بالصور غير متاح الآن.", "جستجو با عکس در حال حاضر در دسترس نیست."],
+    }
+}
+
+texts! {
+    /// Strings of the creator studio (manifest validation).
+    StudioText {
+        /// Manifest from a newer studio.
+        HotspotVersion => ["This overlay was made with a newer version of the studio.", "صُنعت هذه الطبقة بإصدار أحدث من الاستوديو.", "این لایه با نسخه جدیدتری از استودیو ساخته شده است."],
+        /// Too many hotspots.
+        HotspotTooMany => ["Too many hotspots in one video. Remove some.", "نقاط تفاعلية كثيرة جدًا في فيديو واحد. احذف بعضها.", "نقطه‌های خرید یک ویدیو بیش از حد است. چندتا را حذف کنید."],
+        /// Two hotspots share an id.
+        HotspotDuplicate => ["Two hotspots share the same id.", "نقطتان تفاعليتان لهما المعرّف نفسه.", "دو نقطه خرید شناسه یکسانی دارند."],
+        /// No product attached.
+        HotspotNoProduct => ["Attach a product to this hotspot.", "اربط منتجًا بهذه النقطة التفاعلية.", "به این نقطه خرید یک محصول وصل کنید."],
+        /// The product is not in the catalog.
+        HotspotUnknownProduct => ["This product is not in the catalog any more. Pick another.", "هذا المنتج لم يعد في الكتالوج. اختر منتجًا آخر.", "این محصول دیگر در کاتالوگ نیست. محصول دیگری انتخاب کنید."],
+        /// End before start.
+        HotspotEmptyRange => ["The hotspot ends before it starts.", "تنتهي النقطة التفاعلية قبل أن تبدأ.", "نقطه خرید پیش از شروعش تمام می‌شود."],
+        /// Outside the video.
+        HotspotOutsideVideo => ["The hotspot's times are outside the video.", "أوقات النقطة التفاعلية خارج الفيديو.", "زمان‌های نقطه خرید بیرون از ویدیو است."],
+        /// No position.
+        HotspotKeyframes => ["Place the hotspot on the picture.", "ضع النقطة التفاعلية على الصورة.", "نقطه خرید را روی تصویر بگذارید."],
+        /// A keyframe outside the picture or time range.
+        HotspotKeyframeOutside => ["A position of this hotspot is outside the picture or its time range.", "أحد مواضع هذه النقطة خارج الصورة أو خارج مدتها.", "یکی از جایگاه‌های این نقطه بیرون از تصویر یا بازه زمانی‌اش است."],
+        /// Label too long.
+        HotspotLabelTooLong => ["Keep the label and call to action under {n} characters.", "اجعل التسمية ودعوة الإجراء أقل من {n} حرفًا.", "برچسب و دعوت به اقدام را زیر {n} نویسه نگه دارید."],
+    }
 }
 
 /// Wraps a clock reading (`1:05`) in a left-to-right isolate, so right-to-left text around it
@@ -370,10 +399,28 @@ mod tests {
 
     #[test]
     fn every_string_is_translated() {
-        for text in Text::ALL {
-            let en = text.get(Lang::En);
-            for lang in [Lang::Ar, Lang::Fa] {
-                let translated = text.get(lang);
+        let all = Text::ALL
+            .iter()
+            .map(|t| {
+                (
+                    format!("{t:?}"),
+                    [Lang::En, Lang::Ar, Lang::Fa].map(|l| t.get(l)),
+                )
+            })
+            .chain(SearchText::ALL.iter().map(|t| {
+                (
+                    format!("{t:?}"),
+                    [Lang::En, Lang::Ar, Lang::Fa].map(|l| t.get(l)),
+                )
+            }))
+            .chain(StudioText::ALL.iter().map(|t| {
+                (
+                    format!("{t:?}"),
+                    [Lang::En, Lang::Ar, Lang::Fa].map(|l| t.get(l)),
+                )
+            }));
+        for (text, [en, ar, fa]) in all {
+            for (lang, translated) in [(Lang::Ar, ar), (Lang::Fa, fa)] {
                 assert!(!translated.is_empty(), "{text:?} {lang:?}");
                 let has_letters = en.chars().any(char::is_alphabetic);
                 if has_letters {

@@ -20,5 +20,6 @@ pub mod link;
 pub mod prep;
 pub mod protocol;
 pub mod search;
+pub mod studio;
 pub mod url;
 pub mod view;

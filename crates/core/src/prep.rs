@@ -12,7 +12,7 @@ use image::codecs::jpeg::JpegEncoder;
 use image::metadata::Orientation;
 use image::{ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage};
 
-use crate::i18n::{Lang, Text};
+use crate::i18n::{Lang, SearchText, Text};
 
 /// Decoded pixels, as [`decode`] returns them.
 pub use image::DynamicImage;
@@ -74,10 +74,10 @@ impl PrepError {
     /// What the shopper reads, saying what to do.
     pub fn user_message(&self, lang: Lang) -> &'static str {
         match self {
-            Self::Decode(_) => Text::PrepDecode.get(lang),
-            Self::Limits(_) => Text::PrepLimits.get(lang),
-            Self::Unsupported { format: "HEIC" } => Text::PrepHeic.get(lang),
-            Self::Unsupported { .. } => Text::PrepUnsupported.get(lang),
+            Self::Decode(_) => SearchText::PrepDecode.get(lang),
+            Self::Limits(_) => SearchText::PrepLimits.get(lang),
+            Self::Unsupported { format: "HEIC" } => SearchText::PrepHeic.get(lang),
+            Self::Unsupported { .. } => SearchText::PrepUnsupported.get(lang),
             Self::Parameter(_) => Text::ErrorGeneric.get(lang),
         }
     }

@@ -4,7 +4,7 @@
 //!
 //! The image pipeline itself is [`crate::prep`] (feature `prep`), which runs in a Web Worker;
 //! this module has no codecs, so the overlay's wasm stays small.
-use crate::i18n::{Lang, Text};
+use crate::i18n::{Lang, SearchText, Text};
 use crate::json::quote;
 use crate::protocol::SearchResults;
 
@@ -344,25 +344,25 @@ impl Failure {
 
     /// What the shopper reads.
     pub fn message(&self, lang: Lang) -> &'static str {
-        let text = match self {
-            Self::Camera(CameraError::Denied) => Text::CameraDenied,
-            Self::Camera(CameraError::Missing) => Text::CameraMissing,
-            Self::Camera(CameraError::Busy) => Text::CameraBusy,
-            Self::Camera(CameraError::Unavailable) => Text::CameraUnavailable,
-            Self::Frame => Text::FrameBlocked,
+        let search = |t: SearchText| t.get(lang);
+        match self {
+            Self::Camera(CameraError::Denied) => search(SearchText::CameraDenied),
+            Self::Camera(CameraError::Missing) => search(SearchText::CameraMissing),
+            Self::Camera(CameraError::Busy) => search(SearchText::CameraBusy),
+            Self::Camera(CameraError::Unavailable) => search(SearchText::CameraUnavailable),
+            Self::Frame => search(SearchText::FrameBlocked),
             Self::Image { code, format } => match (code.as_str(), format.as_deref()) {
-                ("decode", _) => Text::PrepDecode,
-                ("limits", _) => Text::PrepLimits,
-                ("unsupported", Some("HEIC")) => Text::PrepHeic,
-                ("unsupported", _) => Text::PrepUnsupported,
-                _ => Text::ErrorGeneric,
+                ("decode", _) => search(SearchText::PrepDecode),
+                ("limits", _) => search(SearchText::PrepLimits),
+                ("unsupported", Some("HEIC")) => search(SearchText::PrepHeic),
+                ("unsupported", _) => search(SearchText::PrepUnsupported),
+                _ => Text::ErrorGeneric.get(lang),
             },
-            Self::Network => Text::SearchOffline,
-            Self::Timeout => Text::SearchTimeout,
-            Self::Unavailable => Text::SearchUnavailable,
-            Self::Server(_) | Self::BadAnswer => Text::ErrorServer,
-        };
-        text.get(lang)
+            Self::Network => search(SearchText::SearchOffline),
+            Self::Timeout => search(SearchText::SearchTimeout),
+            Self::Unavailable => search(SearchText::SearchUnavailable),
+            Self::Server(_) | Self::BadAnswer => Text::ErrorServer.get(lang),
+        }
     }
 }
 
@@ -695,10 +695,10 @@ mod tests {
     #[test]
     fn camera_errors_get_their_own_message_and_point_to_files() {
         for (name, want) in [
-            ("NotAllowedError", Text::CameraDenied),
-            ("NotFoundError", Text::CameraMissing),
-            ("NotReadableError", Text::CameraBusy),
-            ("TypeError", Text::CameraUnavailable),
+            ("NotAllowedError", SearchText::CameraDenied),
+            ("NotFoundError", SearchText::CameraMissing),
+            ("NotReadableError", SearchText::CameraBusy),
+            ("TypeError", SearchText::CameraUnavailable),
         ] {
             let failure = Failure::Camera(CameraError::from_dom(name));
             assert_eq!(failure.message(Lang::Fa), want.get(Lang::Fa), "{name}");
@@ -708,7 +708,7 @@ mod tests {
             code: "unsupported".into(),
             format: Some("HEIC".into()),
         };
-        assert_eq!(heic.message(Lang::En), Text::PrepHeic.get(Lang::En));
+        assert_eq!(heic.message(Lang::En), SearchText::PrepHeic.get(Lang::En));
         assert!(!Failure::Network.suggests_file());
         assert_eq!(Failure::from_status(503), Failure::Unavailable);
     }

@@ -134,6 +134,7 @@ pub fn router(state: Arc<AppState>, config: &Config) -> Router {
         let index = dist.join("index.html");
         app = app
             .route_service("/products/{id}", ServeFile::new(&index))
+            .route_service("/studio", ServeFile::new(dist.join("studio.html")))
             .fallback_service(ServeDir::new(dist).fallback(ServeFile::new(index)));
     }
     app.layer(axum::middleware::map_response(stamp_server_time))

@@ -1,0 +1,178 @@
+// The creator studio against the reference backend: a hotspot made, saved and seen by viewers at
+// the right moment and spot; two studios saving the same video; writes without a token refused;
+// a producer's flash deal reaching an open viewer.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { useBrowser, withBackend } from '../lib/harness.js';
+import { TOKEN } from '../lib/server.js';
+
+const browser = useBrowser();
+
+async function studio(backend, video = 'bunny') {
+  const page = await browser().newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${backend.url}/studio`);
+  await page.evaluate((video) => document.getElementById('studio').setAttribute('video-id', video), video);
+  await page.locator('live-shop video.studio-video').waitFor();
+  await page.waitForFunction(() => document.querySelector('live-shop').shadowRoot
+    .querySelector('video.studio-video')?.readyState >= 1);
+  return { page, errors };
+}
+
+async function seek(page, seconds) {
+  await page.locator('live-shop input.timeline').fill(String(seconds));
+  await page.locator('live-shop output.time').filter({ hasText: new RegExp(`^0:0${Math.floor(seconds)}`) }).waitFor();
+}
+
+/** Clicks the picture at fractions (x, y) and attaches the first product matching `query`. */
+async function addHotspot(page, x, y, query) {
+  const picture = await page.locator('live-shop .studio-picture').boundingBox();
+  await page.mouse.click(picture.x + x * picture.width, picture.y + y * picture.height);
+  const editor = page.locator('live-shop .hotspot-editor');
+  await editor.waitFor();
+  await editor.locator('input.product-search').fill(query);
+  await editor.locator('.product-results button').first().click();
+  await editor.locator('.product').filter({ hasNotText: 'No product yet' }).waitFor();
+}
+
+async function save(page) {
+  await page.locator('live-shop .token input').fill(TOKEN);
+  await page.locator('live-shop button.save').click();
+}
+
+async function viewerHotspot(backend, width, seconds) {
+  const page = await browser().newPage({ viewport: { width, height: 800 } });
+  await page.goto(`${backend.url}/`);
+  await page.waitForFunction(() => document.getElementById('video').readyState >= 1);
+  await page.evaluate((t) => { const v = document.getElementById('video'); v.pause(); v.currentTime = t; }, seconds);
+  return page;
+}
+
+test('a hotspot made in the studio shows on the viewer at its moment and spot, at two player sizes', async () => {
+  await withBackend({}, async (backend) => {
+    const { page, errors } = await studio(backend);
+    await seek(page, 1);
+    await addHotspot(page, 0.3, 0.4, 'jacket');
+    // Later, the item has moved: a second keyframe.
+    await seek(page, 3);
+    const picture = await page.locator('live-shop .studio-picture').boundingBox();
+    const dot = page.locator('live-shop .studio-dot').first();
+    const d = await dot.boundingBox();
+    await page.mouse.move(d.x + d.width / 2, d.y + d.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(picture.x + 0.7 * picture.width, picture.y + 0.4 * picture.height, { steps: 4 });
+    await page.mouse.up();
+    await page.locator('live-shop .hotspot-editor .keyframes').filter({ hasText: /^2 position/ }).waitFor();
+    // Undo and redo the move.
+    await page.locator('live-shop button.undo').click();
+    await page.locator('live-shop .hotspot-editor .keyframes').filter({ hasText: /^1 position/ }).waitFor();
+    await page.locator('live-shop button.redo').click();
+    await page.locator('live-shop .hotspot-editor .keyframes').filter({ hasText: /^2 position/ }).waitFor();
+    await save(page);
+    await page.locator('live-shop .studio-status').filter({ hasText: /^Saved/ }).waitFor();
+    const saved = await (await fetch(`${backend.url}/v1/videos/bunny/overlay`)).json();
+    assert.equal(saved.hotspots.length, 1);
+    assert.equal(saved.hotspots[0].productId, 'p01');
+    assert.equal(saved.hotspots[0].keyframes.length, 2);
+    // A reload shows the saved work.
+    await page.reload();
+    await page.locator('live-shop .hotspot-list li').first().waitFor();
+    assert.match(await page.locator('live-shop .hotspot-list li').first().textContent(), /Harbor Wool Jacket/);
+    assert.deepEqual(errors, []);
+
+    for (const width of [1280, 700]) {
+      // At 2 s the hotspot is halfway between 30 % and 70 % of the picture's width.
+      const viewer = await viewerHotspot(backend, width, 2);
+      const spot = viewer.locator('live-shop button.hotspot');
+      await spot.waitFor({ timeout: 10_000 });
+      assert.equal(await spot.locator('.hotspot-label').textContent(), 'Harbor Wool Jacket');
+      const video = await viewer.locator('#video').boundingBox();
+      const size = await viewer.evaluate(() => [document.getElementById('video').videoWidth, document.getElementById('video').videoHeight]);
+      // The picture inside the letterboxed element.
+      const scale = Math.min(video.width / size[0], video.height / size[1]);
+      const pic = { w: size[0] * scale, h: size[1] * scale };
+      pic.x = video.x + (video.width - pic.w) / 2;
+      pic.y = video.y + (video.height - pic.h) / 2;
+      const b = await spot.locator('.dot').boundingBox();
+      const fx = (b.x + b.width / 2 - pic.x) / pic.w;
+      const fy = (b.y + b.height / 2 - pic.y) / pic.h;
+      assert.ok(Math.abs(fy - 0.4) < 0.03, `y ${fy} at ${width}px`);
+      assert.ok(fx > 0.35 && fx < 0.65, `x ${fx} at ${width}px`);
+      // Before the hotspot's start, nothing.
+      await viewer.evaluate(() => { document.getElementById('video').currentTime = 0.2; });
+      await spot.waitFor({ state: 'detached' });
+      // A real button that opens the product's card with add-to-cart.
+      await viewer.evaluate(() => { document.getElementById('video').currentTime = 1.5; });
+      await spot.click();
+      await viewer.locator('live-shop .hotspot-card button.buy').waitFor();
+      await viewer.close();
+    }
+  });
+});
+
+test('two studios save the same video: the second sees the conflict and keeps both edits', async () => {
+  await withBackend({}, async (backend) => {
+    const a = await studio(backend, 'clip');
+    const b = await studio(backend, 'clip');
+    await seek(a.page, 1);
+    await addHotspot(a.page, 0.2, 0.2, 'jacket');
+    await seek(b.page, 2);
+    await addHotspot(b.page, 0.8, 0.8, 'scarf');
+    await save(a.page);
+    await a.page.locator('live-shop .studio-status').filter({ hasText: /^Saved/ }).waitFor();
+    await save(b.page);
+    const status = b.page.locator('live-shop .studio-status');
+    await status.filter({ hasText: /Someone saved first/ }).waitFor();
+    // Both added a hotspot named h1: the same id, two different edits.
+    await b.page.locator('live-shop button.keep-both').click();
+    await save(b.page);
+    await status.filter({ hasText: /^Saved/ }).waitFor();
+    const saved = await (await fetch(`${backend.url}/v1/videos/clip/overlay`)).json();
+    assert.deepEqual(saved.hotspots.map((h) => h.productId).sort(), ['p01', 'p04'].sort());
+    const versions = await (await fetch(`${backend.url}/v1/videos/clip/overlay/versions`)).json();
+    assert.equal(versions.versions.length, 2);
+  });
+});
+
+test('a save without a creator token is refused and nothing is written', async () => {
+  await withBackend({}, async (backend) => {
+    const { page } = await studio(backend, 'locked');
+    await seek(page, 1);
+    await addHotspot(page, 0.5, 0.5, 'jacket');
+    await page.locator('live-shop button.save').click();
+    await page.locator('live-shop .studio-status').filter({ hasText: /creator token is needed/ }).waitFor();
+    assert.equal((await fetch(`${backend.url}/v1/videos/locked/overlay`)).status, 404);
+    const put = await fetch(`${backend.url}/v1/videos/locked/overlay`, { method: 'PUT', body: '{}', headers: { 'content-type': 'application/json' } });
+    assert.equal(put.status, 401);
+  });
+});
+
+test('a producer starts a flash deal and an open viewer shows it counting down', async () => {
+  await withBackend({}, async (backend) => {
+    const viewer = await browser().newPage({ viewport: { width: 1280, height: 800 } });
+    await viewer.goto(`${backend.url}/`);
+    await viewer.locator('live-shop button.search-open').waitFor();
+    const { page } = await studio(backend);
+    await page.locator('live-shop [role=tab]', { hasText: 'Live' }).click();
+    await page.locator('live-shop .token input').fill(TOKEN);
+    const panel = page.locator('live-shop .live-panel');
+    await panel.locator('input.product-search').fill('jacket');
+    await panel.locator('.product-results button').first().click();
+    await panel.locator('button.pin').click();
+    await panel.locator('.live-status').filter({ hasText: /^Sent/ }).waitFor();
+    await viewer.locator('live-shop .pinned .title').filter({ hasText: 'Harbor Wool Jacket' }).waitFor({ timeout: 2000 });
+    await panel.locator('input.deal-price').fill('99');
+    await panel.locator('input.deal-seconds').fill('90');
+    await panel.locator('input.deal-stock').fill('15');
+    const started = Date.now();
+    await panel.locator('button.start-deal').click();
+    const time = viewer.locator('live-shop .pinned .countdown .time');
+    await time.filter({ hasText: /Ends in/ }).waitFor({ timeout: 3000 });
+    assert.ok(Date.now() - started < 3000);
+    const [, m, s] = (await time.textContent()).match(/(\d+):(\d\d)/);
+    const left = Number(m) * 60 + Number(s);
+    assert.ok(left > 80 && left <= 90, `${left} s left`);
+    assert.match(await viewer.locator('live-shop .pinned .price').textContent(), /99/);
+  });
+});

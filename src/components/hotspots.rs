@@ -1,0 +1,134 @@
+//! Shoppable hotspots of a replay: the video's manifest (`GET /v1/videos/{id}/overlay`) drawn
+//! over the picture in sync with it. Each hotspot is a button named after its product; it opens
+//! the product's card with add-to-cart through the cart bridge.
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use live_shop_core::deal::Show;
+use live_shop_core::geometry::css_number;
+use live_shop_core::hotspot::Manifest;
+use live_shop_core::i18n::Text;
+use live_shop_core::protocol::Product;
+use live_shop_core::url::api_url;
+use live_shop_core::view::Card;
+use yew::prelude::*;
+
+use super::DealCard;
+use crate::context::Env;
+use crate::hooks::use_video_time;
+use crate::{js, net};
+
+/// Props of [`Hotspots`].
+#[derive(Properties, PartialEq, Clone)]
+pub struct HotspotsProps {
+    /// The video whose manifest to show.
+    pub video_id: String,
+    /// The live show, so a product's running deal shows on its card.
+    pub show: Rc<Show>,
+}
+
+async fn load(env: &Env, path: &str) -> Option<String> {
+    let answer = net::send("GET", &api_url(&env.backend, path), &[], None, 8_000)
+        .await
+        .ok()?;
+    (answer.status == 200).then_some(answer.body)
+}
+
+/// The hotspot layer.
+#[component]
+pub fn Hotspots(props: &HotspotsProps) -> Html {
+    let env = use_context::<Env>();
+    let manifest = use_state(|| None::<Rc<Manifest>>);
+    let products = use_state(HashMap::<String, Product>::new);
+    let open = use_state(|| None::<String>);
+    let time = use_video_time(env.clone());
+    {
+        let (manifest, products, env) = (manifest.clone(), products.clone(), env.clone());
+        use_effect_with(props.video_id.clone(), move |video_id| {
+            let video_id = video_id.clone();
+            if let Some(env) = env {
+                wasm_bindgen_futures::spawn_local(async move {
+                    let path = format!(
+                        "/v1/videos/{}/overlay",
+                        js_sys::encode_uri_component(&video_id)
+                    );
+                    let Some(loaded) = load(&env, &path)
+                        .await
+                        .and_then(|body| js::decode::<Manifest>(&body).ok())
+                    else {
+                        return;
+                    };
+                    let mut ids: Vec<String> = loaded
+                        .hotspots
+                        .iter()
+                        .map(|h| h.product_id.clone())
+                        .collect();
+                    ids.sort();
+                    ids.dedup();
+                    manifest.set(Some(Rc::new(loaded)));
+                    let mut found = HashMap::new();
+                    for id in ids {
+                        let path = format!("/v1/catalog/{}", js_sys::encode_uri_component(&id));
+                        if let Some(product) = load(&env, &path)
+                            .await
+                            .and_then(|body| js::decode::<Product>(&body).ok())
+                        {
+                            found.insert(id, product);
+                        }
+                    }
+                    products.set(found);
+                });
+            }
+        });
+    }
+    let (Some(env), Some(manifest)) = (env, (*manifest).clone()) else {
+        return html! {};
+    };
+    let now = env.now();
+    let visible = manifest.at(time);
+    let opened = (*open)
+        .clone()
+        .and_then(|id| manifest.get(&id).filter(|h| h.shows_at(time)).cloned());
+    html! {
+        <div class="hotspots" aria-label={env.text(Text::Hotspots)} role="group">
+            { for visible.iter().filter_map(|(hotspot, (x, y))| {
+                let product = products.get(&hotspot.product_id)?;
+                let name = hotspot.label.clone().unwrap_or_else(|| product.title.clone());
+                let id = hotspot.id.clone();
+                let expanded = opened.as_ref().is_some_and(|h| h.id == id);
+                let onclick = {
+                    let open = open.clone();
+                    Callback::from(move |_: MouseEvent| {
+                        open.set(if expanded { None } else { Some(id.clone()) })
+                    })
+                };
+                let style = format!("left:{}%;top:{}%", css_number(x * 100.0), css_number(y * 100.0));
+                Some(html! {
+                    <button key={hotspot.id.clone()} type="button" class="hotspot" {style}
+                        aria-expanded={expanded.to_string()} data-hotspot={hotspot.id.clone()} {onclick}>
+                        <span class="dot" aria-hidden="true"></span>
+                        <span class="hotspot-label">{name}</span>
+                    </button>
+                })
+            }) }
+            if let Some(hotspot) = opened {
+                if let Some(card) = products
+                    .get(&hotspot.product_id)
+                    .and_then(|p| Card::new(&props.show, p, &env.backend, now))
+                {
+                    <div class="hotspot-card" onkeydown={
+                        let open = open.clone();
+                        Callback::from(move |e: KeyboardEvent| if e.key() == "Escape" { open.set(None) })
+                    }>
+                        <DealCard {card} compact=true />
+                        if let Some(cta) = hotspot.cta.clone() {
+                            <p class="cta">{cta}</p>
+                        }
+                        <button type="button" class="close" aria-label={env.text(Text::Close)}
+                            onclick={let open = open.clone(); Callback::from(move |_: MouseEvent| open.set(None))}>{"×"}</button>
+                    </div>
+                }
+            }
+        </div>
+    }
+}

@@ -1,0 +1,1026 @@
+//! The creator studio, a part loaded on demand (`live-shop-parts`): a video with a
+//! timeline, hotspots placed and dragged on its picture, products attached from the catalog,
+//! undo/redo, a draft kept in the browser, JSON and WebVTT export/import, saving with
+//! conflict merge and an offline queue, and a live tab to pin products and start flash deals.
+//! The rules are core's [`live_shop_core::studio`] and [`live_shop_core::hotspot`].
+use std::rc::Rc;
+
+use live_shop_core::geometry::css_number;
+use live_shop_core::hotspot::{from_webvtt, merge, to_webvtt, Conflict, Keep, Manifest, Merged};
+use live_shop_core::i18n::Locale;
+use live_shop_core::json::{decode_value, quote};
+use live_shop_core::protocol::{CatalogPage, Product};
+use live_shop_core::studio::{change_json, clock, flash_deal, shortcut, Document, Edit, Shortcut};
+use live_shop_core::url::api_url;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlInputElement, HtmlVideoElement};
+use yew::prelude::*;
+
+use crate::context::{Env, SharedClock};
+use crate::hooks::{use_overlay_box, use_video_time};
+use crate::js::{self, Js};
+use crate::{net, search_js};
+
+/// Props of [`StudioApp`].
+#[derive(Properties, PartialEq, Clone)]
+pub struct StudioAppProps {
+    /// The environment (backend, locale, stream, video id).
+    pub env: Env,
+    /// The element the studio renders in (the picture layer is placed relative to it).
+    pub root: Element,
+    /// The video to start with.
+    pub src: Option<String>,
+    /// A creator token given by the page, if any.
+    pub token: Option<String>,
+}
+
+/// What the save button last achieved.
+#[derive(Clone, Debug, PartialEq)]
+enum SaveState {
+    Idle,
+    Saving,
+    Saved(String),
+    Queued,
+    Conflict(Rc<Merged>, String, Rc<Manifest>),
+    Failed(String),
+}
+
+/// Everything that survives a reload: the edit, and what it was based on.
+struct Draft {
+    manifest: Manifest,
+    base: Option<Manifest>,
+    etag: Option<String>,
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+fn draft_key(env: &Env) -> String {
+    format!(
+        "live-shop-studio:{}:{}",
+        env.backend,
+        env.video_id.as_deref().unwrap_or_default()
+    )
+}
+
+fn save_draft(env: &Env, draft: &Draft, queued: bool) {
+    let json = format!(
+        r#"{{"manifest":{},"base":{},"etag":{},"queued":{}}}"#,
+        draft.manifest.to_json(),
+        draft.base.as_ref().map_or("null".into(), Manifest::to_json),
+        draft.etag.as_deref().map_or("null".into(), quote),
+        queued
+    );
+    if let Some(s) = storage() {
+        let _ = s.set_item(&draft_key(env), &json);
+    }
+}
+
+fn load_draft(env: &Env) -> Option<(Draft, bool)> {
+    let text = storage()?.get_item(&draft_key(env)).ok().flatten()?;
+    let value = js_sys::JSON::parse(&text).ok()?;
+    let manifest = decode_value(&Js(js::field(&value, "manifest"))).ok()?;
+    let base = decode_value(&Js(js::field(&value, "base"))).ok();
+    Some((
+        Draft {
+            manifest,
+            base,
+            etag: js::field(&value, "etag").as_string(),
+        },
+        js::field(&value, "queued").as_bool().unwrap_or(false),
+    ))
+}
+
+fn input_value(e: &Event) -> String {
+    e.target_dyn_into::<HtmlInputElement>()
+        .map(|i| i.value())
+        .unwrap_or_default()
+}
+
+fn number(text: &str) -> Option<f64> {
+    live_shop_core::json::parse_decimal(text.trim().trim_end_matches('s'))
+}
+
+/// The studio.
+#[component]
+pub fn StudioApp(props: &StudioAppProps) -> Html {
+    let env = props.env.clone();
+    let manifest_id = env.video_id.clone().unwrap_or_default();
+    let doc = use_mut_ref(|| Document::new(Manifest::new(&manifest_id)));
+    let base = use_mut_ref(|| None::<Manifest>);
+    let etag = use_mut_ref(|| None::<String>);
+    let redraw = use_force_update();
+    let save_state = use_state(|| SaveState::Idle);
+    let notice = use_state(String::new);
+    let tab_live = use_state(|| false);
+    let src = use_state(|| props.src.clone().unwrap_or_default());
+    let token = use_state(|| props.token.clone().unwrap_or_default());
+    let query = use_state(String::new);
+    let found = use_state(Vec::<Product>::new);
+    let known = use_mut_ref(std::collections::HashMap::<String, Product>::new);
+    let drag = use_mut_ref(|| None::<String>);
+    let video_ref = use_node_ref();
+    let picture_ref = use_node_ref();
+    let deal_form = use_state(|| ("".to_string(), "60".to_string(), "".to_string()));
+    let clock_offset = use_mut_ref(|| 0i64);
+    // The studio's own video is the one inside `root`.
+    let time = use_video_time(Some(Env {
+        host: props.root.clone(),
+        video: None,
+        ..env.clone()
+    }));
+    // The picture layer follows the video's picture through loads, resizes and fullscreen.
+    let picture = use_overlay_box(props.root.clone(), None);
+
+    // Loads the saved manifest, or restores the draft (and resends a queued save).
+    let persist = {
+        let (env, doc, base, etag) = (env.clone(), doc.clone(), base.clone(), etag.clone());
+        Rc::new(move |queued: bool| {
+            let draft = Draft {
+                manifest: doc.borrow().manifest.clone(),
+                base: base.borrow().clone(),
+                etag: etag.borrow().clone(),
+            };
+            save_draft(&env, &draft, queued);
+        })
+    };
+    let save: Rc<dyn Fn()> = {
+        let (env, doc, base, etag, save_state, token, persist) = (
+            env.clone(),
+            doc.clone(),
+            base.clone(),
+            etag.clone(),
+            save_state.clone(),
+            token.clone(),
+            persist.clone(),
+        );
+        Rc::new(move || {
+            let (env, doc, base, etag, save_state, token, persist) = (
+                env.clone(),
+                doc.clone(),
+                base.clone(),
+                etag.clone(),
+                save_state.clone(),
+                (*token).clone(),
+                persist.clone(),
+            );
+            save_state.set(SaveState::Saving);
+            wasm_bindgen_futures::spawn_local(async move {
+                let video = env.video_id.clone().unwrap_or_default();
+                let url = api_url(
+                    &env.backend,
+                    &format!(
+                        "/v1/videos/{}/overlay",
+                        js_sys::encode_uri_component(&video)
+                    ),
+                );
+                let json = doc.borrow().manifest.to_json();
+                let auth = format!("Bearer {}", token.trim());
+                let tag = etag.borrow().clone();
+                let mut headers = vec![("authorization", auth.as_str())];
+                match &tag {
+                    Some(tag) => headers.push(("if-match", tag.as_str())),
+                    None => headers.push(("if-none-match", "*")),
+                }
+                let answer = net::send("PUT", &url, &headers, Some(&json), 10_000).await;
+                let answer = match answer {
+                    Ok(answer) => answer,
+                    Err(_) => {
+                        // Kept in the browser and sent again when the network is back.
+                        persist(true);
+                        save_state.set(SaveState::Queued);
+                        return;
+                    }
+                };
+                match answer.status {
+                    200 | 201 => {
+                        *etag.borrow_mut() = answer.etag.clone();
+                        *base.borrow_mut() = Some(doc.borrow().manifest.clone());
+                        persist(false);
+                        save_state.set(SaveState::Saved(answer.etag.unwrap_or_default()));
+                    }
+                    412 => {
+                        let value = js_sys::JSON::parse(&answer.body).unwrap_or(JsValue::NULL);
+                        let theirs: Option<Manifest> =
+                            decode_value(&Js(js::field(&value, "current"))).ok();
+                        let their_tag = js::field(&value, "etag").as_string().unwrap_or_default();
+                        match theirs {
+                            Some(theirs) => {
+                                let empty = Manifest::new(&video);
+                                let merged = merge(
+                                    base.borrow().as_ref().unwrap_or(&empty),
+                                    &doc.borrow().manifest,
+                                    &theirs,
+                                );
+                                save_state.set(SaveState::Conflict(
+                                    Rc::new(merged),
+                                    their_tag,
+                                    Rc::new(theirs),
+                                ));
+                            }
+                            None => save_state.set(SaveState::Failed("conflict".into())),
+                        }
+                    }
+                    401 | 403 => save_state.set(SaveState::Failed(
+                        "A creator token is needed to save. Enter yours above.".into(),
+                    )),
+                    422 => {
+                        let value = js_sys::JSON::parse(&answer.body).unwrap_or(JsValue::NULL);
+                        let problems = js::field(&value, "problems");
+                        let list: Vec<String> = js_sys::Array::from(&problems)
+                            .iter()
+                            .filter_map(|p| js::field(&p, "message").as_string())
+                            .collect();
+                        save_state.set(SaveState::Failed(list.join(" ")));
+                    }
+                    status => save_state.set(SaveState::Failed(format!(
+                        "The server refused the save ({status})."
+                    ))),
+                }
+            });
+        })
+    };
+    {
+        let (env, doc, base, etag, notice, redraw, save) = (
+            env.clone(),
+            doc.clone(),
+            base.clone(),
+            etag.clone(),
+            notice.clone(),
+            redraw.clone(),
+            save.clone(),
+        );
+        let known = known.clone();
+        use_effect_with((), move |_| {
+            let draft = load_draft(&env);
+            wasm_bindgen_futures::spawn_local(async move {
+                let video = env.video_id.clone().unwrap_or_default();
+                let url = api_url(
+                    &env.backend,
+                    &format!(
+                        "/v1/videos/{}/overlay",
+                        js_sys::encode_uri_component(&video)
+                    ),
+                );
+                let saved = net::send("GET", &url, &[], None, 8_000).await.ok();
+                let saved = saved.filter(|a| a.status == 200).and_then(|a| {
+                    let m: Manifest = js::decode(&a.body).ok()?;
+                    Some((m, a.etag))
+                });
+                match (draft, saved) {
+                    (Some((draft, queued)), _) => {
+                        *base.borrow_mut() = draft.base;
+                        *etag.borrow_mut() = draft.etag;
+                        doc.borrow_mut().apply(Edit::Replace(draft.manifest));
+                        notice.set("Your unsaved draft was restored.".into());
+                        if queued {
+                            save();
+                        }
+                    }
+                    (None, Some((manifest, tag))) => {
+                        *base.borrow_mut() = Some(manifest.clone());
+                        *etag.borrow_mut() = tag;
+                        *doc.borrow_mut() = Document::new(manifest);
+                    }
+                    (None, None) => {}
+                }
+                // Product names for the hotspots already there.
+                let ids: Vec<String> = doc
+                    .borrow()
+                    .manifest
+                    .hotspots
+                    .iter()
+                    .map(|h| h.product_id.clone())
+                    .filter(|id| !id.is_empty())
+                    .collect();
+                for id in ids {
+                    let url = api_url(
+                        &env.backend,
+                        &format!("/v1/catalog/{}", js_sys::encode_uri_component(&id)),
+                    );
+                    if let Ok(a) = net::send("GET", &url, &[], None, 8_000).await {
+                        if let Ok(p) = js::decode::<Product>(&a.body) {
+                            known.borrow_mut().insert(id, p);
+                        }
+                    }
+                }
+                redraw.force_update();
+            });
+        });
+    }
+    {
+        // A queued save goes out again when the browser is back online, and every 10 s.
+        let (save, save_state) = (save.clone(), save_state.clone());
+        use_effect_with(*save_state == SaveState::Queued, move |queued| {
+            let guards = queued.then(|| {
+                let again = save.clone();
+                let online = web_sys::window()
+                    .map(|w| gloo_events::EventListener::new(&w, "online", move |_| again()));
+                let again = save.clone();
+                let timer = gloo_timers::callback::Interval::new(10_000, move || again());
+                (online, timer)
+            });
+            let _ = save_state;
+            move || drop(guards)
+        });
+    }
+
+    let edit = {
+        let (doc, redraw, persist) = (doc.clone(), redraw.clone(), persist.clone());
+        Callback::from(move |edit: Edit| {
+            if doc.borrow_mut().apply(edit) {
+                persist(false);
+            }
+            redraw.force_update();
+        })
+    };
+
+    // Product search, debounced.
+    {
+        let (env, found, known, clock_offset) = (
+            env.clone(),
+            found.clone(),
+            known.clone(),
+            clock_offset.clone(),
+        );
+        use_effect_with((*query).clone(), move |q| {
+            let q = q.trim().to_string();
+            let timer = (!q.is_empty()).then(|| {
+                gloo_timers::callback::Timeout::new(250, move || {
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let url = api_url(
+                            &env.backend,
+                            &format!(
+                                "/v1/catalog?limit=8&query={}",
+                                js_sys::encode_uri_component(&q)
+                            ),
+                        );
+                        if let Ok(a) = net::send("GET", &url, &[], None, 8_000).await {
+                            if let Some((sent, received, server)) = a.clock {
+                                let local = ((sent + received) / 2.0) as i64;
+                                *clock_offset.borrow_mut() = server - local;
+                            }
+                            if let Ok(page) = js::decode::<CatalogPage>(&a.body) {
+                                for p in &page.products {
+                                    known.borrow_mut().insert(p.id.clone(), p.clone());
+                                }
+                                found.set(page.products);
+                            }
+                        }
+                    });
+                })
+            });
+            move || drop(timer)
+        });
+    }
+
+    let document = doc.borrow().clone();
+    let selected = document.selection().cloned();
+    let duration = video_ref
+        .cast::<HtmlVideoElement>()
+        .map(|v| v.duration())
+        .filter(|d| d.is_finite());
+    if let Some(d) = duration {
+        if document.manifest.duration != Some(d) {
+            let mut m = document.manifest.clone();
+            m.duration = Some(d);
+            // The video's length is a fact, not an edit: no undo step.
+            doc.borrow_mut().manifest = m;
+        }
+    }
+    let names = known.borrow().clone();
+    let problems = doc.borrow().manifest.validate(&|id| names.contains_key(id));
+    let lang = env.locale.lang;
+
+    let video = || video_ref.cast::<HtmlVideoElement>();
+    let play = {
+        let video_ref = video_ref.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(v) = video_ref.cast::<HtmlVideoElement>() {
+                if v.paused() {
+                    let _ = v.play();
+                } else {
+                    let _ = v.pause();
+                }
+            }
+        })
+    };
+    let step = |by: f64| {
+        let video_ref = video_ref.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(v) = video_ref.cast::<HtmlVideoElement>() {
+                let _ = v.pause();
+                v.set_current_time((v.current_time() + by).max(0.0));
+            }
+        })
+    };
+    let scrub = {
+        let video_ref = video_ref.clone();
+        Callback::from(move |e: InputEvent| {
+            if let (Some(v), Some(t)) = (
+                video_ref.cast::<HtmlVideoElement>(),
+                number(&input_value(&e)),
+            ) {
+                v.set_current_time(t);
+            }
+        })
+    };
+    let fraction = {
+        let picture_ref = picture_ref.clone();
+        move |e: &PointerEvent| -> Option<(f64, f64)> {
+            let el = picture_ref.cast::<Element>()?;
+            let r = el.get_bounding_client_rect();
+            (r.width() > 0.0 && r.height() > 0.0).then(|| {
+                (
+                    (f64::from(e.client_x()) - r.left()) / r.width(),
+                    (f64::from(e.client_y()) - r.top()) / r.height(),
+                )
+            })
+        }
+    };
+    let on_picture_down = {
+        let (edit, drag, fraction) = (edit.clone(), drag.clone(), fraction.clone());
+        Callback::from(move |e: PointerEvent| {
+            let on_dot = e
+                .target_dyn_into::<Element>()
+                .and_then(|t| t.closest(".studio-dot").ok().flatten())
+                .and_then(|d| d.get_attribute("data-hotspot"));
+            match on_dot {
+                Some(id) => {
+                    if let Some(t) = e.target_dyn_into::<Element>() {
+                        let _ = t.set_pointer_capture(e.pointer_id());
+                    }
+                    *drag.borrow_mut() = Some(id);
+                }
+                None => {
+                    if let Some(at) = fraction(&e) {
+                        edit.emit(Edit::Add { t: time, at });
+                    }
+                }
+            }
+        })
+    };
+    let on_picture_move = {
+        let (edit, drag, fraction) = (edit.clone(), drag.clone(), fraction.clone());
+        Callback::from(move |e: PointerEvent| {
+            let Some(id) = drag.borrow().clone() else {
+                return;
+            };
+            if let Some(at) = fraction(&e) {
+                edit.emit(Edit::Move { id, t: time, at });
+            }
+        })
+    };
+    let on_picture_up = {
+        let drag = drag.clone();
+        Callback::from(move |_: PointerEvent| *drag.borrow_mut() = None)
+    };
+    let on_key = {
+        let (doc, edit, redraw, persist) =
+            (doc.clone(), edit.clone(), redraw.clone(), persist.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            let in_field = e
+                .target_dyn_into::<Element>()
+                .is_some_and(|t| matches!(t.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+            if in_field {
+                return;
+            }
+            let Some(cut) = shortcut(&e.key(), e.ctrl_key() || e.meta_key(), e.shift_key()) else {
+                return;
+            };
+            let selected = doc.borrow().selected.clone();
+            e.prevent_default();
+            match (cut, selected) {
+                (Shortcut::Undo, _) => {
+                    doc.borrow_mut().undo();
+                    persist(false);
+                    redraw.force_update();
+                }
+                (Shortcut::Redo, _) => {
+                    doc.borrow_mut().redo();
+                    persist(false);
+                    redraw.force_update();
+                }
+                (Shortcut::Delete, Some(id)) => edit.emit(Edit::Delete(id)),
+                (Shortcut::Nudge(dx, dy), Some(id)) => edit.emit(Edit::Nudge { id, dx, dy }),
+                _ => {}
+            }
+        })
+    };
+    let undo = {
+        let (doc, redraw, persist) = (doc.clone(), redraw.clone(), persist.clone());
+        Callback::from(move |_: MouseEvent| {
+            doc.borrow_mut().undo();
+            persist(false);
+            redraw.force_update();
+        })
+    };
+    let redo = {
+        let (doc, redraw, persist) = (doc.clone(), redraw.clone(), persist.clone());
+        Callback::from(move |_: MouseEvent| {
+            doc.borrow_mut().redo();
+            persist(false);
+            redraw.force_update();
+        })
+    };
+    let select = |id: String| {
+        let (doc, redraw) = (doc.clone(), redraw.clone());
+        Callback::from(move |_: MouseEvent| {
+            doc.borrow_mut().selected = Some(id.clone());
+            redraw.force_update();
+        })
+    };
+    let on_src = {
+        let src = src.clone();
+        Callback::from(move |e: Event| src.set(input_value(&e)))
+    };
+    let on_file = {
+        let src = src.clone();
+        Callback::from(move |e: Event| {
+            let file = search_js::image_from_event(&e);
+            if file.is_object() {
+                src.set(search_js::object_url(&file));
+            }
+        })
+    };
+    let on_token = {
+        let token = token.clone();
+        Callback::from(move |e: InputEvent| token.set(input_value(&e)))
+    };
+    let on_query = {
+        let query = query.clone();
+        Callback::from(move |e: InputEvent| query.set(input_value(&e)))
+    };
+    let on_save = {
+        let save = save.clone();
+        Callback::from(move |_: MouseEvent| save())
+    };
+    let resolve = |keep: Option<Keep>| {
+        let (save_state, doc, base, etag, redraw, persist) = (
+            save_state.clone(),
+            doc.clone(),
+            base.clone(),
+            etag.clone(),
+            redraw.clone(),
+            persist.clone(),
+        );
+        Callback::from(move |_: MouseEvent| {
+            if let SaveState::Conflict(merged, tag, theirs) = &*save_state {
+                let resolved = merged.resolve(&|c: &Conflict| {
+                    keep.unwrap_or(if c.mine.is_some() {
+                        Keep::Mine
+                    } else {
+                        Keep::Theirs
+                    })
+                });
+                *base.borrow_mut() = Some((**theirs).clone());
+                *etag.borrow_mut() = Some(tag.clone());
+                doc.borrow_mut().apply(Edit::Replace(resolved));
+                persist(false);
+                save_state.set(SaveState::Idle);
+                redraw.force_update();
+            }
+        })
+    };
+    let export_json = js::data_url("application/json", &document.manifest.to_json());
+    let export_vtt = js::data_url("text/vtt", &to_webvtt(&document.manifest));
+    let on_import = {
+        let (edit, notice, manifest_id) = (edit.clone(), notice.clone(), manifest_id.clone());
+        Callback::from(move |e: Event| {
+            let file = search_js::image_from_event(&e);
+            let (edit, notice, manifest_id) = (edit.clone(), notice.clone(), manifest_id.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let text = match file.dyn_into::<web_sys::Blob>() {
+                    Ok(blob) => wasm_bindgen_futures::JsFuture::from(blob.text())
+                        .await
+                        .ok()
+                        .and_then(|t| t.as_string()),
+                    Err(_) => None,
+                };
+                let Some(text) = text else { return };
+                let imported = if text.trim_start().starts_with("WEBVTT") {
+                    from_webvtt(&text, &manifest_id).ok()
+                } else {
+                    js::decode::<Manifest>(&text).ok().map(|mut m| {
+                        m.video_id = manifest_id.clone();
+                        m
+                    })
+                };
+                match imported {
+                    Some(m) => {
+                        edit.emit(Edit::Replace(m));
+                        notice.set("Imported.".into());
+                    }
+                    None => {
+                        notice.set("That file is not a live-shop manifest or WebVTT track.".into())
+                    }
+                }
+            });
+        })
+    };
+
+    let dots = document.manifest.at(time);
+    let picture_style = picture.map(|r| {
+        format!(
+            "left:{}px;top:{}px;width:{}px;height:{}px",
+            css_number(r.x),
+            css_number(r.y),
+            css_number(r.width),
+            css_number(r.height)
+        )
+    });
+    let title_of = |id: &str| {
+        names
+            .get(id)
+            .map_or_else(|| id.to_string(), |p| p.title.clone())
+    };
+    let live = *tab_live;
+
+    html! {
+        <div class="studio" dir={lang.dir()} lang={env.locale.tag.clone()} onkeydown={on_key} tabindex="-1">
+            <nav class="studio-tabs" role="tablist">
+                <button type="button" role="tab" aria-selected={(!live).to_string()}
+                    onclick={let t = tab_live.clone(); Callback::from(move |_: MouseEvent| t.set(false))}>{"Hotspots"}</button>
+                <button type="button" role="tab" aria-selected={live.to_string()}
+                    onclick={let t = tab_live.clone(); Callback::from(move |_: MouseEvent| t.set(true))}>{"Live"}</button>
+                <label class="token">{"Creator token "}
+                    <input type="password" value={(*token).clone()} oninput={on_token} autocomplete="off" />
+                </label>
+            </nav>
+            if live {
+                <LivePanel env={env.clone()} token={(*token).clone()} found={(*found).clone()}
+                    on_query={on_query.clone()} deal={(*deal_form).clone()}
+                    on_deal={let f = deal_form.clone(); Callback::from(move |d| f.set(d))}
+                    offset={*clock_offset.borrow()} />
+            } else {
+            <div class="studio-main">
+                <div class="studio-video-box">
+                    <video class="studio-video" ref={video_ref.clone()} src={(*src).clone()} preload="auto" playsinline=true muted=true></video>
+                </div>
+                <div class="studio-picture" ref={picture_ref} style={picture_style}
+                    onpointerdown={on_picture_down} onpointermove={on_picture_move}
+                    onpointerup={on_picture_up.clone()} onpointercancel={on_picture_up}
+                    aria-label="Click the picture to add a hotspot at this moment">
+                    { for dots.iter().map(|(h, (x, y))| {
+                        let style = format!("left:{}%;top:{}%", css_number(x * 100.0), css_number(y * 100.0));
+                        let chosen = selected.as_ref().is_some_and(|s| s.id == h.id);
+                        html! {
+                            <button type="button" key={h.id.clone()} class={classes!("studio-dot", chosen.then_some("selected"))}
+                                data-hotspot={h.id.clone()} {style} onclick={select(h.id.clone())}
+                                aria-label={format!("Hotspot {}: {}", h.id, title_of(&h.product_id))}>
+                            </button>
+                        }
+                    }) }
+                </div>
+                <div class="studio-controls">
+                    <button type="button" class="play" onclick={play}>
+                        { if video().is_some_and(|v| !v.paused()) { "Pause" } else { "Play" } }
+                    </button>
+                    <button type="button" class="frame-back" onclick={step(-1.0 / 30.0)} aria-label="Previous frame">{"◀|"}</button>
+                    <button type="button" class="frame-forward" onclick={step(1.0 / 30.0)} aria-label="Next frame">{"|▶"}</button>
+                    <input type="range" class="timeline" min="0" max={duration.unwrap_or(0.0).to_string()} step="0.033"
+                        value={time.to_string()} oninput={scrub} aria-label="Timeline" />
+                    <output class="time">{clock(time)}{" / "}{clock(duration.unwrap_or(0.0))}</output>
+                </div>
+                <div class="studio-source">
+                    <label>{"Video URL "}<input type="url" value={(*src).clone()} onchange={on_src} /></label>
+                    <label>{"or a file "}<input type="file" accept="video/*" onchange={on_file} /></label>
+                </div>
+            </div>
+            <aside class="studio-side">
+                <div class="row">
+                    <button type="button" class="undo" onclick={undo} disabled={!document.can_undo()}>{"Undo"}</button>
+                    <button type="button" class="redo" onclick={redo} disabled={!document.can_redo()}>{"Redo"}</button>
+                    <button type="button" class="save" onclick={on_save}>{"Save"}</button>
+                    <a class="export-json" href={export_json} download={format!("{manifest_id}.overlay.json")}>{"Export JSON"}</a>
+                    <a class="export-vtt" href={export_vtt} download={format!("{manifest_id}.hotspots.vtt")}>{"Export WebVTT"}</a>
+                    <label class="import">{"Import "}<input type="file" accept=".json,.vtt,application/json,text/vtt" onchange={on_import} /></label>
+                </div>
+                <p class="studio-status" role="status">{
+                    match &*save_state {
+                        SaveState::Idle => (*notice).clone(),
+                        SaveState::Saving => "Saving…".into(),
+                        SaveState::Saved(tag) => format!("Saved ({tag})."),
+                        SaveState::Queued => "Offline: the save is kept here and will be sent when the connection is back.".into(),
+                        SaveState::Failed(why) => why.clone(),
+                        SaveState::Conflict(m, ..) if m.conflicts.is_empty() => "Someone saved first. Their changes and yours merged cleanly: review, then save again.".into(),
+                        SaveState::Conflict(m, ..) => format!("Someone saved first, and {} hotspot(s) changed on both sides. Choose what to keep.", m.conflicts.len()),
+                    }
+                }</p>
+                if let SaveState::Conflict(merged, ..) = &*save_state {
+                    <div class="conflicts">
+                        <ul>
+                            { for merged.conflicts.iter().map(|c| html! {
+                                <li key={c.id.clone()}>
+                                    {format!("{}: yours {} · theirs {}", c.id,
+                                        c.mine.as_ref().map_or("deleted".into(), |h| title_of(&h.product_id)),
+                                        c.theirs.as_ref().map_or("deleted".into(), |h| title_of(&h.product_id)))}
+                                </li>
+                            }) }
+                        </ul>
+                        <div class="row">
+                            <button type="button" class="merge" onclick={resolve(None)}>{"Merge (keep my side of conflicts)"}</button>
+                            <button type="button" class="keep-mine" onclick={resolve(Some(Keep::Mine))}>{"Keep mine"}</button>
+                            <button type="button" class="take-theirs" onclick={resolve(Some(Keep::Theirs))}>{"Take theirs"}</button>
+                            <button type="button" class="keep-both" onclick={resolve(Some(Keep::Both))}>{"Keep both"}</button>
+                        </div>
+                    </div>
+                }
+                <ul class="hotspot-list">
+                    { for document.manifest.hotspots.iter().map(|h| {
+                        let chosen = selected.as_ref().is_some_and(|s| s.id == h.id);
+                        html! {
+                            <li key={h.id.clone()} class={classes!(chosen.then_some("selected"))}>
+                                <button type="button" onclick={select(h.id.clone())} aria-pressed={chosen.to_string()}>
+                                    {format!("{} · {} · {}–{}", h.id, if h.product_id.is_empty() { "no product".into() } else { title_of(&h.product_id) }, clock(h.start), clock(h.end))}
+                                </button>
+                            </li>
+                        }
+                    }) }
+                </ul>
+                if let Some(h) = selected.clone() {
+                    <HotspotEditor hotspot={h} edit={edit.clone()} time={time} found={(*found).clone()}
+                        on_query={on_query.clone()} title={title_of(&selected.as_ref().map(|s| s.product_id.clone()).unwrap_or_default())} />
+                }
+                if !problems.is_empty() {
+                    <ul class="problems" aria-label="Problems">
+                        { for problems.iter().map(|p| html! {
+                            <li>{format!("{}{}", p.hotspot().map(|h| format!("{h}: ")).unwrap_or_default(), p.message(lang))}</li>
+                        }) }
+                    </ul>
+                }
+            </aside>
+            }
+        </div>
+    }
+}
+
+/// Props of [`HotspotEditor`].
+#[derive(Properties, PartialEq, Clone)]
+pub struct HotspotEditorProps {
+    hotspot: live_shop_core::hotspot::Hotspot,
+    edit: Callback<Edit>,
+    time: f64,
+    found: Vec<Product>,
+    on_query: Callback<InputEvent>,
+    title: String,
+}
+
+/// The selected hotspot's product, times and texts.
+#[component]
+fn HotspotEditor(props: &HotspotEditorProps) -> Html {
+    let h = &props.hotspot;
+    let id = h.id.clone();
+    let range = |start: f64, end: f64| {
+        let (edit, id) = (props.edit.clone(), id.clone());
+        Callback::from(move |_: MouseEvent| {
+            edit.emit(Edit::Range {
+                id: id.clone(),
+                start,
+                end,
+            })
+        })
+    };
+    let on_times = |which: &'static str| {
+        let (edit, id, start, end) = (props.edit.clone(), id.clone(), h.start, h.end);
+        Callback::from(move |e: Event| {
+            let Some(v) = number(&input_value(&e)) else {
+                return;
+            };
+            let (start, end) = if which == "start" {
+                (v, end)
+            } else {
+                (start, v)
+            };
+            edit.emit(Edit::Range {
+                id: id.clone(),
+                start,
+                end,
+            });
+        })
+    };
+    let on_text = |which: &'static str| {
+        let (edit, id, label, cta) = (
+            props.edit.clone(),
+            id.clone(),
+            h.label.clone().unwrap_or_default(),
+            h.cta.clone().unwrap_or_default(),
+        );
+        Callback::from(move |e: Event| {
+            let v = input_value(&e);
+            let (label, cta) = if which == "label" {
+                (v, cta.clone())
+            } else {
+                (label.clone(), v)
+            };
+            edit.emit(Edit::Text {
+                id: id.clone(),
+                label,
+                cta,
+            });
+        })
+    };
+    let delete = {
+        let (edit, id) = (props.edit.clone(), id.clone());
+        Callback::from(move |_: MouseEvent| edit.emit(Edit::Delete(id.clone())))
+    };
+    html! {
+        <section class="hotspot-editor" aria-label={format!("Hotspot {}", h.id)}>
+            <h3>{format!("Hotspot {}", h.id)}</h3>
+            <p class="product">{ if h.product_id.is_empty() { "No product yet".to_string() } else { props.title.clone() } }</p>
+            <label>{"Find a product "}<input type="search" class="product-search" oninput={props.on_query.clone()} /></label>
+            <ul class="product-results">
+                { for props.found.iter().map(|p| {
+                    let (edit, id, pid) = (props.edit.clone(), id.clone(), p.id.clone());
+                    html! {
+                        <li key={p.id.clone()}>
+                            <button type="button" onclick={Callback::from(move |_: MouseEvent| edit.emit(Edit::Product { id: id.clone(), product_id: pid.clone() }))}>
+                                {p.title.clone()}
+                            </button>
+                        </li>
+                    }
+                }) }
+            </ul>
+            <div class="row times">
+                <label>{"From "}<input class="start" value={format!("{:.2}", h.start)} onchange={on_times("start")} /></label>
+                <label>{"to "}<input class="end" value={format!("{:.2}", h.end)} onchange={on_times("end")} /></label>
+                <button type="button" class="start-here" onclick={range(props.time, h.end.max(props.time + 0.1))}>{"Start here"}</button>
+                <button type="button" class="end-here" onclick={range(h.start, props.time.max(h.start + 0.1))}>{"End here"}</button>
+            </div>
+            <p class="keyframes">{format!("{} position(s): move the dot at another moment to add one.", h.keyframes.len())}</p>
+            <label>{"Label "}<input class="label" value={h.label.clone().unwrap_or_default()} onchange={on_text("label")} /></label>
+            <label>{"Call to action "}<input class="cta" value={h.cta.clone().unwrap_or_default()} onchange={on_text("cta")} /></label>
+            <button type="button" class="delete" onclick={delete}>{"Delete hotspot"}</button>
+        </section>
+    }
+}
+
+/// Props of [`LivePanel`].
+#[derive(Properties, PartialEq, Clone)]
+pub struct LivePanelProps {
+    env: Env,
+    token: String,
+    found: Vec<Product>,
+    on_query: Callback<InputEvent>,
+    deal: (String, String, String),
+    on_deal: Callback<(String, String, String)>,
+    offset: i64,
+}
+
+/// The producer's live controls: pin or unpin a product, start a flash deal.
+#[component]
+fn LivePanel(props: &LivePanelProps) -> Html {
+    let chosen = use_state(|| None::<Product>);
+    let status = use_state(String::new);
+    let send = {
+        let (env, token, status) = (props.env.clone(), props.token.clone(), status.clone());
+        Rc::new(move |body: String| {
+            let (env, token, status) = (env.clone(), token.clone(), status.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let url = api_url(
+                    &env.backend,
+                    &format!(
+                        "/v1/streams/{}/changes",
+                        js_sys::encode_uri_component(&env.stream)
+                    ),
+                );
+                let auth = format!("Bearer {}", token.trim());
+                let answer = net::send(
+                    "POST",
+                    &url,
+                    &[("authorization", auth.as_str())],
+                    Some(&body),
+                    8_000,
+                )
+                .await;
+                status.set(match answer {
+                    Ok(a) if (200..300).contains(&a.status) => {
+                        "Sent: every viewer sees it now.".into()
+                    }
+                    Ok(a) if a.status == 401 || a.status == 403 => {
+                        "A creator token is needed.".into()
+                    }
+                    Ok(a) => format!("Refused ({}).", a.status),
+                    Err(_) => "Offline: not sent.".into(),
+                });
+            });
+        })
+    };
+    let pin = {
+        let (send, chosen) = (send.clone(), chosen.clone());
+        Callback::from(move |_: MouseEvent| {
+            if let Some(p) = &*chosen {
+                send(format!(
+                    r#"{{"type":"offerPinned","product":{{"id":{},"title":{}}}}}"#,
+                    quote(&p.id),
+                    quote(&p.title)
+                ));
+            }
+        })
+    };
+    let unpin = {
+        let send = send.clone();
+        Callback::from(move |_: MouseEvent| send(r#"{"type":"offerUnpinned"}"#.into()))
+    };
+    let start_deal = {
+        let (send, chosen, status, deal, offset) = (
+            send.clone(),
+            chosen.clone(),
+            status.clone(),
+            props.deal.clone(),
+            props.offset,
+        );
+        Callback::from(move |_: MouseEvent| {
+            let Some(p) = &*chosen else { return };
+            let price = number(&deal.0).unwrap_or(f64::NAN);
+            let seconds = number(&deal.1).map_or(0, |s| s as u32);
+            let stock = number(&deal.2).map(|s| s as u32);
+            let now = js_sys::Date::now() as i64 + offset;
+            match flash_deal(p, price, seconds, stock, now) {
+                Ok(change) => send(change_json(&change)),
+                Err(problem) => status.set(format!("Check the deal: {problem:?}.")),
+            }
+        })
+    };
+    let field = |i: usize| {
+        let (on_deal, deal) = (props.on_deal.clone(), props.deal.clone());
+        Callback::from(move |e: InputEvent| {
+            let mut d = deal.clone();
+            let v = input_value(&e);
+            match i {
+                0 => d.0 = v,
+                1 => d.1 = v,
+                _ => d.2 = v,
+            }
+            on_deal.emit(d);
+        })
+    };
+    html! {
+        <section class="live-panel" aria-label="Live control">
+            <p>{format!("Stream {}", props.env.stream)}</p>
+            <label>{"Find a product "}<input type="search" class="product-search" oninput={props.on_query.clone()} /></label>
+            <ul class="product-results">
+                { for props.found.iter().map(|p| {
+                    let (chosen, product) = (chosen.clone(), p.clone());
+                    let pressed = chosen.as_ref().is_some_and(|c| c.id == p.id);
+                    html! {
+                        <li key={p.id.clone()}>
+                            <button type="button" aria-pressed={pressed.to_string()}
+                                onclick={Callback::from(move |_: MouseEvent| chosen.set(Some(product.clone())))}>{p.title.clone()}</button>
+                        </li>
+                    }
+                }) }
+            </ul>
+            <div class="row">
+                <button type="button" class="pin" onclick={pin} disabled={chosen.is_none()}>{"Pin"}</button>
+                <button type="button" class="unpin" onclick={unpin}>{"Unpin"}</button>
+            </div>
+            <fieldset class="deal">
+                <legend>{"Flash deal"}</legend>
+                <label>{"Price "}<input class="deal-price" inputmode="decimal" value={props.deal.0.clone()} oninput={field(0)} /></label>
+                <label>{"Seconds "}<input class="deal-seconds" inputmode="numeric" value={props.deal.1.clone()} oninput={field(1)} /></label>
+                <label>{"Stock limit "}<input class="deal-stock" inputmode="numeric" value={props.deal.2.clone()} oninput={field(2)} /></label>
+                <button type="button" class="start-deal" onclick={start_deal} disabled={chosen.is_none()}>{"Start flash deal"}</button>
+            </fieldset>
+            <p class="live-status" role="status">{(*status).clone()}</p>
+        </section>
+    }
+}
+
+/// Mounts the studio in `root`. Options: `backend`, `videoId` (required), `stream`, `locale`,
+/// `src` (the video to start with), `token`.
+pub fn mount(root: Element, host: Element, options: &JsValue) -> Result<JsValue, JsValue> {
+    let text = |key: &str| {
+        js::field(options, key)
+            .as_string()
+            .filter(|s| !s.is_empty())
+    };
+    let backend = text("backend").ok_or_else(|| JsValue::from_str("backend is required"))?;
+    let video_id = text("videoId").ok_or_else(|| JsValue::from_str("video-id is required"))?;
+    let env = Env {
+        backend,
+        stream: text("stream").unwrap_or_else(|| "demo".into()),
+        locale: Locale::negotiate(text("locale").as_deref(), None),
+        host,
+        clock: SharedClock::default(),
+        video: None,
+        search: None,
+        video_id: Some(video_id),
+    };
+    let props = StudioAppProps {
+        env,
+        root: root.clone(),
+        src: text("src"),
+        token: text("token"),
+    };
+    let app = yew::Renderer::<StudioApp>::with_root_and_props(root, props).render();
+    let app = Rc::new(std::cell::RefCell::new(Some(app)));
+    let destroy = Closure::<dyn FnMut()>::new(move || {
+        if let Some(app) = app.borrow_mut().take() {
+            app.destroy();
+        }
+    });
+    Ok(js::object(&[("destroy", destroy.into_js_value())]))
+}
