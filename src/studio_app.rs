@@ -7,10 +7,12 @@ use std::rc::Rc;
 
 use live_shop_core::geometry::css_number;
 use live_shop_core::hotspot::{from_webvtt, merge, to_webvtt, Conflict, Keep, Manifest, Merged};
-use live_shop_core::i18n::Locale;
+use live_shop_core::i18n::{fill, Lang, Locale, StudioText as L};
 use live_shop_core::json::{decode_value, quote};
 use live_shop_core::protocol::{CatalogPage, Product};
-use live_shop_core::studio::{change_json, clock, flash_deal, shortcut, Document, Edit, Shortcut};
+use live_shop_core::studio::{
+    change_json, clock, flash_deal, shortcut, DealProblem, Document, Edit, Shortcut,
+};
 use live_shop_core::url::api_url;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -122,6 +124,7 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
     let known = use_mut_ref(std::collections::HashMap::<String, Product>::new);
     let drag = use_mut_ref(|| None::<String>);
     let video_ref = use_node_ref();
+    let studio_ref = use_node_ref();
     let picture_ref = use_node_ref();
     let deal_form = use_state(|| ("".to_string(), "60".to_string(), "".to_string()));
     let clock_offset = use_mut_ref(|| 0i64);
@@ -168,6 +171,7 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
             );
             save_state.set(SaveState::Saving);
             wasm_bindgen_futures::spawn_local(async move {
+                let lang = env.locale.lang;
                 let video = env.video_id.clone().unwrap_or_default();
                 let url = api_url(
                     &env.backend,
@@ -223,9 +227,9 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                             None => save_state.set(SaveState::Failed("conflict".into())),
                         }
                     }
-                    401 | 403 => save_state.set(SaveState::Failed(
-                        "A creator token is needed to save. Enter yours above.".into(),
-                    )),
+                    401 | 403 => {
+                        save_state.set(SaveState::Failed(L::StudioNeedToken.get(lang).into()))
+                    }
                     422 => {
                         let value = js_sys::JSON::parse(&answer.body).unwrap_or(JsValue::NULL);
                         let problems = js::field(&value, "problems");
@@ -235,8 +239,10 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                             .collect();
                         save_state.set(SaveState::Failed(list.join(" ")));
                     }
-                    status => save_state.set(SaveState::Failed(format!(
-                        "The server refused the save ({status})."
+                    status => save_state.set(SaveState::Failed(fill(
+                        L::StudioRefused.get(lang),
+                        "n",
+                        &status.to_string(),
                     ))),
                 }
             });
@@ -256,6 +262,7 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
         use_effect_with((), move |_| {
             let draft = load_draft(&env);
             wasm_bindgen_futures::spawn_local(async move {
+                let lang = env.locale.lang;
                 let video = env.video_id.clone().unwrap_or_default();
                 let url = api_url(
                     &env.backend,
@@ -274,7 +281,7 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                         *base.borrow_mut() = draft.base;
                         *etag.borrow_mut() = draft.etag;
                         doc.borrow_mut().apply(Edit::Replace(draft.manifest));
-                        notice.set("Your unsaved draft was restored.".into());
+                        notice.set(L::StudioDraftRestored.get(lang).into());
                         if queued {
                             save();
                         }
@@ -480,6 +487,7 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
     let on_key = {
         let (doc, edit, redraw, persist) =
             (doc.clone(), edit.clone(), redraw.clone(), persist.clone());
+        let studio_ref = studio_ref.clone();
         Callback::from(move |e: KeyboardEvent| {
             let in_field = e
                 .target_dyn_into::<Element>()
@@ -503,7 +511,13 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                     persist(false);
                     redraw.force_update();
                 }
-                (Shortcut::Delete, Some(id)) => edit.emit(Edit::Delete(id)),
+                (Shortcut::Delete, Some(id)) => {
+                    edit.emit(Edit::Delete(id));
+                    // The focused dot is gone: keep focus in the studio so shortcuts still work.
+                    if let Some(studio) = studio_ref.cast::<web_sys::HtmlElement>() {
+                        let _ = studio.focus();
+                    }
+                }
                 (Shortcut::Nudge(dx, dy), Some(id)) => edit.emit(Edit::Nudge { id, dx, dy }),
                 _ => {}
             }
@@ -611,11 +625,9 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                 match imported {
                     Some(m) => {
                         edit.emit(Edit::Replace(m));
-                        notice.set("Imported.".into());
+                        notice.set(L::StudioImported.get(lang).into());
                     }
-                    None => {
-                        notice.set("That file is not a live-shop manifest or WebVTT track.".into())
-                    }
+                    None => notice.set(L::StudioBadImport.get(lang).into()),
                 }
             });
         })
@@ -639,13 +651,13 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
     let live = *tab_live;
 
     html! {
-        <div class="studio" dir={lang.dir()} lang={env.locale.tag.clone()} onkeydown={on_key} tabindex="-1">
+        <div class="studio" ref={studio_ref} dir={lang.dir()} lang={env.locale.tag.clone()} onkeydown={on_key} tabindex="-1">
             <nav class="studio-tabs" role="tablist">
                 <button type="button" role="tab" aria-selected={(!live).to_string()}
-                    onclick={let t = tab_live.clone(); Callback::from(move |_: MouseEvent| t.set(false))}>{"Hotspots"}</button>
+                    onclick={let t = tab_live.clone(); Callback::from(move |_: MouseEvent| t.set(false))}>{L::StudioTabHotspots.get(lang)}</button>
                 <button type="button" role="tab" aria-selected={live.to_string()}
-                    onclick={let t = tab_live.clone(); Callback::from(move |_: MouseEvent| t.set(true))}>{"Live"}</button>
-                <label class="token">{"Creator token "}
+                    onclick={let t = tab_live.clone(); Callback::from(move |_: MouseEvent| t.set(true))}>{L::StudioTabLive.get(lang)}</button>
+                <label class="token">{L::StudioToken.get(lang)}
                     <input type="password" value={(*token).clone()} oninput={on_token} autocomplete="off" />
                 </label>
             </nav>
@@ -662,51 +674,51 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                 <div class="studio-picture" ref={picture_ref} style={picture_style}
                     onpointerdown={on_picture_down} onpointermove={on_picture_move}
                     onpointerup={on_picture_up.clone()} onpointercancel={on_picture_up}
-                    aria-label="Click the picture to add a hotspot at this moment">
+                    aria-label={L::StudioPicture.get(lang)}>
                     { for dots.iter().map(|(h, (x, y))| {
                         let style = format!("left:{}%;top:{}%", css_number(x * 100.0), css_number(y * 100.0));
                         let chosen = selected.as_ref().is_some_and(|s| s.id == h.id);
                         html! {
                             <button type="button" key={h.id.clone()} class={classes!("studio-dot", chosen.then_some("selected"))}
                                 data-hotspot={h.id.clone()} {style} onclick={select(h.id.clone())}
-                                aria-label={format!("Hotspot {}: {}", h.id, title_of(&h.product_id))}>
+                                aria-label={format!("{}: {}", fill(L::StudioHotspot.get(lang), "n", &h.id), title_of(&h.product_id))}>
                             </button>
                         }
                     }) }
                 </div>
                 <div class="studio-controls">
                     <button type="button" class="play" onclick={play}>
-                        { if video().is_some_and(|v| !v.paused()) { "Pause" } else { "Play" } }
+                        { if video().is_some_and(|v| !v.paused()) { L::StudioPause.get(lang) } else { L::StudioPlay.get(lang) } }
                     </button>
-                    <button type="button" class="frame-back" onclick={step(-1.0 / 30.0)} aria-label="Previous frame">{"◀|"}</button>
-                    <button type="button" class="frame-forward" onclick={step(1.0 / 30.0)} aria-label="Next frame">{"|▶"}</button>
+                    <button type="button" class="frame-back" onclick={step(-1.0 / 30.0)} aria-label={L::StudioPrevFrame.get(lang)}>{"◀|"}</button>
+                    <button type="button" class="frame-forward" onclick={step(1.0 / 30.0)} aria-label={L::StudioNextFrame.get(lang)}>{"|▶"}</button>
                     <input type="range" class="timeline" min="0" max={duration.unwrap_or(0.0).to_string()} step="0.033"
-                        value={time.to_string()} oninput={scrub} aria-label="Timeline" />
+                        value={time.to_string()} oninput={scrub} aria-label={L::StudioTimeline.get(lang)} />
                     <output class="time">{clock(time)}{" / "}{clock(duration.unwrap_or(0.0))}</output>
                 </div>
                 <div class="studio-source">
-                    <label>{"Video URL "}<input type="url" value={(*src).clone()} onchange={on_src} /></label>
-                    <label>{"or a file "}<input type="file" accept="video/*" onchange={on_file} /></label>
+                    <label>{L::StudioVideoUrl.get(lang)}<input type="url" value={(*src).clone()} onchange={on_src} /></label>
+                    <label>{L::StudioVideoFile.get(lang)}<input type="file" accept="video/*" onchange={on_file} /></label>
                 </div>
             </div>
             <aside class="studio-side">
                 <div class="row">
-                    <button type="button" class="undo" onclick={undo} disabled={!document.can_undo()}>{"Undo"}</button>
-                    <button type="button" class="redo" onclick={redo} disabled={!document.can_redo()}>{"Redo"}</button>
-                    <button type="button" class="save" onclick={on_save}>{"Save"}</button>
-                    <a class="export-json" href={export_json} download={format!("{manifest_id}.overlay.json")}>{"Export JSON"}</a>
-                    <a class="export-vtt" href={export_vtt} download={format!("{manifest_id}.hotspots.vtt")}>{"Export WebVTT"}</a>
-                    <label class="import">{"Import "}<input type="file" accept=".json,.vtt,application/json,text/vtt" onchange={on_import} /></label>
+                    <button type="button" class="undo" onclick={undo} disabled={!document.can_undo()}>{L::StudioUndo.get(lang)}</button>
+                    <button type="button" class="redo" onclick={redo} disabled={!document.can_redo()}>{L::StudioRedo.get(lang)}</button>
+                    <button type="button" class="save" onclick={on_save}>{L::StudioSave.get(lang)}</button>
+                    <a class="export-json" href={export_json} download={format!("{manifest_id}.overlay.json")}>{L::StudioExportJson.get(lang)}</a>
+                    <a class="export-vtt" href={export_vtt} download={format!("{manifest_id}.hotspots.vtt")}>{L::StudioExportVtt.get(lang)}</a>
+                    <label class="import">{L::StudioImport.get(lang)}<input type="file" accept=".json,.vtt,application/json,text/vtt" onchange={on_import} /></label>
                 </div>
                 <p class="studio-status" role="status">{
                     match &*save_state {
                         SaveState::Idle => (*notice).clone(),
-                        SaveState::Saving => "Saving…".into(),
-                        SaveState::Saved(tag) => format!("Saved ({tag})."),
-                        SaveState::Queued => "Offline: the save is kept here and will be sent when the connection is back.".into(),
+                        SaveState::Saving => L::StudioSaving.get(lang).into(),
+                        SaveState::Saved(tag) => fill(L::StudioSaved.get(lang), "n", tag),
+                        SaveState::Queued => L::StudioQueued.get(lang).into(),
                         SaveState::Failed(why) => why.clone(),
-                        SaveState::Conflict(m, ..) if m.conflicts.is_empty() => "Someone saved first. Their changes and yours merged cleanly: review, then save again.".into(),
-                        SaveState::Conflict(m, ..) => format!("Someone saved first, and {} hotspot(s) changed on both sides. Choose what to keep.", m.conflicts.len()),
+                        SaveState::Conflict(m, ..) if m.conflicts.is_empty() => L::StudioMerged.get(lang).into(),
+                        SaveState::Conflict(m, ..) => fill(L::StudioConflicts.get(lang), "n", &m.conflicts.len().to_string()),
                     }
                 }</p>
                 if let SaveState::Conflict(merged, ..) = &*save_state {
@@ -714,17 +726,19 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                         <ul>
                             { for merged.conflicts.iter().map(|c| html! {
                                 <li key={c.id.clone()}>
-                                    {format!("{}: yours {} · theirs {}", c.id,
-                                        c.mine.as_ref().map_or("deleted".into(), |h| title_of(&h.product_id)),
-                                        c.theirs.as_ref().map_or("deleted".into(), |h| title_of(&h.product_id)))}
+                                    {format!("{}: {} {} · {} {}", c.id,
+                                        L::StudioYours.get(lang),
+                                        c.mine.as_ref().map_or(L::StudioDeleted.get(lang).into(), |h| title_of(&h.product_id)),
+                                        L::StudioTheirs.get(lang),
+                                        c.theirs.as_ref().map_or(L::StudioDeleted.get(lang).into(), |h| title_of(&h.product_id)))}
                                 </li>
                             }) }
                         </ul>
                         <div class="row">
-                            <button type="button" class="merge" onclick={resolve(None)}>{"Merge (keep my side of conflicts)"}</button>
-                            <button type="button" class="keep-mine" onclick={resolve(Some(Keep::Mine))}>{"Keep mine"}</button>
-                            <button type="button" class="take-theirs" onclick={resolve(Some(Keep::Theirs))}>{"Take theirs"}</button>
-                            <button type="button" class="keep-both" onclick={resolve(Some(Keep::Both))}>{"Keep both"}</button>
+                            <button type="button" class="merge" onclick={resolve(None)}>{L::StudioMerge.get(lang)}</button>
+                            <button type="button" class="keep-mine" onclick={resolve(Some(Keep::Mine))}>{L::StudioKeepMine.get(lang)}</button>
+                            <button type="button" class="take-theirs" onclick={resolve(Some(Keep::Theirs))}>{L::StudioTakeTheirs.get(lang)}</button>
+                            <button type="button" class="keep-both" onclick={resolve(Some(Keep::Both))}>{L::StudioKeepBoth.get(lang)}</button>
                         </div>
                     </div>
                 }
@@ -734,18 +748,18 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                         html! {
                             <li key={h.id.clone()} class={classes!(chosen.then_some("selected"))}>
                                 <button type="button" onclick={select(h.id.clone())} aria-pressed={chosen.to_string()}>
-                                    {format!("{} · {} · {}–{}", h.id, if h.product_id.is_empty() { "no product".into() } else { title_of(&h.product_id) }, clock(h.start), clock(h.end))}
+                                    {format!("{} · {} · {}–{}", h.id, if h.product_id.is_empty() { L::StudioNoProduct.get(lang).into() } else { title_of(&h.product_id) }, clock(h.start), clock(h.end))}
                                 </button>
                             </li>
                         }
                     }) }
                 </ul>
                 if let Some(h) = selected.clone() {
-                    <HotspotEditor hotspot={h} edit={edit.clone()} time={time} found={(*found).clone()}
+                    <HotspotEditor hotspot={h} {lang} edit={edit.clone()} time={time} found={(*found).clone()}
                         on_query={on_query.clone()} title={title_of(&selected.as_ref().map(|s| s.product_id.clone()).unwrap_or_default())} />
                 }
                 if !problems.is_empty() {
-                    <ul class="problems" aria-label="Problems">
+                    <ul class="problems" aria-label={L::StudioProblems.get(lang)}>
                         { for problems.iter().map(|p| html! {
                             <li>{format!("{}{}", p.hotspot().map(|h| format!("{h}: ")).unwrap_or_default(), p.message(lang))}</li>
                         }) }
@@ -761,6 +775,7 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
 #[derive(Properties, PartialEq, Clone)]
 pub struct HotspotEditorProps {
     hotspot: live_shop_core::hotspot::Hotspot,
+    lang: Lang,
     edit: Callback<Edit>,
     time: f64,
     found: Vec<Product>,
@@ -771,6 +786,7 @@ pub struct HotspotEditorProps {
 /// The selected hotspot's product, times and texts.
 #[component]
 fn HotspotEditor(props: &HotspotEditorProps) -> Html {
+    let lang = props.lang;
     let h = &props.hotspot;
     let id = h.id.clone();
     let range = |start: f64, end: f64| {
@@ -827,10 +843,10 @@ fn HotspotEditor(props: &HotspotEditorProps) -> Html {
         Callback::from(move |_: MouseEvent| edit.emit(Edit::Delete(id.clone())))
     };
     html! {
-        <section class="hotspot-editor" aria-label={format!("Hotspot {}", h.id)}>
-            <h3>{format!("Hotspot {}", h.id)}</h3>
-            <p class="product">{ if h.product_id.is_empty() { "No product yet".to_string() } else { props.title.clone() } }</p>
-            <label>{"Find a product "}<input type="search" class="product-search" oninput={props.on_query.clone()} /></label>
+        <section class="hotspot-editor" aria-label={fill(L::StudioHotspot.get(lang), "n", &h.id)}>
+            <h3>{fill(L::StudioHotspot.get(lang), "n", &h.id)}</h3>
+            <p class="product">{ if h.product_id.is_empty() { L::StudioNoProduct.get(lang).to_string() } else { props.title.clone() } }</p>
+            <label>{L::StudioFindProduct.get(lang)}<input type="search" class="product-search" oninput={props.on_query.clone()} /></label>
             <ul class="product-results">
                 { for props.found.iter().map(|p| {
                     let (edit, id, pid) = (props.edit.clone(), id.clone(), p.id.clone());
@@ -844,15 +860,15 @@ fn HotspotEditor(props: &HotspotEditorProps) -> Html {
                 }) }
             </ul>
             <div class="row times">
-                <label>{"From "}<input class="start" value={format!("{:.2}", h.start)} onchange={on_times("start")} /></label>
-                <label>{"to "}<input class="end" value={format!("{:.2}", h.end)} onchange={on_times("end")} /></label>
-                <button type="button" class="start-here" onclick={range(props.time, h.end.max(props.time + 0.1))}>{"Start here"}</button>
-                <button type="button" class="end-here" onclick={range(h.start, props.time.max(h.start + 0.1))}>{"End here"}</button>
+                <label>{L::StudioFrom.get(lang)}<input class="start" value={format!("{:.2}", h.start)} onchange={on_times("start")} /></label>
+                <label>{L::StudioTo.get(lang)}<input class="end" value={format!("{:.2}", h.end)} onchange={on_times("end")} /></label>
+                <button type="button" class="start-here" onclick={range(props.time, h.end.max(props.time + 0.1))}>{L::StudioStartHere.get(lang)}</button>
+                <button type="button" class="end-here" onclick={range(h.start, props.time.max(h.start + 0.1))}>{L::StudioEndHere.get(lang)}</button>
             </div>
-            <p class="keyframes">{format!("{} position(s): move the dot at another moment to add one.", h.keyframes.len())}</p>
-            <label>{"Label "}<input class="label" value={h.label.clone().unwrap_or_default()} onchange={on_text("label")} /></label>
-            <label>{"Call to action "}<input class="cta" value={h.cta.clone().unwrap_or_default()} onchange={on_text("cta")} /></label>
-            <button type="button" class="delete" onclick={delete}>{"Delete hotspot"}</button>
+            <p class="keyframes">{fill(L::StudioPositions.get(lang), "n", &h.keyframes.len().to_string())}</p>
+            <label>{L::StudioLabel.get(lang)}<input class="label" value={h.label.clone().unwrap_or_default()} onchange={on_text("label")} /></label>
+            <label>{L::StudioCta.get(lang)}<input class="cta" value={h.cta.clone().unwrap_or_default()} onchange={on_text("cta")} /></label>
+            <button type="button" class="delete" onclick={delete}>{L::StudioDelete.get(lang)}</button>
         </section>
     }
 }
@@ -872,6 +888,7 @@ pub struct LivePanelProps {
 /// The producer's live controls: pin or unpin a product, start a flash deal.
 #[component]
 fn LivePanel(props: &LivePanelProps) -> Html {
+    let lang = props.env.locale.lang;
     let chosen = use_state(|| None::<Product>);
     let status = use_state(String::new);
     let send = {
@@ -896,14 +913,12 @@ fn LivePanel(props: &LivePanelProps) -> Html {
                 )
                 .await;
                 status.set(match answer {
-                    Ok(a) if (200..300).contains(&a.status) => {
-                        "Sent: every viewer sees it now.".into()
-                    }
+                    Ok(a) if (200..300).contains(&a.status) => L::StudioSent.get(lang).into(),
                     Ok(a) if a.status == 401 || a.status == 403 => {
-                        "A creator token is needed.".into()
+                        L::StudioNeedTokenLive.get(lang).into()
                     }
-                    Ok(a) => format!("Refused ({}).", a.status),
-                    Err(_) => "Offline: not sent.".into(),
+                    Ok(a) => fill(L::StudioRefusedLive.get(lang), "n", &a.status.to_string()),
+                    Err(_) => L::StudioOffline.get(lang).into(),
                 });
             });
         })
@@ -940,7 +955,15 @@ fn LivePanel(props: &LivePanelProps) -> Html {
             let now = js_sys::Date::now() as i64 + offset;
             match flash_deal(p, price, seconds, stock, now) {
                 Ok(change) => send(change_json(&change)),
-                Err(problem) => status.set(format!("Check the deal: {problem:?}.")),
+                Err(problem) => status.set(
+                    match problem {
+                        DealProblem::Price => L::StudioDealPrice,
+                        DealProblem::Duration => L::StudioDealDuration,
+                        DealProblem::NoOffer => L::StudioDealNoOffer,
+                    }
+                    .get(lang)
+                    .into(),
+                ),
             }
         })
     };
@@ -958,9 +981,9 @@ fn LivePanel(props: &LivePanelProps) -> Html {
         })
     };
     html! {
-        <section class="live-panel" aria-label="Live control">
-            <p>{format!("Stream {}", props.env.stream)}</p>
-            <label>{"Find a product "}<input type="search" class="product-search" oninput={props.on_query.clone()} /></label>
+        <section class="live-panel" aria-label={L::StudioLive.get(lang)}>
+            <p>{fill(L::StudioStream.get(lang), "n", &props.env.stream)}</p>
+            <label>{L::StudioFindProduct.get(lang)}<input type="search" class="product-search" oninput={props.on_query.clone()} /></label>
             <ul class="product-results">
                 { for props.found.iter().map(|p| {
                     let (chosen, product) = (chosen.clone(), p.clone());
@@ -974,15 +997,15 @@ fn LivePanel(props: &LivePanelProps) -> Html {
                 }) }
             </ul>
             <div class="row">
-                <button type="button" class="pin" onclick={pin} disabled={chosen.is_none()}>{"Pin"}</button>
-                <button type="button" class="unpin" onclick={unpin}>{"Unpin"}</button>
+                <button type="button" class="pin" onclick={pin} disabled={chosen.is_none()}>{L::StudioPin.get(lang)}</button>
+                <button type="button" class="unpin" onclick={unpin}>{L::StudioUnpin.get(lang)}</button>
             </div>
             <fieldset class="deal">
-                <legend>{"Flash deal"}</legend>
-                <label>{"Price "}<input class="deal-price" inputmode="decimal" value={props.deal.0.clone()} oninput={field(0)} /></label>
-                <label>{"Seconds "}<input class="deal-seconds" inputmode="numeric" value={props.deal.1.clone()} oninput={field(1)} /></label>
-                <label>{"Stock limit "}<input class="deal-stock" inputmode="numeric" value={props.deal.2.clone()} oninput={field(2)} /></label>
-                <button type="button" class="start-deal" onclick={start_deal} disabled={chosen.is_none()}>{"Start flash deal"}</button>
+                <legend>{L::StudioFlashDeal.get(lang)}</legend>
+                <label>{L::StudioPrice.get(lang)}<input class="deal-price" inputmode="decimal" value={props.deal.0.clone()} oninput={field(0)} /></label>
+                <label>{L::StudioSeconds.get(lang)}<input class="deal-seconds" inputmode="numeric" value={props.deal.1.clone()} oninput={field(1)} /></label>
+                <label>{L::StudioStock.get(lang)}<input class="deal-stock" inputmode="numeric" value={props.deal.2.clone()} oninput={field(2)} /></label>
+                <button type="button" class="start-deal" onclick={start_deal} disabled={chosen.is_none()}>{L::StudioStartDeal.get(lang)}</button>
             </fieldset>
             <p class="live-status" role="status">{(*status).clone()}</p>
         </section>

@@ -371,3 +371,94 @@ mod search {
         );
     }
 }
+
+mod studio {
+    use super::*;
+    use live_shop::studio_app::{StudioApp, StudioAppProps};
+
+    async fn studio(locale: &str) -> (Element, yew::AppHandle<StudioApp>) {
+        let document = gloo_document();
+        let host = document.create_element("div").unwrap();
+        document.body().unwrap().append_child(&host).unwrap();
+        let env = Env {
+            backend: "http://127.0.0.1:9".into(),
+            stream: "demo".into(),
+            locale: Locale::negotiate(Some(locale), None),
+            host: host.clone(),
+            clock: SharedClock::default(),
+            video: None,
+            search: None,
+            video_id: Some("component-test".into()),
+        };
+        let props = StudioAppProps {
+            env,
+            root: host.clone(),
+            src: None,
+            token: None,
+        };
+        let app = yew::Renderer::<StudioApp>::with_root_and_props(host.clone(), props).render();
+        yew::platform::time::sleep(Duration::ZERO).await;
+        (host, app)
+    }
+
+    fn find(host: &Element, selector: &str) -> Element {
+        host.query_selector(selector)
+            .unwrap()
+            .unwrap_or_else(|| panic!("no {selector} in {}", host.inner_html()))
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_studio_offers_named_controls_and_nothing_to_undo_yet() {
+        let (host, _app) = studio("en").await;
+        let tabs = host.query_selector_all("[role=tab]").unwrap();
+        assert_eq!(tabs.length(), 2);
+        assert_eq!(
+            find(&host, "[role=tab][aria-selected=true]")
+                .text_content()
+                .as_deref(),
+            Some("Hotspots")
+        );
+        assert_eq!(
+            find(&host, "button.save").text_content().as_deref(),
+            Some("Save")
+        );
+        assert!(find(&host, "button.undo").has_attribute("disabled"));
+        assert_eq!(
+            find(&host, "input.timeline")
+                .get_attribute("aria-label")
+                .as_deref(),
+            Some("Timeline")
+        );
+        let json = find(&host, "a.export-json");
+        assert_eq!(
+            json.get_attribute("download").as_deref(),
+            Some("component-test.overlay.json")
+        );
+        // The export is the empty manifest of this video.
+        let href = json.get_attribute("href").unwrap();
+        let decoded =
+            String::from(js_sys::decode_uri_component(href.split_once(',').unwrap().1).unwrap());
+        assert_eq!(
+            decoded,
+            r#"{"version":1,"videoId":"component-test","hotspots":[]}"#
+        );
+        assert!(host.query_selector(".hotspot-editor").unwrap().is_none());
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_studio_speaks_persian_right_to_left() {
+        let (host, _app) = studio("fa").await;
+        assert_eq!(
+            find(&host, ".studio").get_attribute("dir").as_deref(),
+            Some("rtl")
+        );
+        assert_eq!(
+            find(&host, "button.save").text_content().as_deref(),
+            Some("ذخیره")
+        );
+        assert_eq!(
+            find(&host, "button.undo").text_content().as_deref(),
+            Some("واگرد")
+        );
+    }
+}

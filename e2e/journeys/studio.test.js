@@ -33,7 +33,7 @@ async function addHotspot(page, x, y, query) {
   await editor.waitFor();
   await editor.locator('input.product-search').fill(query);
   await editor.locator('.product-results button').first().click();
-  await editor.locator('.product').filter({ hasNotText: 'No product yet' }).waitFor();
+  await editor.locator('.product').filter({ hasNotText: /No product yet|هنوز محصولی نیست/ }).waitFor();
 }
 
 async function save(page) {
@@ -135,13 +135,18 @@ test('two studios save the same video: the second sees the conflict and keeps bo
   });
 });
 
-test('a save without a creator token is refused and nothing is written', async () => {
+test('a save without a creator token is refused and nothing is written (studio in Persian)', async () => {
   await withBackend({}, async (backend) => {
     const { page } = await studio(backend, 'locked');
+    await page.evaluate(() => document.getElementById('studio').setAttribute('locale', 'fa'));
+    await page.locator('live-shop .studio[dir=rtl]').waitFor();
+    assert.equal(await page.locator('live-shop button.save').textContent(), 'ذخیره');
+    await page.waitForFunction(() => document.querySelector('live-shop').shadowRoot
+      .querySelector('video.studio-video')?.readyState >= 1);
     await seek(page, 1);
     await addHotspot(page, 0.5, 0.5, 'jacket');
     await page.locator('live-shop button.save').click();
-    await page.locator('live-shop .studio-status').filter({ hasText: /creator token is needed/ }).waitFor();
+    await page.locator('live-shop .studio-status').filter({ hasText: 'برای ذخیره توکن سازنده لازم است' }).waitFor();
     assert.equal((await fetch(`${backend.url}/v1/videos/locked/overlay`)).status, 404);
     const put = await fetch(`${backend.url}/v1/videos/locked/overlay`, { method: 'PUT', body: '{}', headers: { 'content-type': 'application/json' } });
     assert.equal(put.status, 401);
@@ -174,5 +179,43 @@ test('a producer starts a flash deal and an open viewer shows it counting down',
     const left = Number(m) * 60 + Number(s);
     assert.ok(left > 80 && left <= 90, `${left} s left`);
     assert.match(await viewer.locator('live-shop .pinned .price').textContent(), /99/);
+  });
+});
+
+test('the draft survives a reload, shortcuts edit it, and an offline save goes out when back', async () => {
+  await withBackend({}, async (backend) => {
+    const { page } = await studio(backend, 'draft');
+    await seek(page, 1);
+    await addHotspot(page, 0.5, 0.5, 'jacket');
+    // Keyboard: arrows nudge the selected hotspot, Delete removes it, Ctrl+Z brings it back.
+    await page.locator('live-shop .studio-dot').first().focus();
+    const x = () => page.locator('live-shop .studio-dot').first().evaluate((d) => parseFloat(d.style.left));
+    const before = await x();
+    await page.keyboard.press('Shift+ArrowRight');
+    await page.waitForFunction((b) => parseFloat(document.querySelector('live-shop').shadowRoot
+      .querySelector('.studio-dot').style.left) > b + 5, before);
+    await page.keyboard.press('Delete');
+    await page.locator('live-shop .studio-dot').waitFor({ state: 'detached' });
+    await page.keyboard.press('Control+z');
+    await page.locator('live-shop .studio-dot').waitFor();
+    assert.ok(Math.abs((await x()) - before - 10) < 0.5);
+
+    // Reload before saving: the draft comes back.
+    await page.reload();
+    await page.evaluate(() => document.getElementById('studio').setAttribute('video-id', 'draft'));
+    await page.locator('live-shop .studio-status').filter({ hasText: 'Your unsaved draft was restored.' }).waitFor();
+    assert.equal(await page.locator('live-shop .hotspot-list li').count(), 1);
+
+    // Offline: the save waits in the browser, then goes out on its own.
+    await page.route('**/v1/videos/draft/overlay', (route) => (route.request().method() === 'PUT'
+      ? route.abort('internetdisconnected') : route.continue()));
+    await save(page);
+    await page.locator('live-shop .studio-status').filter({ hasText: /^Offline/ }).waitFor();
+    assert.equal((await fetch(`${backend.url}/v1/videos/draft/overlay`)).status, 404);
+    await page.unroute('**/v1/videos/draft/overlay');
+    await page.evaluate(() => window.dispatchEvent(new Event('online')));
+    await page.locator('live-shop .studio-status').filter({ hasText: /^Saved/ }).waitFor({ timeout: 12_000 });
+    const saved = await (await fetch(`${backend.url}/v1/videos/draft/overlay`)).json();
+    assert.equal(saved.hotspots[0].productId, 'p01');
   });
 });

@@ -327,7 +327,7 @@ texts! {
 }
 
 texts! {
-    /// Strings of the creator studio (manifest validation).
+    /// Strings of the creator studio (its controls and the manifest's validation).
     StudioText {
         /// Manifest from a newer studio.
         HotspotVersion => ["This overlay was made with a newer version of the studio.", "صُنعت هذه الطبقة بإصدار أحدث من الاستوديو.", "این لایه با نسخه جدیدتری از استودیو ساخته شده است."],
@@ -349,6 +349,130 @@ texts! {
         HotspotKeyframeOutside => ["A position of this hotspot is outside the picture or its time range.", "أحد مواضع هذه النقطة خارج الصورة أو خارج مدتها.", "یکی از جایگاه‌های این نقطه بیرون از تصویر یا بازه زمانی‌اش است."],
         /// Label too long.
         HotspotLabelTooLong => ["Keep the label and call to action under {n} characters.", "اجعل التسمية ودعوة الإجراء أقل من {n} حرفًا.", "برچسب و دعوت به اقدام را زیر {n} نویسه نگه دارید."],
+        /// Studio: "Hotspots".
+        StudioTabHotspots => ["Hotspots", "النقاط التفاعلية", "نقطه‌های خرید"],
+        /// Studio: "Live".
+        StudioTabLive => ["Live", "مباشر", "زنده"],
+        /// Studio: "Creator token".
+        StudioToken => ["Creator token ", "رمز صانع المحتوى ", "توکن سازنده "],
+        /// Studio: "Click the picture to add a hotspot at this moment".
+        StudioPicture => ["Click the picture to add a hotspot at this moment", "انقر على الصورة لإضافة نقطة تفاعلية في هذه اللحظة", "برای افزودن نقطه خرید در این لحظه روی تصویر کلیک کنید"],
+        /// Studio: "Play".
+        StudioPlay => ["Play", "تشغيل", "پخش"],
+        /// Studio: "Pause".
+        StudioPause => ["Pause", "إيقاف مؤقت", "توقف"],
+        /// Studio: "Previous frame".
+        StudioPrevFrame => ["Previous frame", "الإطار السابق", "فریم قبلی"],
+        /// Studio: "Next frame".
+        StudioNextFrame => ["Next frame", "الإطار التالي", "فریم بعدی"],
+        /// Studio: "Timeline".
+        StudioTimeline => ["Timeline", "الخط الزمني", "خط زمان"],
+        /// Studio: "Video URL".
+        StudioVideoUrl => ["Video URL ", "رابط الفيديو ", "نشانی ویدیو "],
+        /// Studio: "or a file".
+        StudioVideoFile => ["or a file ", "أو ملف ", "یا یک فایل "],
+        /// Studio: "Undo".
+        StudioUndo => ["Undo", "تراجع", "واگرد"],
+        /// Studio: "Redo".
+        StudioRedo => ["Redo", "إعادة", "ازنو"],
+        /// Studio: "Save".
+        StudioSave => ["Save", "حفظ", "ذخیره"],
+        /// Studio: "Export JSON".
+        StudioExportJson => ["Export JSON", "تصدير JSON", "خروجی JSON"],
+        /// Studio: "Export WebVTT".
+        StudioExportVtt => ["Export WebVTT", "تصدير WebVTT", "خروجی WebVTT"],
+        /// Studio: "Import".
+        StudioImport => ["Import ", "استيراد ", "ورود "],
+        /// Studio: "Saving…".
+        StudioSaving => ["Saving…", "جارٍ الحفظ…", "در حال ذخیره…"],
+        /// Studio: "Saved ({n}).".
+        StudioSaved => ["Saved ({n}).", "تم الحفظ ({n}).", "ذخیره شد ({n})."],
+        /// Studio: "Offline: the save is kept here and will be sent when the connection is back.".
+        StudioQueued => ["Offline: the save is kept here and will be sent when the connection is back.", "غير متصل: الحفظ محفوظ هنا وسيُرسل عند عودة الاتصال.", "آفلاین: ذخیره اینجا نگه داشته می‌شود و با برگشتن اتصال فرستاده می‌شود."],
+        /// Studio: "Someone saved first. Their changes and yours merged cleanly: review, then save again.".
+        StudioMerged => ["Someone saved first. Their changes and yours merged cleanly: review, then save again.", "حفظ شخص آخر أولًا. دُمجت تغييراته مع تغييراتك بسلاسة: راجعها ثم احفظ مجددًا.", "کس دیگری زودتر ذخیره کرد. تغییرات او و شما بی‌مشکل ادغام شد: بازبینی کنید و دوباره ذخیره کنید."],
+        /// Studio: "Someone saved first, and {n} hotspot(s) changed on both sides. Choose what to keep.".
+        StudioConflicts => ["Someone saved first, and {n} hotspot(s) changed on both sides. Choose what to keep.", "حفظ شخص آخر أولًا، وتغيّرت {n} نقطة تفاعلية لدى الطرفين. اختر ما تحتفظ به.", "کس دیگری زودتر ذخیره کرد و {n} نقطه خرید در هر دو طرف تغییر کرده است. انتخاب کنید چه بماند."],
+        /// Studio: "A creator token is needed to save. Enter yours above.".
+        StudioNeedToken => ["A creator token is needed to save. Enter yours above.", "يلزم رمز صانع المحتوى للحفظ. أدخل رمزك في الأعلى.", "برای ذخیره توکن سازنده لازم است. توکن خود را بالا وارد کنید."],
+        /// Studio: "The server refused the save ({n}).".
+        StudioRefused => ["The server refused the save ({n}).", "رفض الخادم الحفظ ({n}).", "کارگزار ذخیره را نپذیرفت ({n})."],
+        /// Studio: "Your unsaved draft was restored.".
+        StudioDraftRestored => ["Your unsaved draft was restored.", "استُعيدت مسودتك غير المحفوظة.", "پیش‌نویس ذخیره‌نشده شما بازیابی شد."],
+        /// Studio: "Imported.".
+        StudioImported => ["Imported.", "تم الاستيراد.", "وارد شد."],
+        /// Studio: "That file is not a live-shop manifest or WebVTT track.".
+        StudioBadImport => ["That file is not a live-shop manifest or WebVTT track.", "هذا الملف ليس بيان live-shop ولا مسار WebVTT.", "این فایل نه مانیفست live-shop است و نه مسیر WebVTT."],
+        /// Studio: "Merge (keep my side of conflicts)".
+        StudioMerge => ["Merge (keep my side of conflicts)", "دمج (مع الاحتفاظ بجانبي في التعارضات)", "ادغام (با نگه داشتن نسخه من در تعارض‌ها)"],
+        /// Studio: "Keep mine".
+        StudioKeepMine => ["Keep mine", "احتفظ بنسختي", "نسخه من بماند"],
+        /// Studio: "Take theirs".
+        StudioTakeTheirs => ["Take theirs", "خذ نسختهم", "نسخه آن‌ها را بگیر"],
+        /// Studio: "Keep both".
+        StudioKeepBoth => ["Keep both", "احتفظ بالاثنتين", "هر دو بماند"],
+        /// Studio: "Problems".
+        StudioProblems => ["Problems", "مشكلات", "مشکل‌ها"],
+        /// Studio: "Hotspot {n}".
+        StudioHotspot => ["Hotspot {n}", "النقطة التفاعلية {n}", "نقطه خرید {n}"],
+        /// Studio: "No product yet".
+        StudioNoProduct => ["No product yet", "لا منتج بعد", "هنوز محصولی نیست"],
+        /// Studio: "Find a product".
+        StudioFindProduct => ["Find a product ", "ابحث عن منتج ", "یافتن محصول "],
+        /// Studio: "From".
+        StudioFrom => ["From ", "من ", "از "],
+        /// Studio: "to".
+        StudioTo => ["to ", "إلى ", "تا "],
+        /// Studio: "Start here".
+        StudioStartHere => ["Start here", "ابدأ هنا", "شروع از اینجا"],
+        /// Studio: "End here".
+        StudioEndHere => ["End here", "انتهِ هنا", "پایان در اینجا"],
+        /// Studio: "{n} position(s): move the dot at another moment to add one.".
+        StudioPositions => ["{n} position(s): move the dot at another moment to add one.", "عدد المواضع {n}: حرّك النقطة في لحظة أخرى لإضافة موضع.", "{n} جایگاه: برای افزودن جایگاه، نقطه را در لحظه‌ای دیگر جابه‌جا کنید."],
+        /// Studio: "Label".
+        StudioLabel => ["Label ", "التسمية ", "برچسب "],
+        /// Studio: "Call to action".
+        StudioCta => ["Call to action ", "دعوة لإجراء ", "دعوت به اقدام "],
+        /// Studio: "Delete hotspot".
+        StudioDelete => ["Delete hotspot", "احذف النقطة التفاعلية", "حذف نقطه خرید"],
+        /// Studio: "Live control".
+        StudioLive => ["Live control", "التحكم المباشر", "کنترل زنده"],
+        /// Studio: "Stream {n}".
+        StudioStream => ["Stream {n}", "البث {n}", "پخش {n}"],
+        /// Studio: "Pin".
+        StudioPin => ["Pin", "ثبّت", "سنجاق کن"],
+        /// Studio: "Unpin".
+        StudioUnpin => ["Unpin", "ألغِ التثبيت", "برداشتن سنجاق"],
+        /// Studio: "Flash deal".
+        StudioFlashDeal => ["Flash deal", "عرض خاطف", "حراج لحظه‌ای"],
+        /// Studio: "Price".
+        StudioPrice => ["Price ", "السعر ", "قیمت "],
+        /// Studio: "Seconds".
+        StudioSeconds => ["Seconds ", "الثواني ", "ثانیه "],
+        /// Studio: "Stock limit".
+        StudioStock => ["Stock limit ", "حد المخزون ", "سقف موجودی "],
+        /// Studio: "Start flash deal".
+        StudioStartDeal => ["Start flash deal", "ابدأ العرض الخاطف", "شروع حراج لحظه‌ای"],
+        /// Studio: "Sent: every viewer sees it now.".
+        StudioSent => ["Sent: every viewer sees it now.", "أُرسل: يراه كل المشاهدين الآن.", "فرستاده شد: همه بینندگان اکنون آن را می‌بینند."],
+        /// Studio: "A creator token is needed.".
+        StudioNeedTokenLive => ["A creator token is needed.", "يلزم رمز صانع المحتوى.", "توکن سازنده لازم است."],
+        /// Studio: "Refused ({n}).".
+        StudioRefusedLive => ["Refused ({n}).", "مرفوض ({n}).", "پذیرفته نشد ({n})."],
+        /// Studio: "Offline: not sent.".
+        StudioOffline => ["Offline: not sent.", "غير متصل: لم يُرسل.", "آفلاین: فرستاده نشد."],
+        /// Studio: "Check the deal: the price must be above zero and below the current price.".
+        StudioDealPrice => ["Check the deal: the price must be above zero and below the current price.", "راجع العرض: يجب أن يكون السعر أكبر من صفر وأقل من السعر الحالي.", "حراج را بررسی کنید: قیمت باید بیشتر از صفر و کمتر از قیمت فعلی باشد."],
+        /// Studio: "Check the deal: it must last between 10 seconds and 24 hours.".
+        StudioDealDuration => ["Check the deal: it must last between 10 seconds and 24 hours.", "راجع العرض: يجب أن تتراوح مدته بين 10 ثوانٍ و24 ساعة.", "حراج را بررسی کنید: مدت آن باید بین ۱۰ ثانیه و ۲۴ ساعت باشد."],
+        /// Studio: "This product has no price to discount.".
+        StudioDealNoOffer => ["This product has no price to discount.", "لا يوجد سعر لهذا المنتج لتخفيضه.", "این محصول قیمتی برای تخفیف ندارد."],
+        /// Studio: "deleted".
+        StudioDeleted => ["deleted", "محذوفة", "حذف‌شده"],
+        /// Studio: "yours".
+        StudioYours => ["yours", "نسختك", "نسخه شما"],
+        /// Studio: "theirs".
+        StudioTheirs => ["theirs", "نسختهم", "نسخه آن‌ها"],
     }
 }
 
