@@ -11,4 +11,5 @@ echo "==> demo at http://127.0.0.1:${PORT:-8080}/  (stream control token: demo-t
 exec "$CARGO_TARGET_DIR/server/live-shop-server" --dist dist --media "$LIVE_SHOP_CACHE/media" \
   --model "$LIVE_SHOP_CACHE/models/efficientnet-lite0.safetensors" \
   --search-index "$LIVE_SHOP_CACHE/search-index.json" \
+  --overlay-db "$LIVE_SHOP_CACHE/overlays.sqlite" \
   --creator-token "${LIVE_SHOP_TOKEN:-demo-token}" "$@"

@@ -123,6 +123,9 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
     let found = use_state(Vec::<Product>::new);
     let known = use_mut_ref(std::collections::HashMap::<String, Product>::new);
     let drag = use_mut_ref(|| None::<String>);
+    // A range handle being dragged: the hotspot, and whether it is the start.
+    let range_drag = use_mut_ref(|| None::<(String, bool)>);
+    let ranges_ref = use_node_ref();
     let video_ref = use_node_ref();
     let studio_ref = use_node_ref();
     let picture_ref = use_node_ref();
@@ -480,6 +483,92 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
             }
         })
     };
+    let on_range_move = {
+        let (edit, range_drag, ranges_ref, doc) = (
+            edit.clone(),
+            range_drag.clone(),
+            ranges_ref.clone(),
+            doc.clone(),
+        );
+        Callback::from(move |e: PointerEvent| {
+            let Some((id, is_start)) = range_drag.borrow().clone() else {
+                return;
+            };
+            let (Some(el), Some(d)) = (ranges_ref.cast::<Element>(), duration) else {
+                return;
+            };
+            let r = el.get_bounding_client_rect();
+            if r.width() <= 0.0 {
+                return;
+            }
+            let at = ((f64::from(e.client_x()) - r.left()) / r.width()).clamp(0.0, 1.0) * d;
+            let Some(h) = doc.borrow().manifest.get(&id).cloned() else {
+                return;
+            };
+            let (start, end) = if is_start {
+                (at.min(h.end - 0.1).max(0.0), h.end)
+            } else {
+                (h.start, at.max(h.start + 0.1).min(d))
+            };
+            edit.emit(Edit::Range { id, start, end });
+        })
+    };
+    let on_range_up = {
+        let range_drag = range_drag.clone();
+        Callback::from(move |_: PointerEvent| *range_drag.borrow_mut() = None)
+    };
+    let range_handle = |id: String, is_start: bool, value: f64| {
+        let (range_drag, edit, doc) = (range_drag.clone(), edit.clone(), doc.clone());
+        let down = {
+            let (range_drag, id) = (range_drag.clone(), id.clone());
+            Callback::from(move |e: PointerEvent| {
+                e.stop_propagation();
+                if let Some(t) = e.target_dyn_into::<Element>() {
+                    let _ = t.set_pointer_capture(e.pointer_id());
+                }
+                *range_drag.borrow_mut() = Some((id.clone(), is_start));
+            })
+        };
+        // Arrows move a handle by a tenth of a second (Shift: a second).
+        let key = {
+            let id = id.clone();
+            Callback::from(move |e: KeyboardEvent| {
+                let step = if e.shift_key() { 1.0 } else { 0.1 };
+                let delta = match e.key().as_str() {
+                    "ArrowLeft" | "ArrowDown" => -step,
+                    "ArrowRight" | "ArrowUp" => step,
+                    _ => return,
+                };
+                e.prevent_default();
+                e.stop_propagation();
+                let Some(h) = doc.borrow().manifest.get(&id).cloned() else {
+                    return;
+                };
+                let (start, end) = if is_start {
+                    ((h.start + delta).max(0.0).min(h.end - 0.1), h.end)
+                } else {
+                    (h.start, (h.end + delta).max(h.start + 0.1))
+                };
+                edit.emit(Edit::Range {
+                    id: id.clone(),
+                    start,
+                    end,
+                });
+            })
+        };
+        let label = if is_start {
+            L::StudioFrom.get(lang)
+        } else {
+            L::StudioTo.get(lang)
+        };
+        html! {
+            <span class={classes!("range-handle", if is_start { "range-start" } else { "range-end" })}
+                role="slider" tabindex="0" aria-label={format!("{id} {}", label.trim())}
+                aria-valuemin="0" aria-valuemax={duration.unwrap_or(0.0).to_string()}
+                aria-valuenow={format!("{value:.1}")} aria-valuetext={clock(value)}
+                onpointerdown={down} onkeydown={key}></span>
+        }
+    };
     let on_picture_up = {
         let drag = drag.clone();
         Callback::from(move |_: PointerEvent| *drag.borrow_mut() = None)
@@ -692,9 +781,30 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                     </button>
                     <button type="button" class="frame-back" onclick={step(-1.0 / 30.0)} aria-label={L::StudioPrevFrame.get(lang)}>{"◀|"}</button>
                     <button type="button" class="frame-forward" onclick={step(1.0 / 30.0)} aria-label={L::StudioNextFrame.get(lang)}>{"|▶"}</button>
-                    <input type="range" class="timeline" min="0" max={duration.unwrap_or(0.0).to_string()} step="0.033"
+                    <input type="range" class="timeline" dir="ltr" min="0" max={duration.unwrap_or(0.0).to_string()} step="0.033"
                         value={time.to_string()} oninput={scrub} aria-label={L::StudioTimeline.get(lang)} />
                     <output class="time">{clock(time)}{" / "}{clock(duration.unwrap_or(0.0))}</output>
+                </div>
+                <div class="ranges" ref={ranges_ref} onpointermove={on_range_move}
+                    onpointerup={on_range_up.clone()} onpointercancel={on_range_up}>
+                    { for document.manifest.hotspots.iter().map(|h| {
+                        let d = duration.unwrap_or(h.end.max(1.0)).max(0.001);
+                        let style = format!(
+                            "left:{}%;width:{}%",
+                            css_number(h.start / d * 100.0),
+                            css_number((h.end - h.start).max(0.0) / d * 100.0)
+                        );
+                        let chosen = selected.as_ref().is_some_and(|s| s.id == h.id);
+                        html! {
+                            <div key={h.id.clone()} class="range-row">
+                                <div class={classes!("range", chosen.then_some("selected"))} {style} data-hotspot={h.id.clone()}>
+                                    {range_handle(h.id.clone(), true, h.start)}
+                                    <span class="range-name">{h.id.clone()}</span>
+                                    {range_handle(h.id.clone(), false, h.end)}
+                                </div>
+                            </div>
+                        }
+                    }) }
                 </div>
                 <div class="studio-source">
                     <label>{L::StudioVideoUrl.get(lang)}<input type="url" value={(*src).clone()} onchange={on_src} /></label>

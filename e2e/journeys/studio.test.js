@@ -3,10 +3,15 @@
 // a producer's flash deal reaching an open viewer.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { useBrowser, withBackend } from '../lib/harness.js';
 import { TOKEN } from '../lib/server.js';
 
 const browser = useBrowser();
+const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'artifacts');
+mkdirSync(ARTIFACTS, { recursive: true });
 
 async function studio(backend, video = 'bunny') {
   const page = await browser().newPage({ viewport: { width: 1280, height: 900 } });
@@ -43,7 +48,7 @@ async function save(page) {
 
 async function viewerHotspot(backend, width, seconds) {
   const page = await browser().newPage({ viewport: { width, height: 800 } });
-  await page.goto(`${backend.url}/`);
+  await page.goto(`${backend.url}/replay`);
   await page.waitForFunction(() => document.getElementById('video').readyState >= 1);
   await page.evaluate((t) => { const v = document.getElementById('video'); v.pause(); v.currentTime = t; }, seconds);
   return page;
@@ -71,6 +76,7 @@ test('a hotspot made in the studio shows on the viewer at its moment and spot, a
     await page.locator('live-shop .hotspot-editor .keyframes').filter({ hasText: /^2 position/ }).waitFor();
     await save(page);
     await page.locator('live-shop .studio-status').filter({ hasText: /^Saved/ }).waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'studio.png') });
     const saved = await (await fetch(`${backend.url}/v1/videos/bunny/overlay`)).json();
     assert.equal(saved.hotspots.length, 1);
     assert.equal(saved.hotspots[0].productId, 'p01');
@@ -187,6 +193,22 @@ test('the draft survives a reload, shortcuts edit it, and an offline save goes o
     const { page } = await studio(backend, 'draft');
     await seek(page, 1);
     await addHotspot(page, 0.5, 0.5, 'jacket');
+    // The time range: drag its end on the timeline, then nudge it with the keyboard.
+    const duration = await page.evaluate(() => document.querySelector('live-shop').shadowRoot
+      .querySelector('video.studio-video').duration);
+    const rows = await page.locator('live-shop .ranges').boundingBox();
+    const end = page.locator('live-shop .range-end').first();
+    const e = await end.boundingBox();
+    await page.mouse.move(e.x + e.width / 2, e.y + e.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(rows.x + 0.8 * rows.width, e.y + e.height / 2, { steps: 4 });
+    await page.mouse.up();
+    const endValue = () => page.locator('live-shop .hotspot-editor input.end').inputValue();
+    assert.ok(Math.abs(Number(await endValue()) - 0.8 * duration) < 0.1, `${await endValue()} of ${duration}`);
+    const dragged = Number(await endValue());
+    await end.focus();
+    await page.keyboard.press('ArrowLeft');
+    assert.ok(Math.abs(Number(await endValue()) - (dragged - 0.1)) < 0.011);
     // Keyboard: arrows nudge the selected hotspot, Delete removes it, Ctrl+Z brings it back.
     await page.locator('live-shop .studio-dot').first().focus();
     const x = () => page.locator('live-shop .studio-dot').first().evaluate((d) => parseFloat(d.style.left));

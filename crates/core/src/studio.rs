@@ -78,7 +78,8 @@ pub struct Document {
     pub selected: Option<String>,
     undo: Vec<Manifest>,
     redo: Vec<Manifest>,
-    /// The hotspot and time of the last move: a drag is many moves but one undo step.
+    /// The hotspot and time of the last move (NaN: a range change): a drag is many edits but
+    /// one undo step.
     dragging: Option<(String, f64)>,
 }
 
@@ -128,14 +129,19 @@ impl Document {
     /// Applies an edit; returns whether anything changed. Each change can be undone.
     pub fn apply(&mut self, edit: Edit) -> bool {
         let before = self.manifest.clone();
-        let continues_drag = match (&edit, &self.dragging) {
-            (Edit::Move { id, t, .. }, Some((last_id, last_t))) => id == last_id && t == last_t,
-            _ => false,
-        };
-        self.dragging = match &edit {
+        // Moves of one hotspot at one moment, or range changes of one hotspot, in a row.
+        let gesture = match &edit {
             Edit::Move { id, t, .. } => Some((id.clone(), *t)),
+            Edit::Range { id, .. } => Some((id.clone(), f64::NAN)),
             _ => None,
         };
+        let continues_drag = match (&gesture, &self.dragging) {
+            (Some((id, t)), Some((last_id, last_t))) => {
+                id == last_id && (t == last_t || (t.is_nan() && last_t.is_nan()))
+            }
+            _ => false,
+        };
+        self.dragging = gesture;
         match edit {
             Edit::Add { t, at } => {
                 let end = match self.manifest.duration {
@@ -390,6 +396,26 @@ mod tests {
             at: (0.5, 0.5),
         });
         assert_eq!(doc.selected.as_deref(), Some("h2"));
+    }
+
+    #[test]
+    fn dragging_a_range_handle_is_one_undo_step() {
+        let mut doc = Document::new(Manifest::new("v"));
+        doc.apply(Edit::Add {
+            t: 1.0,
+            at: (0.1, 0.1),
+        });
+        for end in [3.0, 4.0, 5.0] {
+            doc.apply(Edit::Range {
+                id: "h1".into(),
+                start: 1.0,
+                end,
+            });
+        }
+        assert_eq!(doc.selection().unwrap().end, 5.0);
+        doc.undo();
+        // Back to the new hotspot's own range.
+        assert_eq!(doc.selection().unwrap().end, 1.0 + NEW_HOTSPOT_SECONDS);
     }
 
     #[test]

@@ -135,6 +135,7 @@ pub fn router(state: Arc<AppState>, config: &Config) -> Router {
         app = app
             .route_service("/products/{id}", ServeFile::new(&index))
             .route_service("/studio", ServeFile::new(dist.join("studio.html")))
+            .route_service("/replay", ServeFile::new(dist.join("replay.html")))
             .fallback_service(ServeDir::new(dist).fallback(ServeFile::new(index)));
     }
     app.layer(axum::middleware::map_response(stamp_server_time))
