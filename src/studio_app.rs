@@ -635,6 +635,16 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
             redraw.force_update();
         })
     };
+    // Tabbing to a hotspot selects it, so the keyboard alone can nudge or delete it.
+    let select_on_focus = |id: String| {
+        let (doc, redraw) = (doc.clone(), redraw.clone());
+        Callback::from(move |_: FocusEvent| {
+            if doc.borrow().selected.as_deref() != Some(id.as_str()) {
+                doc.borrow_mut().selected = Some(id.clone());
+                redraw.force_update();
+            }
+        })
+    };
     let on_src = {
         let src = src.clone();
         Callback::from(move |e: Event| src.set(input_value(&e)))
@@ -770,6 +780,7 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                         html! {
                             <button type="button" key={h.id.clone()} class={classes!("studio-dot", chosen.then_some("selected"))}
                                 data-hotspot={h.id.clone()} {style} onclick={select(h.id.clone())}
+                                onfocus={select_on_focus(h.id.clone())}
                                 aria-label={format!("{}: {}", fill(L::StudioHotspot.get(lang), "n", &h.id), title_of(&h.product_id))}>
                             </button>
                         }

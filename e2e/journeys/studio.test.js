@@ -241,3 +241,36 @@ test('the draft survives a reload, shortcuts edit it, and an offline save goes o
     assert.equal(saved.hotspots[0].productId, 'p01');
   });
 });
+
+test('export as JSON and WebVTT, and import either back', async () => {
+  await withBackend({}, async (backend) => {
+    const { page } = await studio(backend, 'io');
+    await seek(page, 1);
+    await addHotspot(page, 0.25, 0.75, 'jacket');
+    const exported = async (cls) => {
+      const href = await page.locator(`live-shop a.${cls}`).getAttribute('href');
+      return decodeURIComponent(href.slice(href.indexOf(',') + 1));
+    };
+    const json = await exported('export-json');
+    const manifest = JSON.parse(json);
+    assert.equal(manifest.videoId, 'io');
+    assert.equal(manifest.hotspots[0].productId, 'p01');
+    assert.equal(await page.locator('live-shop a.export-json').getAttribute('download'), 'io.overlay.json');
+    const vtt = await exported('export-vtt');
+    assert.match(vtt, /^WEBVTT/);
+    assert.match(vtt, /\nh1\n00:00:0\d\.\d{3} --> 00:00:0\d\.\d{3}\n\{"id":"h1","productId":"p01"/);
+
+    const importFile = (name, mimeType, text) => page.locator('live-shop label.import input[type=file]')
+      .setInputFiles({ name, mimeType, buffer: Buffer.from(text) });
+    for (const [name, type, text] of [['h.vtt', 'text/vtt', vtt], ['h.json', 'application/json', json]]) {
+      await page.locator('live-shop .studio-dot').first().focus();
+      await page.keyboard.press('Delete');
+      await page.locator('live-shop .hotspot-list li').waitFor({ state: 'detached' });
+      await importFile(name, type, text);
+      await page.locator('live-shop .studio-status').filter({ hasText: 'Imported.' }).waitFor();
+      assert.match(await page.locator('live-shop .hotspot-list li').first().textContent(), /Harbor Wool Jacket/);
+    }
+    await importFile('bad.txt', 'text/plain', 'hello');
+    await page.locator('live-shop .studio-status').filter({ hasText: 'not a live-shop manifest' }).waitFor();
+  });
+});
