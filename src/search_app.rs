@@ -4,15 +4,15 @@
 use std::rc::Rc;
 
 use live_shop_core::deal::Show;
-use live_shop_core::i18n::Locale;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 use yew::prelude::*;
 
 use crate::components::SearchPanel;
-use crate::context::{Env, SharedClock};
+use crate::context::Env;
 use crate::js;
+use crate::part;
 
 /// Props of [`SearchApp`].
 #[derive(Properties, PartialEq, Clone)]
@@ -38,36 +38,16 @@ pub fn SearchApp(props: &SearchAppProps) -> Html {
 
 /// Mounts the panel in `root`, dispatching cart events on `host`.
 pub fn mount(root: Element, host: Element, options: &JsValue) -> Result<JsValue, JsValue> {
-    let text = |key: &str| {
-        js::field(options, key)
-            .as_string()
-            .filter(|s| !s.is_empty())
-    };
-    let backend = text("backend").ok_or_else(|| JsValue::from_str("backend is required"))?;
+    let mut env = part::env(options, host)?;
+    env.search = Some(part::option(options, "profile").unwrap_or_else(|| "max-512".into()));
     let on_close = js::field(options, "onClose");
-    let env = Env {
-        backend,
-        stream: text("stream").unwrap_or_default(),
-        locale: Locale::negotiate(text("locale").as_deref(), None),
-        host,
-        clock: SharedClock::default(),
-        video: text("video"),
-        search: Some(text("profile").unwrap_or_else(|| "max-512".into())),
-        video_id: None,
-    };
     let on_close = Callback::from(move |()| {
         if let Some(f) = on_close.dyn_ref::<js_sys::Function>() {
             let _ = f.call0(&JsValue::NULL);
         }
     });
-    let app =
-        yew::Renderer::<SearchApp>::with_root_and_props(root, SearchAppProps { env, on_close })
-            .render();
-    let app = Rc::new(std::cell::RefCell::new(Some(app)));
-    let destroy = Closure::<dyn FnMut()>::new(move || {
-        if let Some(app) = app.borrow_mut().take() {
-            app.destroy();
-        }
-    });
-    Ok(js::object(&[("destroy", destroy.into_js_value())]))
+    Ok(part::render::<SearchApp>(
+        root,
+        SearchAppProps { env, on_close },
+    ))
 }

@@ -6,22 +6,25 @@
 use std::rc::Rc;
 
 use live_shop_core::geometry::css_number;
+use live_shop_core::geometry::Rect;
 use live_shop_core::hotspot::{from_webvtt, merge, to_webvtt, Conflict, Keep, Manifest, Merged};
-use live_shop_core::i18n::{fill, Lang, Locale, StudioText as L};
+use live_shop_core::i18n::{fill, Lang, StudioText as L};
 use live_shop_core::json::{decode_value, quote};
 use live_shop_core::protocol::{CatalogPage, Product};
 use live_shop_core::studio::{
-    change_json, clock, flash_deal, shortcut, DealProblem, Document, Edit, Shortcut,
+    change_json, clock, flash_deal, moved_range, shortcut, DealProblem, Document, Draft, Edit,
+    Shortcut,
 };
-use live_shop_core::url::api_url;
+use live_shop_core::url::{api_url, encode_component, overlay_path};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlInputElement, HtmlVideoElement};
 use yew::prelude::*;
 
-use crate::context::{Env, SharedClock};
+use crate::context::Env;
 use crate::hooks::{use_overlay_box, use_video_time};
 use crate::js::{self, Js};
+use crate::part;
 use crate::{net, search_js};
 
 /// Props of [`StudioApp`].
@@ -48,13 +51,6 @@ enum SaveState {
     Failed(String),
 }
 
-/// Everything that survives a reload: the edit, and what it was based on.
-struct Draft {
-    manifest: Manifest,
-    base: Option<Manifest>,
-    etag: Option<String>,
-}
-
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
@@ -67,32 +63,16 @@ fn draft_key(env: &Env) -> String {
     )
 }
 
-fn save_draft(env: &Env, draft: &Draft, queued: bool) {
-    let json = format!(
-        r#"{{"manifest":{},"base":{},"etag":{},"queued":{}}}"#,
-        draft.manifest.to_json(),
-        draft.base.as_ref().map_or("null".into(), Manifest::to_json),
-        draft.etag.as_deref().map_or("null".into(), quote),
-        queued
-    );
+fn save_draft(env: &Env, draft: &Draft) {
     if let Some(s) = storage() {
-        let _ = s.set_item(&draft_key(env), &json);
+        let _ = s.set_item(&draft_key(env), &draft.to_json());
     }
 }
 
-fn load_draft(env: &Env) -> Option<(Draft, bool)> {
+/// The stored draft; a missing or damaged one is no draft.
+fn load_draft(env: &Env) -> Option<Draft> {
     let text = storage()?.get_item(&draft_key(env)).ok().flatten()?;
-    let value = js_sys::JSON::parse(&text).ok()?;
-    let manifest = decode_value(&Js(js::field(&value, "manifest"))).ok()?;
-    let base = decode_value(&Js(js::field(&value, "base"))).ok();
-    Some((
-        Draft {
-            manifest,
-            base,
-            etag: js::field(&value, "etag").as_string(),
-        },
-        js::field(&value, "queued").as_bool().unwrap_or(false),
-    ))
+    js::decode(&text).ok()
 }
 
 fn input_value(e: &Event) -> String {
@@ -130,7 +110,6 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
     let studio_ref = use_node_ref();
     let picture_ref = use_node_ref();
     let deal_form = use_state(|| ("".to_string(), "60".to_string(), "".to_string()));
-    let clock_offset = use_mut_ref(|| 0i64);
     // The studio's own video is the one inside `root`.
     let time = use_video_time(Some(Env {
         host: props.root.clone(),
@@ -148,8 +127,9 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                 manifest: doc.borrow().manifest.clone(),
                 base: base.borrow().clone(),
                 etag: etag.borrow().clone(),
+                queued,
             };
-            save_draft(&env, &draft, queued);
+            save_draft(&env, &draft);
         })
     };
     let save: Rc<dyn Fn()> = {
@@ -176,13 +156,7 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 let lang = env.locale.lang;
                 let video = env.video_id.clone().unwrap_or_default();
-                let url = api_url(
-                    &env.backend,
-                    &format!(
-                        "/v1/videos/{}/overlay",
-                        js_sys::encode_uri_component(&video)
-                    ),
-                );
+                let url = api_url(&env.backend, &overlay_path(&video));
                 let json = doc.borrow().manifest.to_json();
                 let auth = format!("Bearer {}", token.trim());
                 let tag = etag.borrow().clone();
@@ -227,7 +201,12 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                                     Rc::new(theirs),
                                 ));
                             }
-                            None => save_state.set(SaveState::Failed("conflict".into())),
+                            // A 412 without the current version: say so plainly.
+                            None => save_state.set(SaveState::Failed(fill(
+                                L::StudioRefused.get(lang),
+                                "n",
+                                "412",
+                            ))),
                         }
                     }
                     401 | 403 => {
@@ -267,25 +246,19 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 let lang = env.locale.lang;
                 let video = env.video_id.clone().unwrap_or_default();
-                let url = api_url(
-                    &env.backend,
-                    &format!(
-                        "/v1/videos/{}/overlay",
-                        js_sys::encode_uri_component(&video)
-                    ),
-                );
+                let url = api_url(&env.backend, &overlay_path(&video));
                 let saved = net::send("GET", &url, &[], None, 8_000).await.ok();
                 let saved = saved.filter(|a| a.status == 200).and_then(|a| {
                     let m: Manifest = js::decode(&a.body).ok()?;
                     Some((m, a.etag))
                 });
                 match (draft, saved) {
-                    (Some((draft, queued)), _) => {
+                    (Some(draft), _) => {
                         *base.borrow_mut() = draft.base;
                         *etag.borrow_mut() = draft.etag;
                         doc.borrow_mut().apply(Edit::Replace(draft.manifest));
                         notice.set(L::StudioDraftRestored.get(lang).into());
-                        if queued {
+                        if draft.queued {
                             save();
                         }
                     }
@@ -308,7 +281,7 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                 for id in ids {
                     let url = api_url(
                         &env.backend,
-                        &format!("/v1/catalog/{}", js_sys::encode_uri_component(&id)),
+                        &format!("/v1/catalog/{}", encode_component(&id)),
                     );
                     if let Ok(a) = net::send("GET", &url, &[], None, 8_000).await {
                         if let Ok(p) = js::decode::<Product>(&a.body) {
@@ -349,12 +322,7 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
 
     // Product search, debounced.
     {
-        let (env, found, known, clock_offset) = (
-            env.clone(),
-            found.clone(),
-            known.clone(),
-            clock_offset.clone(),
-        );
+        let (env, found, known) = (env.clone(), found.clone(), known.clone());
         use_effect_with((*query).clone(), move |q| {
             let q = q.trim().to_string();
             let timer = (!q.is_empty()).then(|| {
@@ -362,15 +330,15 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                     wasm_bindgen_futures::spawn_local(async move {
                         let url = api_url(
                             &env.backend,
-                            &format!(
-                                "/v1/catalog?limit=8&query={}",
-                                js_sys::encode_uri_component(&q)
-                            ),
+                            &format!("/v1/catalog?limit=8&query={}", encode_component(&q)),
                         );
                         if let Ok(a) = net::send("GET", &url, &[], None, 8_000).await {
+                            // The live tab's deals start on the server's clock.
                             if let Some((sent, received, server)) = a.clock {
-                                let local = ((sent + received) / 2.0) as i64;
-                                *clock_offset.borrow_mut() = server - local;
+                                env.clock
+                                    .0
+                                    .borrow_mut()
+                                    .observe_round_trip(sent, received, server);
                             }
                             if let Ok(page) = js::decode::<CatalogPage>(&a.body) {
                                 for p in &page.products {
@@ -505,11 +473,7 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
             let Some(h) = doc.borrow().manifest.get(&id).cloned() else {
                 return;
             };
-            let (start, end) = if is_start {
-                (at.min(h.end - 0.1).max(0.0), h.end)
-            } else {
-                (h.start, at.max(h.start + 0.1).min(d))
-            };
+            let (start, end) = moved_range(&h, is_start, at, Some(d));
             edit.emit(Edit::Range { id, start, end });
         })
     };
@@ -544,11 +508,8 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                 let Some(h) = doc.borrow().manifest.get(&id).cloned() else {
                     return;
                 };
-                let (start, end) = if is_start {
-                    ((h.start + delta).max(0.0).min(h.end - 0.1), h.end)
-                } else {
-                    (h.start, (h.end + delta).max(h.start + 0.1))
-                };
+                let at = if is_start { h.start } else { h.end } + delta;
+                let (start, end) = moved_range(&h, is_start, at, duration);
                 edit.emit(Edit::Range {
                     id: id.clone(),
                     start,
@@ -733,15 +694,7 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
     };
 
     let dots = document.manifest.at(time);
-    let picture_style = picture.map(|r| {
-        format!(
-            "left:{}px;top:{}px;width:{}px;height:{}px",
-            css_number(r.x),
-            css_number(r.y),
-            css_number(r.width),
-            css_number(r.height)
-        )
-    });
+    let picture_style = picture.map(Rect::css_box);
     let title_of = |id: &str| {
         names
             .get(id)
@@ -763,8 +716,7 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
             if live {
                 <LivePanel env={env.clone()} token={(*token).clone()} found={(*found).clone()}
                     on_query={on_query.clone()} deal={(*deal_form).clone()}
-                    on_deal={let f = deal_form.clone(); Callback::from(move |d| f.set(d))}
-                    offset={*clock_offset.borrow()} />
+                    on_deal={let f = deal_form.clone(); Callback::from(move |d| f.set(d))} />
             } else {
             <div class="studio-main">
                 <div class="studio-video-box">
@@ -1003,7 +955,6 @@ pub struct LivePanelProps {
     on_query: Callback<InputEvent>,
     deal: (String, String, String),
     on_deal: Callback<(String, String, String)>,
-    offset: i64,
 }
 
 /// The producer's live controls: pin or unpin a product, start a flash deal.
@@ -1019,10 +970,7 @@ fn LivePanel(props: &LivePanelProps) -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 let url = api_url(
                     &env.backend,
-                    &format!(
-                        "/v1/streams/{}/changes",
-                        js_sys::encode_uri_component(&env.stream)
-                    ),
+                    &format!("/v1/streams/{}/changes", encode_component(&env.stream)),
                 );
                 let auth = format!("Bearer {}", token.trim());
                 let answer = net::send(
@@ -1061,19 +1009,19 @@ fn LivePanel(props: &LivePanelProps) -> Html {
         Callback::from(move |_: MouseEvent| send(r#"{"type":"offerUnpinned"}"#.into()))
     };
     let start_deal = {
-        let (send, chosen, status, deal, offset) = (
+        let (send, chosen, status, deal, clock) = (
             send.clone(),
             chosen.clone(),
             status.clone(),
             props.deal.clone(),
-            props.offset,
+            props.env.clock.clone(),
         );
         Callback::from(move |_: MouseEvent| {
             let Some(p) = &*chosen else { return };
             let price = number(&deal.0).unwrap_or(f64::NAN);
             let seconds = number(&deal.1).map_or(0, |s| s as u32);
             let stock = number(&deal.2).map(|s| s as u32);
-            let now = js_sys::Date::now() as i64 + offset;
+            let now = clock.now();
             match flash_deal(p, price, seconds, stock, now) {
                 Ok(change) => send(change_json(&change)),
                 Err(problem) => status.set(
@@ -1136,35 +1084,19 @@ fn LivePanel(props: &LivePanelProps) -> Html {
 /// Mounts the studio in `root`. Options: `backend`, `videoId` (required), `stream`, `locale`,
 /// `src` (the video to start with), `token`.
 pub fn mount(root: Element, host: Element, options: &JsValue) -> Result<JsValue, JsValue> {
-    let text = |key: &str| {
-        js::field(options, key)
-            .as_string()
-            .filter(|s| !s.is_empty())
-    };
-    let backend = text("backend").ok_or_else(|| JsValue::from_str("backend is required"))?;
-    let video_id = text("videoId").ok_or_else(|| JsValue::from_str("video-id is required"))?;
-    let env = Env {
-        backend,
-        stream: text("stream").unwrap_or_else(|| "demo".into()),
-        locale: Locale::negotiate(text("locale").as_deref(), None),
-        host,
-        clock: SharedClock::default(),
-        video: None,
-        search: None,
-        video_id: Some(video_id),
-    };
+    let mut env = part::env(options, host)?;
+    if env.video_id.is_none() {
+        return Err(JsValue::from_str("video-id is required"));
+    }
+    if env.stream.is_empty() {
+        env.stream = "demo".into();
+    }
+    env.video = None;
     let props = StudioAppProps {
         env,
         root: root.clone(),
-        src: text("src"),
-        token: text("token"),
+        src: part::option(options, "src"),
+        token: part::option(options, "token"),
     };
-    let app = yew::Renderer::<StudioApp>::with_root_and_props(root, props).render();
-    let app = Rc::new(std::cell::RefCell::new(Some(app)));
-    let destroy = Closure::<dyn FnMut()>::new(move || {
-        if let Some(app) = app.borrow_mut().take() {
-            app.destroy();
-        }
-    });
-    Ok(js::object(&[("destroy", destroy.into_js_value())]))
+    Ok(part::render::<StudioApp>(root, props))
 }

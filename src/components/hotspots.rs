@@ -9,7 +9,7 @@ use live_shop_core::geometry::css_number;
 use live_shop_core::hotspot::Manifest;
 use live_shop_core::i18n::Text;
 use live_shop_core::protocol::Product;
-use live_shop_core::url::api_url;
+use live_shop_core::url::{api_url, encode_component, overlay_path};
 use live_shop_core::view::Card;
 use yew::prelude::*;
 
@@ -48,10 +48,7 @@ pub fn Hotspots(props: &HotspotsProps) -> Html {
             let video_id = video_id.clone();
             if let Some(env) = env {
                 wasm_bindgen_futures::spawn_local(async move {
-                    let path = format!(
-                        "/v1/videos/{}/overlay",
-                        js_sys::encode_uri_component(&video_id)
-                    );
+                    let path = overlay_path(&video_id);
                     let Some(loaded) = load(&env, &path)
                         .await
                         .and_then(|body| js::decode::<Manifest>(&body).ok())
@@ -68,7 +65,7 @@ pub fn Hotspots(props: &HotspotsProps) -> Html {
                     manifest.set(Some(Rc::new(loaded)));
                     let mut found = HashMap::new();
                     for id in ids {
-                        let path = format!("/v1/catalog/{}", js_sys::encode_uri_component(&id));
+                        let path = format!("/v1/catalog/{}", encode_component(&id));
                         if let Some(product) = load(&env, &path)
                             .await
                             .and_then(|body| js::decode::<Product>(&body).ok())

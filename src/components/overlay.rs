@@ -3,7 +3,7 @@
 use std::rc::Rc;
 
 use live_shop_core::deal::Show;
-use live_shop_core::geometry::{css_number, Rect};
+use live_shop_core::geometry::Rect;
 use live_shop_core::i18n::{Locale, Text};
 use live_shop_core::view;
 use yew::prelude::*;
@@ -130,15 +130,7 @@ pub fn OverlayView(props: &OverlayViewProps) -> Html {
     let pinned = view::pinned(&props.show, &env.backend, now);
     let shelf = view::shelf(&props.show, &env.backend, now);
     let announcement = use_announcements(pinned.clone(), env.clone());
-    let style = props.rect.map(|r| {
-        format!(
-            "left:{}px;top:{}px;width:{}px;height:{}px",
-            css_number(r.x),
-            css_number(r.y),
-            css_number(r.width),
-            css_number(r.height)
-        )
-    });
+    let style = props.rect.map(Rect::css_box);
     let show = &props.show;
     let search_open = use_state(|| false);
     let search_button = use_node_ref();

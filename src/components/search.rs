@@ -261,19 +261,13 @@ impl Runner {
     }
 }
 
-/// A refusal's code names an image problem the shopper can act on.
+/// The failure for a refusal, from its status and error body.
 fn failure_of(status: u16, body: &str) -> Failure {
     let code = js::decode::<ErrorBody>(body)
         .ok()
         .map(|b| b.error.code)
         .unwrap_or_default();
-    match code.strip_prefix("image_") {
-        Some(kind) if status == 422 => Failure::Image {
-            code: kind.to_string(),
-            format: None,
-        },
-        _ => Failure::from_status(status),
-    }
+    Failure::refused(status, &code)
 }
 
 /// Where a pointer is over `element`, in fractions of its box.

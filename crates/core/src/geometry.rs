@@ -25,6 +25,17 @@ impl Rect {
         }
     }
 
+    /// `left:…px;top:…px;width:…px;height:…px`, for an absolutely positioned layer.
+    pub fn css_box(self) -> String {
+        format!(
+            "left:{}px;top:{}px;width:{}px;height:{}px",
+            css_number(self.x),
+            css_number(self.y),
+            css_number(self.width),
+            css_number(self.height)
+        )
+    }
+
     /// The overlap of two rectangles; zero-sized when they do not overlap.
     pub fn intersect(self, other: Rect) -> Rect {
         let x = self.x.max(other.x);
@@ -233,6 +244,14 @@ mod tests {
     fn unknown_video_size_covers_the_box() {
         let r = visible_picture(640.0, 360.0, 0.0, f64::NAN, ObjectFit::Contain);
         assert_eq!(r, Rect::new(0.0, 0.0, 640.0, 360.0));
+    }
+
+    #[test]
+    fn a_box_as_css() {
+        assert_eq!(
+            Rect::new(10.0, -2.25, 320.04, 180.0).css_box(),
+            "left:10px;top:-2.3px;width:320px;height:180px"
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ use crate::protocol::{
     Change, Currency, DealStatus, EndReason, ErrorBody, ErrorDetail, EventList, FlashDeal,
     LiveEvent, Offer, Product, SearchHit, SearchResults, StreamEvent, StreamState,
 };
+use crate::studio::Draft;
 
 /// Most items a list keeps; more is hostile.
 const MAX_ITEMS: usize = 500;
@@ -455,6 +456,20 @@ impl FromJson for Hotspot {
             keyframes: all(json, "keyframes", crate::hotspot::MAX_KEYFRAMES)?,
             label: plain(json, "label"),
             cta: plain(json, "cta"),
+        })
+    }
+}
+
+impl FromJson for Draft {
+    fn from_json<J: JsonView>(json: &J) -> Option<Self> {
+        Some(Draft {
+            manifest: optional(json, "manifest")?,
+            base: optional(json, "base"),
+            etag: text(json, "etag"),
+            queued: json
+                .field("queued")
+                .and_then(|q| q.boolean())
+                .unwrap_or(false),
         })
     }
 }

@@ -332,6 +332,18 @@ impl Failure {
         }
     }
 
+    /// The failure for a refusal with an error body's `code`: the backend's image codes
+    /// (`image_decode`, `image_limits`, `image_unsupported`) name a problem with the photo.
+    pub fn refused(status: u16, code: &str) -> Failure {
+        match code.strip_prefix("image_") {
+            Some(kind) if status == 422 => Self::Image {
+                code: kind.to_string(),
+                format: None,
+            },
+            _ => Self::from_status(status),
+        }
+    }
+
     /// Whether the same request may succeed if sent again.
     pub fn is_transient(&self) -> bool {
         matches!(self, Self::Network | Self::Timeout | Self::Server(502))
@@ -710,6 +722,15 @@ mod tests {
         };
         assert_eq!(heic.message(Lang::En), SearchText::PrepHeic.get(Lang::En));
         assert!(!Failure::Network.suggests_file());
+        assert_eq!(
+            Failure::refused(422, "image_limits"),
+            Failure::Image {
+                code: "limits".into(),
+                format: None
+            }
+        );
+        assert_eq!(Failure::refused(422, "unprocessable"), Failure::Server(422));
+        assert_eq!(Failure::refused(503, "image_decode"), Failure::Unavailable);
         assert_eq!(Failure::from_status(503), Failure::Unavailable);
     }
 

@@ -271,6 +271,65 @@ pub fn clock(seconds: f64) -> String {
     format!("{}:{:02}.{}", tenths / 600, tenths / 10 % 60, tenths % 10)
 }
 
+/// What the studio keeps in the browser between reloads: the edit, the saved version it was
+/// based on (for merging) with its ETag, and whether a save is waiting for the network.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Draft {
+    /// The manifest being edited.
+    pub manifest: Manifest,
+    /// The saved version the edit started from.
+    pub base: Option<Manifest>,
+    /// That version's ETag.
+    pub etag: Option<String>,
+    /// A save is queued until the network is back.
+    pub queued: bool,
+}
+
+impl Draft {
+    /// As stored.
+    pub fn to_json(&self) -> String {
+        format!(
+            r#"{{"manifest":{},"base":{},"etag":{},"queued":{}}}"#,
+            self.manifest.to_json(),
+            self.base.as_ref().map_or("null".into(), Manifest::to_json),
+            self.etag
+                .as_deref()
+                .map_or("null".into(), crate::json::quote),
+            self.queued
+        )
+    }
+}
+
+/// Shortest time range a hotspot can be given on the timeline, in seconds.
+pub const MIN_RANGE: f64 = 0.1;
+
+/// `hotspot`'s range with its start (or end) moved to `at`: kept inside the video (when its
+/// `duration` is known) and at least [`MIN_RANGE`] long. For dragging a handle on the timeline
+/// and for moving it with the arrow keys.
+pub fn moved_range(
+    hotspot: &Hotspot,
+    is_start: bool,
+    at: f64,
+    duration: Option<f64>,
+) -> (f64, f64) {
+    let at = if at.is_finite() {
+        at
+    } else if is_start {
+        hotspot.start
+    } else {
+        hotspot.end
+    };
+    if is_start {
+        (at.min(hotspot.end - MIN_RANGE).max(0.0), hotspot.end)
+    } else {
+        let end = at.max(hotspot.start + MIN_RANGE);
+        (
+            hotspot.start,
+            duration.map_or(end, |d| end.min(d.max(hotspot.start + MIN_RANGE))),
+        )
+    }
+}
+
 /// Why a flash deal cannot be started.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DealProblem {
@@ -416,6 +475,46 @@ mod tests {
         doc.undo();
         // Back to the new hotspot's own range.
         assert_eq!(doc.selection().unwrap().end, 1.0 + NEW_HOTSPOT_SECONDS);
+    }
+
+    #[test]
+    fn a_draft_round_trips_and_a_damaged_one_is_ignored() {
+        let mut manifest = Manifest::new("v\"1");
+        manifest
+            .hotspots
+            .push(Hotspot::new("h1", "p01", 1.0, 2.0, (0.5, 0.5)));
+        for draft in [
+            Draft {
+                manifest: manifest.clone(),
+                base: Some(Manifest::new("v\"1")),
+                etag: Some("\"v3\"".into()),
+                queued: true,
+            },
+            Draft {
+                manifest,
+                base: None,
+                etag: None,
+                queued: false,
+            },
+        ] {
+            let back: Draft = crate::json::decode(draft.to_json().as_bytes()).unwrap();
+            assert_eq!(back, draft);
+        }
+        assert!(crate::json::decode::<Draft>(br#"{"manifest":{"hotspots":3}}"#).is_err());
+    }
+
+    #[test]
+    fn range_handles_stay_in_the_video_and_never_cross() {
+        let h = Hotspot::new("h", "p", 2.0, 6.0, (0.5, 0.5));
+        assert_eq!(moved_range(&h, true, 3.0, Some(10.0)), (3.0, 6.0));
+        assert_eq!(moved_range(&h, true, -4.0, Some(10.0)), (0.0, 6.0));
+        let (start, end) = moved_range(&h, true, 9.0, Some(10.0));
+        assert!((start - 5.9).abs() < 1e-9 && end == 6.0);
+        assert_eq!(moved_range(&h, false, 12.0, Some(10.0)), (2.0, 10.0));
+        assert_eq!(moved_range(&h, false, 12.0, None), (2.0, 12.0));
+        let (_, end) = moved_range(&h, false, 1.0, Some(10.0));
+        assert!((end - 2.1).abs() < 1e-9);
+        assert_eq!(moved_range(&h, false, f64::NAN, Some(10.0)), (2.0, 6.0));
     }
 
     #[test]

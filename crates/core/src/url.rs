@@ -59,11 +59,39 @@ pub fn api_url(base: &str, path: &str) -> String {
     )
 }
 
+/// Percent-encodes one path segment or query value: everything but RFC 3986's unreserved
+/// characters.
+pub fn encode_component(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// `/v1/videos/{id}/overlay`: a video's hotspot manifest.
+pub fn overlay_path(video_id: &str) -> String {
+    format!("/v1/videos/{}/overlay", encode_component(video_id))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const BASE: &str = "https://shop.example/api/";
+
+    #[test]
+    fn path_segments_are_percent_encoded() {
+        assert_eq!(
+            encode_component("a b/c?d=é~_.-"),
+            "a%20b%2Fc%3Fd%3D%C3%A9~_.-"
+        );
+        assert_eq!(overlay_path("../x"), "/v1/videos/..%2Fx/overlay");
+    }
 
     #[test]
     fn keeps_absolute_http_urls() {
