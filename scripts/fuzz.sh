@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes an untrusted-input entry with cargo fuzz (libFuzzer) for SECONDS (default 600).
-# Usage: scripts/fuzz.sh [decode|protocol] [SECONDS]
+# Usage: scripts/fuzz.sh [decode|jpeg_scaled|protocol] [SECONDS]
 # Needs nightly (installed from Rust's toolchain server) and cargo-fuzz (crates.io). The image
 # target starts from Pillow's test images (scripts/fetch-test-data.sh); corpora live in the cache.
 set -euo pipefail
@@ -15,6 +15,10 @@ mkdir -p "$corpus"
 if [ "$target" = decode ] && [ -z "$(ls -A "$corpus")" ]; then
   bash scripts/fetch-test-data.sh
   find "$LIVE_SHOP_CACHE/pillow/pillow-13.0.0/Tests/images" -type f -size -64k -exec cp {} "$corpus/" \;
+fi
+if [ "$target" = jpeg_scaled ] && [ -z "$(ls -A "$corpus")" ]; then
+  bash scripts/fetch-test-data.sh
+  find "$LIVE_SHOP_CACHE/pillow/pillow-13.0.0/Tests/images" -type f -name '*.jp*g' -size -64k -exec cp {} "$corpus/" \;
 fi
 if [ "$target" = protocol ] && [ -z "$(ls -A "$corpus")" ]; then
   cp crates/core/tests/fixtures/*/state.json "$corpus/" 2>/dev/null || true

@@ -40,7 +40,8 @@ pub struct Env {
     pub clock: SharedClock,
     /// CSS selector of the page's video, if the page named one.
     pub video: Option<String>,
-    /// Visual search's pipeline profile; `None` when the page turned search off.
+    /// Visual search's pipeline profile, empty for the backend's choice; `None` when the page
+    /// turned search off.
     pub search: Option<String>,
     /// The video's id, whose hotspot manifest the overlay shows.
     pub video_id: Option<String>,

@@ -126,12 +126,16 @@ function failPending(code, message) {
 }
 
 // The worker's message loop: a classic worker from a blob, so it also starts when the widget
-// is served from another origin than the page.
-function prepWorkerSource(js, wasm) {
+// is served from another origin than the page. It loads the wasm-bindgen glue itself and waits
+// for the compiled module, which the page compiles meanwhile (below).
+function prepWorkerSource(js) {
   return `importScripts(${JSON.stringify(js)});
-const ready = wasm_bindgen({ module_or_path: ${JSON.stringify(wasm)} });
+let boot;
+const ready = new Promise((resolve, reject) => { boot = { resolve, reject }; });
 self.onmessage = async (event) => {
-  const { id, buffer, profile, box, warm } = event.data;
+  const { id, buffer, profile, box, warm, module, bootError } = event.data;
+  if (module) { wasm_bindgen({ module_or_path: module }).then(boot.resolve, boot.reject); return; }
+  if (bootError) { boot.reject(bootError); return; }
   try { await ready; } catch (e) {
     self.postMessage({ id, error: { code: 'load', message: String(e) } });
     return;
@@ -160,14 +164,38 @@ self.onmessage = async (event) => {
 };`;
 }
 
+// The compiled preprocessing module, kept for the page's lifetime: compiling streams while the
+// worker thread starts, and a worker restarted after a cancelled query reuses it (with whatever
+// the browser has optimised in it) instead of fetching and compiling again.
+let prepModule = null;
+
+function compilePrepModule() {
+  if (!prepModule) {
+    const url = assetUrl('live-shop-prep-worker_bg.wasm');
+    const viaBytes = () => fetch(url).then((r) => {
+      if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+      return r.arrayBuffer();
+    }).then((bytes) => WebAssembly.compile(bytes));
+    // compileStreaming needs the application/wasm type; a server without it still works.
+    prepModule = (WebAssembly.compileStreaming
+      ? WebAssembly.compileStreaming(fetch(url)).catch(viaBytes)
+      : viaBytes());
+    prepModule.catch(() => { prepModule = null; });
+  }
+  return prepModule;
+}
+
 function startPrepWorker() {
   if (prepWorker) return prepWorker;
-  const source = prepWorkerSource(assetUrl('live-shop-prep-worker.js'),
-    assetUrl('live-shop-prep-worker_bg.wasm'));
+  const source = prepWorkerSource(assetUrl('live-shop-prep-worker.js'));
   const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
-  prepWorker = new Worker(url);
+  const worker = new Worker(url);
+  prepWorker = worker;
   URL.revokeObjectURL(url);
-  prepWorker.onmessage = (event) => {
+  compilePrepModule().then(
+    (module) => worker.postMessage({ module }),
+    (e) => worker.postMessage({ bootError: String(e) }));
+  worker.onmessage = (event) => {
     const { id, result, error } = event.data || {};
     const pending = prepPending.get(id);
     if (!pending) return;
@@ -176,13 +204,13 @@ function startPrepWorker() {
     else pending.reject(prepError(error && error.code || 'decode',
       error && error.message || 'the image could not be prepared', error && error.format));
   };
-  prepWorker.onerror = (event) => {
+  worker.onerror = (event) => {
     event.preventDefault();
-    prepWorker.terminate();
-    prepWorker = null;
+    worker.terminate();
+    if (prepWorker === worker) prepWorker = null;
     failPending('load', 'the preprocessing worker could not start');
   };
-  return prepWorker;
+  return worker;
 }
 
 /**
@@ -206,11 +234,19 @@ export function prepareRaw(blob, profile, box) {
       reject(prepError('parameter', 'prepareImage needs a Blob or a File'));
       return;
     }
+    // The worker starts while the file is read.
+    let worker;
+    try { worker = startPrepWorker(); } catch (e) {
+      reject(prepError('load', String(e)));
+      return;
+    }
     blob.arrayBuffer().then((buffer) => {
-      let worker;
-      try { worker = startPrepWorker(); } catch (e) {
-        reject(prepError('load', String(e)));
-        return;
+      // A newer query may have stopped that worker meanwhile.
+      if (prepWorker !== worker) {
+        try { worker = startPrepWorker(); } catch (e) {
+          reject(prepError('load', String(e)));
+          return;
+        }
       }
       const id = ++prepSeq;
       prepPending.set(id, { resolve, reject });

@@ -19,7 +19,8 @@
 //! - `video-id` (option `videoId`): shows that video's shoppable hotspots
 //!   (`GET /v1/videos/{id}/overlay`) in sync with its picture.
 //! - Attributes/options for visual search: `search` (`off` hides the camera button),
-//!   `search-profile` (`max-512` by default).
+//!   `search-profile` (by default the one the backend asks for at `GET /v1/search/image`, else
+//!   `max-512`).
 //! - Events on the element (bubbling, composed): `live-shop:add-to-cart` (cancelable; detail
 //!   `{product, offer, quantity, idempotencyKey, stream, respondWith(promise)}`),
 //!   `live-shop:impression` and `live-shop:click` (detail `{productId, …}`).
@@ -109,7 +110,7 @@ fn props(options: Options, host: &Element) -> Option<OverlayProps> {
         studio,
         search: match options.search.as_deref() {
             Some("off" | "false" | "none") => None,
-            _ => Some(options.search_profile.unwrap_or_else(|| "max-512".into())),
+            _ => Some(options.search_profile.unwrap_or_default()),
         },
     })
 }

@@ -39,7 +39,8 @@ pub fn SearchApp(props: &SearchAppProps) -> Html {
 /// Mounts the panel in `root`, dispatching cart events on `host`.
 pub fn mount(root: Element, host: Element, options: &JsValue) -> Result<JsValue, JsValue> {
     let mut env = part::env(options, host)?;
-    env.search = Some(part::option(options, "profile").unwrap_or_else(|| "max-512".into()));
+    // Empty: the backend's choice.
+    env.search = Some(part::option(options, "profile").unwrap_or_default());
     let on_close = js::field(options, "onClose");
     let on_close = Callback::from(move |()| {
         if let Some(f) = on_close.dyn_ref::<js_sys::Function>() {

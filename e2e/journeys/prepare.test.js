@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { join } from 'node:path';
 import { useBackend, useBrowser } from '../lib/harness.js';
@@ -69,10 +69,38 @@ test('the worker and the native command produce the same bytes', async (t) => {
   assert.ok(existsSync(PREP), `${PREP} is built by the test command`);
   const p = await page();
   const dir = mkdtempSync(join(tmpdir(), 'prep-'));
-  for (const [file, profile, box] of CASES) {
+  // A camera-sized JPEG from Chromium's own encoder (baseline 4:2:0, as phones save): read at
+  // 1/8 scale from its DC coefficients alone for square-224, at 1/4 for max-512.
+  const camera = join(dir, 'camera.jpg');
+  writeFileSync(camera, Buffer.from(await p.evaluate(async () => {
+    const canvas = new OffscreenCanvas(2400, 1800);
+    const g = canvas.getContext('2d');
+    const sky = g.createLinearGradient(0, 0, 2400, 1800);
+    sky.addColorStop(0, '#f4a261');
+    sky.addColorStop(1, '#264653');
+    g.fillStyle = sky;
+    g.fillRect(0, 0, 2400, 1800);
+    for (let i = 0; i < 60; i += 1) {
+      g.fillStyle = `hsl(${(i * 37) % 360} 70% ${30 + (i % 5) * 10}%)`;
+      g.beginPath();
+      g.arc((i * 397) % 2400, (i * 211) % 1800, 40 + (i % 7) * 30, 0, 2 * Math.PI);
+      g.fill();
+    }
+    g.fillStyle = '#fff';
+    g.font = 'bold 160px sans-serif';
+    g.fillText('live-shop 8×', 300, 950);
+    const jpeg = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.92 })).arrayBuffer());
+    let s = '';
+    for (const x of jpeg) s += String.fromCharCode(x);
+    return btoa(s);
+  }), 'base64'));
+  for (const [file, profile, box] of [...CASES, [camera, 'square-224'], [camera, 'max-512']]) {
     const name = `${file.split('/').pop()} ${profile}${box ? ` box ${box}` : ''}`;
     const out = join(dir, 'out.jpg');
-    execFileSync(PREP, [file, '-o', out, '--profile', profile, ...(box ? ['--box', box] : [])]);
+    const said = execFileSync(PREP, [file, '-o', out, '--profile', profile, ...(box ? ['--box', box] : [])]).toString();
+    if (file === camera) {
+      assert.match(said, profile === 'square-224' ? /decoded at 1\/8 scale, DC only/ : /decoded at 1\/4 scale/, said);
+    }
     const native = readFileSync(out);
     const web = await prepareInBrowser(p, readFileSync(file), profile, boxObject(box));
     assert.ok(web.ok, `${name}: ${web.message}`);

@@ -61,7 +61,18 @@ async function sentForms(page) {
   }));
 }
 
-const searches = (requests) => requests.filter((r) => r.url().endsWith('/v1/search/image'));
+const searches = (requests) => requests.filter((r) => r.url().endsWith('/v1/search/image') && r.method() === 'POST');
+const askedProfile = (requests) => requests.filter((r) => r.url().endsWith('/v1/search/image') && r.method() === 'GET');
+
+/** Width and height from a baseline or progressive JPEG's frame header. */
+function jpegSize(bytes) {
+  for (let i = 2; i + 9 < bytes.length;) {
+    const marker = bytes[i + 1];
+    if (marker === 0xc0 || marker === 0xc2) return [bytes.readUInt16BE(i + 7), bytes.readUInt16BE(i + 5)];
+    i += 2 + bytes.readUInt16BE(i + 2);
+  }
+  return null;
+}
 
 test('the overlay loads no search code; a photo finds its product, and it goes in the bag', async () => {
   const { page, errors, requests } = await open();
@@ -90,7 +101,10 @@ test('the overlay loads no search code; a photo finds its product, and it goes i
   assert.deepEqual([...image.subarray(0, 3)], [0xff, 0xd8, 0xff]);
   assert.ok(image.length <= 64 * 1024, `${image.length} bytes`);
   assert.ok(!image.includes('Exif'));
-  assert.equal(q.profile, 'max-512');
+  // Prepared as the backend asked when the panel opened: its model reads 224 × 224 squares.
+  assert.equal(askedProfile(requests).length, 1);
+  assert.equal(q.profile, 'square-224');
+  assert.deepEqual(jpegSize(image), [224, 224]);
   assert.equal(q.locale, 'en');
   assert.deepEqual(q.box, { x: 0, y: 0, width: 1, height: 1 });
 
@@ -112,7 +126,9 @@ test('the overlay loads no search code; a photo finds its product, and it goes i
 });
 
 test('the crop box moves by keyboard; a box inside the upload re-queries without re-uploading', async () => {
-  const { page } = await open();
+  const { page, requests } = await open();
+  // The page's own profile wins over the backend's, which is then not asked.
+  await page.evaluate(() => document.querySelector('live-shop').setAttribute('search-profile', 'max-1024'));
   await page.locator('live-shop button.search-open').click();
   await page.locator('live-shop .search-panel input[type=file]').setInputFiles(PHOTO);
   const box = page.locator('live-shop .crop-box');
@@ -128,12 +144,15 @@ test('the crop box moves by keyboard; a box inside the upload re-queries without
   await page.locator('live-shop .results li').first().waitFor({ timeout: 30_000 });
   const [first] = await sentForms(page);
   assert.ok(first.image, 'the first query uploads');
+  assert.equal(first.query.profile, 'max-1024');
+  assert.ok(Math.max(...jpegSize(first.image)) > 224, `${jpegSize(first.image)}`);
+  assert.deepEqual(askedProfile(requests), []);
   assert.deepEqual(first.query.box, { x: 0, y: 0, width: 1, height: 1 }, 'the region itself was uploaded');
 
   // A smaller box inside the uploaded region: same upload, new box, no image bytes.
   await box.focus();
   for (let i = 0; i < 10; i += 1) await page.keyboard.press('Shift+ArrowLeft');
-  const answered = page.waitForResponse((r) => r.url().endsWith('/v1/search/image'));
+  const answered = page.waitForResponse((r) => r.url().endsWith('/v1/search/image') && r.request().method() === 'POST');
   await page.keyboard.press('Enter');
   await answered;
   const [, again] = await sentForms(page);
@@ -150,6 +169,7 @@ test('a network failure is retried once; a new query cancels the one in flight',
   const { page, requests } = await open();
   let calls = 0;
   await page.route('**/v1/search/image', async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
     calls += 1;
     if (calls === 1) return route.abort('connectionreset');
     if (calls === 2) {
@@ -177,7 +197,11 @@ test('a network failure is retried once; a new query cancels the one in flight',
 
   // Offline for good: two attempts, then the shopper reads why.
   let attempts = 0;
-  await page.route('**/v1/search/image', (route) => { attempts += 1; return route.abort('internetdisconnected'); });
+  await page.route('**/v1/search/image', (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    attempts += 1;
+    return route.abort('internetdisconnected');
+  });
   await page.locator('live-shop .search-panel button.back').click();
   await page.locator('live-shop .search-panel input[type=file]').setInputFiles(PHOTO);
   await page.locator('live-shop .crop-photo').waitFor();

@@ -27,8 +27,9 @@ pub struct OverlayProps {
     pub video: Option<String>,
     /// The host element events are dispatched on.
     pub host: web_sys::Element,
-    /// Visual search's profile (`max-512` by default); `None` hides the camera button.
-    #[prop_or(Some("max-512".into()))]
+    /// Visual search's profile (empty by default: the backend's choice); `None` hides the
+    /// camera button.
+    #[prop_or(Some(String::new()))]
     pub search: Option<String>,
     /// The video's id: its hotspots are shown in sync with the picture.
     #[prop_or_default]

@@ -9,10 +9,10 @@ use gloo_events::EventListener;
 use live_shop_core::deal::Show;
 use live_shop_core::geometry::css_number;
 use live_shop_core::i18n::{fill, SearchText, Text};
-use live_shop_core::protocol::{ErrorBody, SearchResults};
+use live_shop_core::protocol::{ErrorBody, SearchOptions, SearchResults};
 use live_shop_core::search::{
-    Arrow, CameraError, Event as SearchEvent, Failure, Phase, Plan, Query, Region, RetryPolicy,
-    Search,
+    choose_profile, Arrow, CameraError, Event as SearchEvent, Failure, Phase, Plan, Query, Region,
+    RetryPolicy, Search,
 };
 use live_shop_core::url::api_url;
 use live_shop_core::view::Card;
@@ -25,7 +25,7 @@ use yew::prelude::*;
 use super::DealCard;
 use crate::context::Env;
 use crate::hooks::find_video;
-use crate::{js, search_js};
+use crate::{js, net, search_js};
 
 /// Results asked for.
 const LIMIT: u32 = 12;
@@ -63,7 +63,8 @@ pub struct SearchPanelProps {
 #[derive(Clone)]
 struct Runner {
     env: Env,
-    profile: String,
+    /// Resolves to the upload profile's name (see [`profile_choice`]).
+    profile: js_sys::Promise,
     state: Rc<RefCell<Search>>,
     photo: Rc<RefCell<Option<Photo>>>,
     abort: Rc<RefCell<Option<AbortController>>>,
@@ -106,11 +107,19 @@ impl Runner {
     async fn run(&self, ticket: u64, mut plan: Plan, blob: JsValue, controller: AbortController) {
         let policy = RetryPolicy::default();
         let url = api_url(&self.env.backend, "/v1/search/image");
+        let profile = JsFuture::from(self.profile.clone())
+            .await
+            .ok()
+            .and_then(|p| p.as_string())
+            .unwrap_or_else(|| choose_profile(None, None));
+        if !self.current(ticket) {
+            return;
+        }
         loop {
             let (jpeg, region, query_id, uploaded) = match &plan {
                 Plan::Upload => {
                     let region = self.state.borrow().region;
-                    match self.prepare(&blob, region).await {
+                    match self.prepare(&blob, &profile, region).await {
                         Ok((jpeg, long_edge)) => {
                             self.dispatch.emit(SearchEvent::Prepared(ticket));
                             (jpeg, Region::FULL, None, Some((region, long_edge)))
@@ -132,7 +141,7 @@ impl Runner {
             }
             let query = Query {
                 region,
-                profile: self.profile.clone(),
+                profile: profile.clone(),
                 locale: self.env.locale.tag.clone(),
                 query_id,
                 limit: LIMIT,
@@ -183,6 +192,7 @@ impl Runner {
     async fn prepare(
         &self,
         blob: &JsValue,
+        profile: &str,
         region: Region,
     ) -> Result<(JsValue, u32), Option<Failure>> {
         let js_region = js::object(&[
@@ -191,7 +201,7 @@ impl Runner {
             ("width", region.width.into()),
             ("height", region.height.into()),
         ]);
-        match JsFuture::from(js::prepare_raw(blob, &self.profile, &js_region)).await {
+        match JsFuture::from(js::prepare_raw(blob, profile, &js_region)).await {
             Ok(result) => {
                 let side = |k: &str| js::field(&result, k).as_f64().unwrap_or(0.0);
                 let long_edge = side("width").max(side("height")) as u32;
@@ -261,6 +271,24 @@ impl Runner {
     }
 }
 
+/// The upload profile, settled once per panel: the page's `search-profile`, else the one the
+/// backend asks for at `GET /v1/search/image` (asked as the panel opens, so it is known by the
+/// time a photo is taken), else core's default. Never rejects.
+fn profile_choice(env: &Env) -> js_sys::Promise {
+    let page = env.search.clone().filter(|p| !p.is_empty());
+    if let Some(page) = page {
+        return js_sys::Promise::resolve(&JsValue::from_str(&page));
+    }
+    let url = api_url(&env.backend, "/v1/search/image");
+    wasm_bindgen_futures::future_to_promise(async move {
+        let asked = match net::send("GET", &url, &[], None, 4_000).await {
+            Ok(answer) if answer.status == 200 => js::decode::<SearchOptions>(&answer.body).ok(),
+            _ => None,
+        };
+        Ok(JsValue::from_str(&choose_profile(None, asked.as_ref())))
+    })
+}
+
 /// The failure for a refusal, from its status and error body.
 fn failure_of(status: u16, body: &str) -> Failure {
     let code = js::decode::<ErrorBody>(body)
@@ -306,14 +334,21 @@ pub fn SearchPanel(props: &SearchPanelProps) -> Html {
             }
         })
     };
-    let runner = env.as_ref().map(|env| Runner {
-        env: env.clone(),
-        profile: env.search.clone().unwrap_or_else(|| "max-512".into()),
-        state: state.clone(),
-        photo: photo.clone(),
-        abort: abort.clone(),
-        dispatch: dispatch.clone(),
+    let profile = use_memo((), {
+        let env = env.clone();
+        move |_| env.as_ref().map(profile_choice)
     });
+    let runner = env
+        .as_ref()
+        .zip((*profile).clone())
+        .map(|(env, profile)| Runner {
+            env: env.clone(),
+            profile,
+            state: state.clone(),
+            photo: photo.clone(),
+            abort: abort.clone(),
+            dispatch: dispatch.clone(),
+        });
     // A new photo from any source: show it for cropping.
     let take_photo = {
         let (photo, dispatch, runner) = (photo.clone(), dispatch.clone(), runner.clone());

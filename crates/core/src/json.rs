@@ -10,7 +10,7 @@ use crate::hotspot::{Hotspot, Keyframe, Manifest};
 use crate::protocol::{
     clean_text, Amount, Availability, Banner, CartItemRequest, CartItemResponse, CatalogPage,
     Change, Currency, DealStatus, EndReason, ErrorBody, ErrorDetail, EventList, FlashDeal,
-    LiveEvent, Offer, Product, SearchHit, SearchResults, StreamEvent, StreamState,
+    LiveEvent, Offer, Product, SearchHit, SearchOptions, SearchResults, StreamEvent, StreamState,
 };
 use crate::studio::Draft;
 
@@ -407,6 +407,15 @@ impl FromJson for SearchResults {
             query_id: text(json, "queryId")?,
             results: list(json, "results"),
             server_time: integer(json, "serverTime")?,
+        })
+    }
+}
+
+impl FromJson for SearchOptions {
+    fn from_json<J: JsonView>(json: &J) -> Option<Self> {
+        Some(SearchOptions {
+            profile: text(json, "profile")?,
+            profiles: strings(json, "profiles"),
         })
     }
 }

@@ -14,6 +14,8 @@ pub mod geometry;
 pub mod hotspot;
 pub mod i18n;
 pub mod ics;
+#[cfg(feature = "prep")]
+pub mod jpeg_scaled;
 pub mod json;
 pub mod link;
 #[cfg(feature = "prep")]

@@ -442,6 +442,16 @@ pub struct SearchResults {
     pub server_time: Millis,
 }
 
+/// `GET /v1/search/image` answer: how the backend wants photos prepared.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchOptions {
+    /// The pipeline profile its model reads best, e.g. `square-224` for a 224 × 224 model.
+    pub profile: String,
+    /// Every profile it accepts.
+    pub profiles: Vec<String>,
+}
+
 /// The body of every 4xx and 5xx answer.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ErrorBody {

@@ -6,7 +6,7 @@
 //! this module has no codecs, so the overlay's wasm stays small.
 use crate::i18n::{Lang, SearchText, Text};
 use crate::json::quote;
-use crate::protocol::SearchResults;
+use crate::protocol::{SearchOptions, SearchResults};
 
 /// A region of the upright image, in fractions of its width and height.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -189,6 +189,24 @@ impl Region {
     pub fn percents(self) -> [f64; 4] {
         [self.x, self.y, self.width, self.height].map(|v| (v * 1000.0).round() / 10.0)
     }
+}
+
+/// The profiles of the widget's pipeline ([`crate::prep::Profile`]), by name.
+pub const PROFILES: [&str; 3] = ["max-512", "max-1024", "square-224"];
+
+/// The profile used when neither the page nor the backend names one.
+pub const DEFAULT_PROFILE: &str = "max-512";
+
+/// The upload profile: the page's `search-profile` when it sets one, else the one the backend
+/// asks for (`GET /v1/search/image`) when this pipeline has it, else [`DEFAULT_PROFILE`]. A
+/// backend may name profiles newer than this widget; those fall back rather than fail.
+pub fn choose_profile(page: Option<&str>, backend: Option<&SearchOptions>) -> String {
+    let known = |name: &&str| PROFILES.contains(name);
+    page.filter(|p| !p.is_empty())
+        .or_else(|| backend.map(|b| b.profile.as_str()).filter(known))
+        .or_else(|| backend.and_then(|b| b.profiles.iter().map(String::as_str).find(known)))
+        .unwrap_or(DEFAULT_PROFILE)
+        .to_string()
 }
 
 /// What the backend receives alongside (or instead of) the image.
@@ -590,6 +608,29 @@ mod tests {
             results: Vec::new(),
             server_time: 0,
         }
+    }
+
+    #[test]
+    fn the_page_then_the_backend_then_max_512_pick_the_profile() {
+        let backend = |profile: &str, profiles: &[&str]| SearchOptions {
+            profile: profile.into(),
+            profiles: profiles.iter().map(|p| p.to_string()).collect(),
+        };
+        let square = backend("square-224", &["square-224", "max-512"]);
+        assert_eq!(choose_profile(Some("max-1024"), Some(&square)), "max-1024");
+        assert_eq!(choose_profile(None, Some(&square)), "square-224");
+        assert_eq!(choose_profile(Some(""), Some(&square)), "square-224");
+        // A backend without the endpoint, or one asking for a profile this widget lacks.
+        assert_eq!(choose_profile(None, None), "max-512");
+        let newer = backend("square-384", &["square-384", "max-1024"]);
+        assert_eq!(choose_profile(None, Some(&newer)), "max-1024");
+        assert_eq!(
+            choose_profile(None, Some(&backend("webp-640", &[]))),
+            "max-512"
+        );
+        let json = r#"{"profile":"square-224","profiles":["square-224","max-512"]}"#;
+        let decoded: SearchOptions = crate::json::decode(json.as_bytes()).unwrap();
+        assert_eq!(decoded, square);
     }
 
     #[test]

@@ -17,8 +17,8 @@ use image::{
 };
 use live_shop_core::i18n::Lang;
 use live_shop_core::prep::{
-    decode, decode_scaled, hash_distance, prepare, prepare_image, CropBox, PrepError, PrepLimits,
-    Prepared, Profile,
+    decode, decode_scaled, hash_distance, prepare, prepare_image, CropBox, DecodePath, PrepError,
+    PrepLimits, Prepared, Profile,
 };
 
 const RED: [u8; 3] = [220, 20, 20];
@@ -194,9 +194,12 @@ fn scaled_decoding_keeps_the_output_of_a_full_decode() {
         Rgb([v, (x / 12) as u8, (y / 8) as u8])
     });
     let bytes = jpeg(&picture, 90);
-    for (profile, crop) in [
-        (Profile::Max512, CropBox::FULL),
-        (Profile::Square224, CropBox::FULL),
+    for (profile, crop, path) in [
+        // 750 × 500 covers 512 × 341.
+        (Profile::Max512, CropBox::FULL, DecodePath::Baseline(4)),
+        // The 2000 px square is 8 × 224 and more: DC coefficients alone.
+        (Profile::Square224, CropBox::FULL, DecodePath::Baseline(8)),
+        // A quarter of the width at 512 px needs more than half scale gives.
         (
             Profile::Max512,
             CropBox {
@@ -205,9 +208,11 @@ fn scaled_decoding_keeps_the_output_of_a_full_decode() {
                 width: 0.25,
                 height: 0.5,
             },
+            DecodePath::Full,
         ),
     ] {
         let fast = prepare(&bytes, profile, crop, &limits()).unwrap();
+        assert_eq!(fast.decoded_by, path, "{profile:?} {crop:?}");
         let slow = prepare_image(&decode(&bytes, &limits()).unwrap().image, profile, crop).unwrap();
         assert_eq!((fast.width, fast.height), (slow.width, slow.height));
         assert_eq!(fast.original, (3000, 2000));
@@ -223,6 +228,26 @@ fn scaled_decoding_keeps_the_output_of_a_full_decode() {
         assert!(mean < 4.0, "{profile:?} {crop:?}: mean difference {mean}");
         assert!(hash_distance(fast.hash, slow.hash) <= 4);
     }
+}
+
+#[test]
+fn files_the_fast_path_leaves_still_decode_at_reduced_scale() {
+    let picture: RgbImage = ImageBuffer::from_fn(2400, 1600, |x, y| {
+        Rgb([
+            (x / 9 % 256) as u8,
+            (y / 7 % 256) as u8,
+            ((x + y) / 5 % 256) as u8,
+        ])
+    });
+    let mut progressive = Vec::new();
+    let mut encoder = jpeg_encoder::Encoder::new(&mut progressive, 90);
+    encoder.set_progressive(true);
+    encoder
+        .encode(picture.as_raw(), 2400, 1600, jpeg_encoder::ColorType::Rgb)
+        .unwrap();
+    let prepared = prepare(&progressive, Profile::Max512, CropBox::FULL, &limits()).unwrap();
+    assert_eq!(prepared.decoded_by, DecodePath::Scaled(4));
+    assert_eq!((prepared.width, prepared.height), (512, 341));
 }
 
 #[test]
@@ -549,6 +574,9 @@ fn profiles_parse_by_name() {
     for profile in Profile::ALL {
         assert_eq!(Profile::parse(profile.name()).unwrap(), profile);
     }
+    // The names the widget chooses among are the pipeline's.
+    let names: Vec<_> = Profile::ALL.iter().map(|p| p.name()).collect();
+    assert_eq!(names, live_shop_core::search::PROFILES);
     assert_eq!(Profile::parse("max-99").unwrap_err().code(), "parameter");
 }
 

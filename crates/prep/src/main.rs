@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use live_shop_core::prep::{prepare, CropBox, PrepLimits, Profile};
+use live_shop_core::prep::{prepare, CropBox, DecodePath, PrepLimits, Profile};
 
 const USAGE: &str = "usage: live-shop-prep IN -o OUT [--profile max-512|max-1024|square-224] [--box x,y,width,height]";
 
@@ -71,8 +71,14 @@ fn main() -> ExitCode {
     if let Err(e) = std::fs::write(&args.output, &prepared.jpeg) {
         return fail(format!("cannot write {}: {e}", args.output.display()));
     }
+    let decoded = match prepared.decoded_by {
+        DecodePath::Full => "full size".to_string(),
+        DecodePath::Scaled(divisor) => format!("1/{divisor} scale"),
+        DecodePath::Baseline(8) => "1/8 scale, DC only".to_string(),
+        DecodePath::Baseline(divisor) => format!("1/{divisor} scale, baseline fast path"),
+    };
     println!(
-        "{} {}x{} {} bytes quality {} hash {:016x} from {}x{}",
+        "{} {}x{} {} bytes quality {} hash {:016x} from {}x{} (decoded at {decoded})",
         args.profile.name(),
         prepared.width,
         prepared.height,

@@ -121,7 +121,9 @@ pub fn router(state: Arc<AppState>, config: &Config) -> Router {
         .route("/videos/{id}/overlay/versions", get(overlay_versions))
         .route(
             "/search/image",
-            post(search_image).layer(DefaultBodyLimit::max(SEARCH_UPLOAD_LIMIT)),
+            get(search_options)
+                .post(search_image)
+                .layer(DefaultBodyLimit::max(SEARCH_UPLOAD_LIMIT)),
         )
         .fallback(|| async { ApiError::NotFound("route".into()) })
         .with_state(state);
@@ -485,6 +487,16 @@ async fn add_to_cart(
     };
     cart.by_key.insert(key, (request, answer.clone()));
     Ok((StatusCode::CREATED, Json(answer)).into_response())
+}
+
+/// How photos should be prepared for this backend's model.
+async fn search_options(
+    State(app): State<Arc<AppState>>,
+) -> Result<Json<live_shop_core::protocol::SearchOptions>, ApiError> {
+    let search = app.search.as_ref().ok_or(ApiError::Unavailable(
+        "visual search is off: start the server with --model and --media",
+    ))?;
+    Ok(Json(search.options()))
 }
 
 async fn search_image(

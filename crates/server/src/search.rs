@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use live_shop_core::prep::{decode, square_pixels, CropBox, DynamicImage, PrepError, PrepLimits};
+use live_shop_core::protocol::SearchOptions;
 use live_shop_embed::{cosine, EmbedError, Embedder, INPUT};
 use serde::{Deserialize, Serialize};
 
@@ -97,7 +98,29 @@ pub fn embed_image(
     Ok(embedder.embed(&pixels, INPUT, INPUT)?)
 }
 
+/// The profile this backend asks the widget for: the model reads a region's centre square at
+/// 224 × 224, so anything larger only costs the shopper upload time.
+pub fn preferred_profile() -> String {
+    format!("square-{INPUT}")
+}
+
 impl VisualSearch {
+    /// What `GET /v1/search/image` answers: the preferred profile, then every one accepted.
+    pub fn options(&self) -> SearchOptions {
+        let preferred = preferred_profile();
+        let mut profiles = vec![preferred.clone()];
+        profiles.extend(
+            live_shop_core::search::PROFILES
+                .iter()
+                .filter(|p| **p != preferred)
+                .map(|p| p.to_string()),
+        );
+        SearchOptions {
+            profile: preferred,
+            profiles,
+        }
+    }
+
     /// Loads the model and the saved index, or builds the index from the catalog's photos under
     /// `media` (printing progress) and saves it at `saved`.
     pub fn open(

@@ -435,6 +435,16 @@ async fn openapi_documents_every_route() {
     }
 }
 
+#[tokio::test]
+async fn without_a_model_search_options_say_search_is_off() {
+    let (app, _) = app();
+    let (status, _, body) = send(&app, get("/v1/search/image")).await;
+    // The widget then prepares with its default profile; the upload would answer 503 too.
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["error"]["code"], "unavailable");
+}
+
 fn put_overlay(video: &str, body: &Value, headers: &[(&str, &str)]) -> Request<Body> {
     let mut request = Request::put(format!("/v1/videos/{video}/overlay"))
         .header("content-type", "application/json");

@@ -9,7 +9,7 @@ use axum::Router;
 use http_body_util::BodyExt;
 use live_shop_core::json::decode;
 use live_shop_core::prep::{prepare, CropBox, PrepLimits, Profile};
-use live_shop_core::protocol::{ErrorBody, SearchResults};
+use live_shop_core::protocol::{ErrorBody, SearchOptions, SearchResults};
 use live_shop_server::api::{router, AppState};
 use live_shop_server::catalog::Catalog;
 use live_shop_server::config::Config;
@@ -75,6 +75,10 @@ async fn send(app: &Router, request: Request<Body>) -> (StatusCode, Vec<u8>) {
 /// The product's photo as a shopper might capture it: the centre 80 %, prepared by the widget's
 /// pipeline (max-512 JPEG).
 fn query_photo(catalog: &Catalog, id: &str) -> Vec<u8> {
+    query_photo_as(catalog, id, Profile::Max512)
+}
+
+fn query_photo_as(catalog: &Catalog, id: &str, profile: Profile) -> Vec<u8> {
     let product = catalog.get(id).unwrap();
     let path = live_shop_testkit::cache()
         .join("media")
@@ -86,9 +90,36 @@ fn query_photo(catalog: &Catalog, id: &str) -> Vec<u8> {
         width: 0.8,
         height: 0.8,
     };
-    prepare(&bytes, Profile::Max512, crop, &PrepLimits::default())
+    prepare(&bytes, profile, crop, &PrepLimits::default())
         .unwrap()
         .jpeg
+}
+
+#[tokio::test]
+async fn the_backend_asks_for_the_profile_its_model_reads() {
+    let (app, catalog) = app();
+    let request = Request::get("/v1/search/image")
+        .body(Body::empty())
+        .unwrap();
+    let (status, body) = send(&app, request).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let options: SearchOptions = decode(&body).unwrap();
+    // The model reads a 224 × 224 centre square; every profile is still accepted.
+    assert_eq!(options.profile, "square-224");
+    let mut accepted = options.profiles.clone();
+    accepted.sort();
+    let mut all = live_shop_core::search::PROFILES.to_vec();
+    all.sort();
+    assert_eq!(accepted, all);
+    // A photo prepared as asked finds its product first.
+    let profile = Profile::parse(&options.profile).unwrap();
+    for id in ["p33", "p10"] {
+        let photo = query_photo_as(&catalog, id, profile);
+        let (status, body) = send(&app, multipart(Some(&photo), "{}")).await;
+        assert_eq!(status, StatusCode::OK);
+        let results: SearchResults = decode(&body).unwrap();
+        assert_eq!(results.results[0].product.id, id);
+    }
 }
 
 #[tokio::test]

@@ -158,6 +158,20 @@ struct Score {
     top5: usize,
     bytes: usize,
     n: usize,
+    /// The JPEG quality each prepared upload met its byte cap at.
+    qualities: Vec<u8>,
+}
+
+impl Score {
+    /// `min/median` of the JPEG qualities, or `-` for uploads not prepared.
+    fn quality(&self) -> String {
+        let mut q = self.qualities.clone();
+        q.sort_unstable();
+        match (q.first(), q.get(q.len() / 2)) {
+            (Some(min), Some(median)) => format!("{min}/{median}"),
+            _ => "-".into(),
+        }
+    }
 }
 
 fn run() -> Result<(), String> {
@@ -222,12 +236,13 @@ fn run() -> Result<(), String> {
         for (mode, score) in modes.iter().zip(scores.iter_mut()) {
             let (upload, crop) = match mode {
                 None => (query.bytes.clone(), query.crop),
-                Some(profile) => (
-                    prepare(&query.bytes, *profile, query.crop, &PrepLimits::default())
-                        .map_err(|e| e.to_string())?
-                        .jpeg,
-                    CropBox::FULL,
-                ),
+                Some(profile) => {
+                    let prepared =
+                        prepare(&query.bytes, *profile, query.crop, &PrepLimits::default())
+                            .map_err(|e| e.to_string())?;
+                    score.qualities.push(prepared.quality);
+                    (prepared.jpeg, CropBox::FULL)
+                }
             };
             let hits = search
                 .search(Some(&upload), None, crop, 5)
@@ -247,22 +262,34 @@ fn run() -> Result<(), String> {
     eprintln!();
     let original = scores[0].bytes as f64 / scores[0].n as f64;
     println!(
-        "{:<22} {:>9} {:>9} {:>14} {:>12}",
-        "upload", "recall@1", "recall@5", "mean bytes", "of original"
+        "{:<22} {:>9} {:>9} {:>14} {:>12} {:>16}",
+        "upload", "recall@1", "recall@5", "mean bytes", "of original", "quality min/med"
     );
     for (mode, score) in modes.iter().zip(&scores) {
         let name = mode.map_or("full resolution", Profile::name);
         let mean = score.bytes as f64 / score.n as f64;
         println!(
-            "{:<22} {:>8.1}% {:>8.1}% {:>14.0} {:>11.2}%",
+            "{:<22} {:>8.1}% {:>8.1}% {:>14.0} {:>11.2}% {:>16}",
             name,
             100.0 * score.top1 as f64 / score.n as f64,
             100.0 * score.top5 as f64 / score.n as f64,
             mean,
-            100.0 * mean / original
+            100.0 * mean / original,
+            score.quality()
         );
     }
     println!("target: a profile loses at most 1 point of recall@5 while sending at most 1.5 % of the original bytes");
+    let recall5 = |s: &Score| 100.0 * s.top5 as f64 / s.n as f64;
+    for (mode, score) in modes.iter().zip(&scores).skip(1) {
+        let name = mode.map_or("full resolution", Profile::name);
+        let change = recall5(score) - recall5(&scores[0]);
+        let share = 100.0 * (score.bytes as f64 / score.n as f64) / original;
+        let met = change >= -1.0 && share <= 1.5;
+        println!(
+            "  {name:<12} {}: recall@5 {change:+.1} points, {share:.2} % of the bytes",
+            if met { "met" } else { "not met" }
+        );
+    }
     Ok(())
 }
 
