@@ -60,21 +60,27 @@ impl Mounted {
     }
 }
 
-async fn mount(locale: &str, reconnecting: bool) -> Mounted {
+/// A host element in the page and an environment around it, with a backend nobody answers on.
+fn host_and_env(locale: &str) -> (Element, Env) {
     let document = gloo_document();
     let host = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&host).unwrap();
-    let clock = SharedClock::default();
     let env = Env {
         backend: "http://127.0.0.1:9".into(),
         stream: "demo".into(),
         locale: Locale::negotiate(Some(locale), None),
         host: host.clone(),
-        clock: clock.clone(),
+        clock: SharedClock::default(),
         video: None,
         search: Some("max-512".into()),
         video_id: None,
     };
+    (host, env)
+}
+
+async fn mount(locale: &str, reconnecting: bool) -> Mounted {
+    let (host, env) = host_and_env(locale);
+    let clock = env.clock.clone();
     let props = OverlayViewProps {
         env,
         show: show(clock.now()),
@@ -243,19 +249,7 @@ mod search {
     }
 
     async fn panel(locale: &str) -> Panel {
-        let document = gloo_document();
-        let host = document.create_element("div").unwrap();
-        document.body().unwrap().append_child(&host).unwrap();
-        let env = Env {
-            backend: "http://127.0.0.1:9".into(),
-            stream: "demo".into(),
-            locale: Locale::negotiate(Some(locale), None),
-            host: host.clone(),
-            clock: SharedClock::default(),
-            video: None,
-            search: Some("max-512".into()),
-            video_id: None,
-        };
+        let (host, env) = host_and_env(locale);
         let closed = Rc::new(Cell::new(0));
         let on_close = {
             let closed = closed.clone();
@@ -377,18 +371,11 @@ mod studio {
     use live_shop::studio_app::{StudioApp, StudioAppProps};
 
     async fn studio(locale: &str) -> (Element, yew::AppHandle<StudioApp>) {
-        let document = gloo_document();
-        let host = document.create_element("div").unwrap();
-        document.body().unwrap().append_child(&host).unwrap();
+        let (host, env) = host_and_env(locale);
         let env = Env {
-            backend: "http://127.0.0.1:9".into(),
-            stream: "demo".into(),
-            locale: Locale::negotiate(Some(locale), None),
-            host: host.clone(),
-            clock: SharedClock::default(),
-            video: None,
             search: None,
             video_id: Some("component-test".into()),
+            ..env
         };
         let props = StudioAppProps {
             env,

@@ -147,3 +147,28 @@ test('prepareImage rejects with coded errors, unless the browser reads the forma
   assert.equal(notBlob, 'parameter');
   await p.close();
 });
+
+test('a cancelled preparation gives way to the next, which reuses the compiled module', async () => {
+  const p = await page();
+  const wasmFetches = [];
+  p.on('request', (r) => { if (r.url().endsWith('live-shop-prep-worker_bg.wasm')) wasmFetches.push(r.url()); });
+  const outcome = await p.evaluate(async () => {
+    // The widget's own glue module (the search panel cancels through it when a new photo comes).
+    const url = performance.getEntriesByType('resource').map((e) => e.name).find((n) => n.endsWith('/src/glue.js'));
+    const glue = await import(url);
+    const canvas = new OffscreenCanvas(3000, 2000);
+    const g = canvas.getContext('2d');
+    g.fillStyle = g.createLinearGradient(0, 0, 3000, 2000);
+    g.fillRect(0, 0, 3000, 2000);
+    const photo = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.9 });
+    const first = glue.prepareRaw(photo, 'max-512', null).then(() => 'prepared', (e) => e.code);
+    // Cancel once the job is in the worker.
+    await new Promise((r) => setTimeout(r, 30));
+    glue.cancelPrepare();
+    const second = await glue.prepareRaw(photo, 'max-512', null);
+    return { first: await first, width: second.width, height: second.height };
+  });
+  assert.deepEqual(outcome, { first: 'aborted', width: 512, height: 341 });
+  assert.equal(wasmFetches.length, 1, `${wasmFetches}`);
+  await p.close();
+});

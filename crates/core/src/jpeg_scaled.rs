@@ -510,6 +510,10 @@ pub fn divisor_for(size: (u32, u32), requested: (u32, u32)) -> u32 {
 
 /// Decodes `data` at 1/`divisor` scale (2, 4 or 8), or `None` when the file is not a plain
 /// baseline YCbCr or grey JPEG in one scan, or its data is damaged.
+///
+/// Its buffers take about `width × height × 3 / divisor²` bytes for the size the header claims:
+/// untrusted files come here only through [`crate::prep::decode_scaled`], which checks the pixel
+/// count and the memory budget first.
 pub fn decode(data: &[u8], divisor: usize) -> Option<ScaledImage> {
     // Samples across a block at this scale.
     let scale = match divisor {

@@ -22,14 +22,11 @@ fn reference(bytes: &[u8], divisor: u16) -> Option<(usize, Pixels)> {
     let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
     decoder.read_info().ok()?;
     let info = decoder.info()?;
-    let requested = (info.width.div_ceil(divisor), info.height.div_ceil(divisor));
-    let used = jpeg_scaled::divisor_for(
-        (u32::from(info.width), u32::from(info.height)),
-        (u32::from(requested.0), u32::from(requested.1)),
-    );
-    let (w, h) = decoder.scale(requested.0, requested.1).ok()?;
+    let (w, h) = decoder
+        .scale(info.width.div_ceil(divisor), info.height.div_ceil(divisor))
+        .ok()?;
     let pixels = decoder.decode().ok()?;
-    Some((used as usize, (u32::from(w), u32::from(h), pixels)))
+    Some((used(bytes, divisor), (u32::from(w), u32::from(h), pixels)))
 }
 
 /// The divisor `jpeg-decoder` uses when asked for 1/`divisor`, from the file's header.

@@ -163,6 +163,21 @@ struct Score {
 }
 
 impl Score {
+    /// Share of queries whose product came first, in percent.
+    fn recall1(&self) -> f64 {
+        100.0 * self.top1 as f64 / self.n as f64
+    }
+
+    /// Share of queries whose product was in the top five, in percent.
+    fn recall5(&self) -> f64 {
+        100.0 * self.top5 as f64 / self.n as f64
+    }
+
+    /// Mean upload size in bytes.
+    fn mean_bytes(&self) -> f64 {
+        self.bytes as f64 / self.n as f64
+    }
+
     /// `min/median` of the JPEG qualities, or `-` for uploads not prepared.
     fn quality(&self) -> String {
         let mut q = self.qualities.clone();
@@ -260,30 +275,28 @@ fn run() -> Result<(), String> {
         eprint!("\rsearching {}/{}", i + 1, queries.len());
     }
     eprintln!();
-    let original = scores[0].bytes as f64 / scores[0].n as f64;
+    let original = scores[0].mean_bytes();
     println!(
         "{:<22} {:>9} {:>9} {:>14} {:>12} {:>16}",
         "upload", "recall@1", "recall@5", "mean bytes", "of original", "quality min/med"
     );
     for (mode, score) in modes.iter().zip(&scores) {
         let name = mode.map_or("full resolution", Profile::name);
-        let mean = score.bytes as f64 / score.n as f64;
         println!(
             "{:<22} {:>8.1}% {:>8.1}% {:>14.0} {:>11.2}% {:>16}",
             name,
-            100.0 * score.top1 as f64 / score.n as f64,
-            100.0 * score.top5 as f64 / score.n as f64,
-            mean,
-            100.0 * mean / original,
+            score.recall1(),
+            score.recall5(),
+            score.mean_bytes(),
+            100.0 * score.mean_bytes() / original,
             score.quality()
         );
     }
     println!("target: a profile loses at most 1 point of recall@5 while sending at most 1.5 % of the original bytes");
-    let recall5 = |s: &Score| 100.0 * s.top5 as f64 / s.n as f64;
     for (mode, score) in modes.iter().zip(&scores).skip(1) {
         let name = mode.map_or("full resolution", Profile::name);
-        let change = recall5(score) - recall5(&scores[0]);
-        let share = 100.0 * (score.bytes as f64 / score.n as f64) / original;
+        let change = score.recall5() - scores[0].recall5();
+        let share = 100.0 * score.mean_bytes() / original;
         let met = change >= -1.0 && share <= 1.5;
         println!(
             "  {name:<12} {}: recall@5 {change:+.1} points, {share:.2} % of the bytes",
