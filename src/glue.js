@@ -126,15 +126,20 @@ function failPending(code, message) {
 }
 
 // The worker's message loop: a classic worker from a blob, so it also starts when the widget
-// is served from another origin than the page. It loads the wasm-bindgen glue itself and waits
-// for the compiled module, which the page compiles meanwhile (below).
-function prepWorkerSource(js) {
-  return `importScripts(${JSON.stringify(js)});
-let boot;
+// is served from another origin than the page. While its thread starts, the page fetches the
+// wasm-bindgen glue and compiles the module (below); the worker then loads both.
+const PREP_WORKER_SOURCE = `let boot;
 const ready = new Promise((resolve, reject) => { boot = { resolve, reject }; });
 self.onmessage = async (event) => {
-  const { id, buffer, profile, box, warm, module, bootError } = event.data;
-  if (module) { wasm_bindgen({ module_or_path: module }).then(boot.resolve, boot.reject); return; }
+  const { id, buffer, profile, box, warm, module, glue, glueUrl, bootError } = event.data;
+  if (module) {
+    try {
+      // The page's copy of the glue; its own URL where a policy refuses blob: scripts.
+      try { importScripts(glue || glueUrl); } catch (e) { if (!glue) throw e; importScripts(glueUrl); }
+      wasm_bindgen({ module_or_path: module }).then(boot.resolve, boot.reject);
+    } catch (e) { boot.reject(e); }
+    return;
+  }
   if (bootError) { boot.reject(bootError); return; }
   try { await ready; } catch (e) {
     self.postMessage({ id, error: { code: 'load', message: String(e) } });
@@ -162,12 +167,23 @@ self.onmessage = async (event) => {
     self.postMessage({ id, error });
   }
 };`;
-}
 
 // The compiled preprocessing module, kept for the page's lifetime: compiling streams while the
 // worker thread starts, and a worker restarted after a cancelled query reuses it (with whatever
 // the browser has optimised in it) instead of fetching and compiling again.
 let prepModule = null;
+let prepGlue = null;
+
+/** A blob: URL of the worker's glue, fetched while its thread starts; null if it cannot be. */
+function fetchPrepGlue() {
+  if (!prepGlue) {
+    prepGlue = fetch(assetUrl('live-shop-prep-worker.js'))
+      .then((r) => (r.ok ? r.blob() : null))
+      .then((blob) => (blob ? URL.createObjectURL(new Blob([blob], { type: 'text/javascript' })) : null))
+      .catch(() => null);
+  }
+  return prepGlue;
+}
 
 function compilePrepModule() {
   if (!prepModule) {
@@ -187,13 +203,13 @@ function compilePrepModule() {
 
 function startPrepWorker() {
   if (prepWorker) return prepWorker;
-  const source = prepWorkerSource(assetUrl('live-shop-prep-worker.js'));
-  const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+  const url = URL.createObjectURL(new Blob([PREP_WORKER_SOURCE], { type: 'text/javascript' }));
   const worker = new Worker(url);
   prepWorker = worker;
   URL.revokeObjectURL(url);
-  compilePrepModule().then(
-    (module) => worker.postMessage({ module }),
+  const glueUrl = assetUrl('live-shop-prep-worker.js');
+  Promise.all([compilePrepModule(), fetchPrepGlue()]).then(
+    ([module, glue]) => worker.postMessage({ module, glue, glueUrl }),
     (e) => worker.postMessage({ bootError: String(e) }));
   worker.onmessage = (event) => {
     const { id, result, error } = event.data || {};

@@ -151,7 +151,11 @@ test('prepareImage rejects with coded errors, unless the browser reads the forma
 test('a cancelled preparation gives way to the next, which reuses the compiled module', async () => {
   const p = await page();
   const wasmFetches = [];
-  p.on('request', (r) => { if (r.url().endsWith('live-shop-prep-worker_bg.wasm')) wasmFetches.push(r.url()); });
+  const glueFetches = [];
+  p.on('request', (r) => {
+    if (r.url().endsWith('live-shop-prep-worker_bg.wasm')) wasmFetches.push(r.url());
+    if (r.url().endsWith('live-shop-prep-worker.js')) glueFetches.push(r.url());
+  });
   const outcome = await p.evaluate(async () => {
     // The widget's own glue module (the search panel cancels through it when a new photo comes).
     const url = performance.getEntriesByType('resource').map((e) => e.name).find((n) => n.endsWith('/src/glue.js'));
@@ -162,13 +166,49 @@ test('a cancelled preparation gives way to the next, which reuses the compiled m
     g.fillRect(0, 0, 3000, 2000);
     const photo = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.9 });
     const first = glue.prepareRaw(photo, 'max-512', null).then(() => 'prepared', (e) => e.code);
-    // Cancel once the job is in the worker.
-    await new Promise((r) => setTimeout(r, 30));
+    // Cancel once the job is on its way to the worker: the widget's read of the file, started
+    // first, is done when ours is, and its callback has posted the job a task later. The worker
+    // cannot have finished: it is still starting.
+    await photo.arrayBuffer();
+    await new Promise((r) => setTimeout(r, 0));
     glue.cancelPrepare();
     const second = await glue.prepareRaw(photo, 'max-512', null);
     return { first: await first, width: second.width, height: second.height };
   });
   assert.deepEqual(outcome, { first: 'aborted', width: 512, height: 341 });
   assert.equal(wasmFetches.length, 1, `${wasmFetches}`);
+  // The page fetched the worker's glue once, for both workers.
+  assert.equal(glueFetches.length, 1, `${glueFetches}`);
+  await p.close();
+});
+
+test('under a policy that refuses blob: scripts, the worker loads its glue from its own URL', async () => {
+  const p = await browser().newPage();
+  const url = `${backend().url}/strict-policy`;
+  await p.route(url, (route) => route.fulfill({
+    contentType: 'text/html',
+    headers: { 'Content-Security-Policy': "script-src 'self' 'wasm-unsafe-eval'; worker-src blob:" },
+    body: '<!doctype html><html><head><script type="module" src="/embed.js"></script></head><body></body></html>',
+  }));
+  const glueFetches = [];
+  p.on('request', (r) => { if (r.url().endsWith('live-shop-prep-worker.js')) glueFetches.push(r.url()); });
+  await p.goto(url);
+  await p.waitForFunction(() => window.LiveShop && window.LiveShop.prepareImage);
+  const result = await p.evaluate(async () => {
+    const canvas = new OffscreenCanvas(1200, 800);
+    const g = canvas.getContext('2d');
+    g.fillStyle = '#c33';
+    g.fillRect(0, 0, 1200, 800);
+    const photo = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.9 });
+    try {
+      const r = await window.LiveShop.prepareImage(photo, { profile: 'max-512' });
+      return { width: r.width, height: r.height, type: r.blob.type };
+    } catch (e) {
+      return { code: e.code, message: e.message };
+    }
+  });
+  assert.deepEqual(result, { width: 512, height: 341, type: 'image/jpeg' });
+  // The page fetched the glue, the policy refused that copy, and the worker fetched it itself.
+  assert.equal(glueFetches.length, 2, `${glueFetches}`);
   await p.close();
 });

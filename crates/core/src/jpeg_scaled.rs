@@ -47,15 +47,8 @@ pub struct ScaledImage {
 struct Table {
     /// `(length, symbol)`, length 0 when the code is longer than the lookup.
     lookup: Vec<(u8, u8)>,
-    /// For AC tables: bits to skip for a whole coefficient (code and value), and how far the
-    /// coefficient index moves ([`END_OF_BLOCK`] for EOB); 0 bits when the lookup cannot say.
-    skip: Box<[(u8, u8); 1 << SKIP_BITS]>,
-    /// For AC tables: every whole coefficient in the next [`MULTI_BITS`] bits, packed as bits
-    /// used (low byte), total index advance (next byte), and 1 << 16 when the last is EOB.
-    multi: Box<[u32; 1 << MULTI_BITS]>,
-    /// For AC tables: a whole coefficient in the next [`SKIP_BITS`] bits as its value, the
-    /// index advance (zero run + 1) and the bits used; 0 bits when the lookup cannot say.
-    coefficient: Box<[(i16, u8, u8); 1 << SKIP_BITS]>,
+    /// Every code as `(length, code, symbol)`, for [`AcLookups`].
+    codes: Vec<(u32, usize, u8)>,
     maxcode: [i32; 17],
     valptr: [i32; 17],
     mincode: [i32; 17],
@@ -69,8 +62,7 @@ impl Table {
             return None;
         }
         let mut lookup = vec![(0u8, 0u8); 1 << LOOKUP_BITS];
-        let mut skip = Box::new([(0u8, 0u8); 1 << SKIP_BITS]);
-        let mut coefficient = Box::new([(0i16, 0u8, 0u8); 1 << SKIP_BITS]);
+        let mut codes = Vec::with_capacity(total);
         let mut maxcode = [-1i32; 17];
         let mut valptr = [0i32; 17];
         let mut mincode = [0i32; 17];
@@ -91,36 +83,7 @@ impl Table {
                         *entry = (len as u8, symbol);
                     }
                 }
-                let (run, size) = (symbol >> 4, symbol & 15);
-                let whole = len as u32 + u32::from(size);
-                if whole <= SKIP_BITS {
-                    let advance = match (run, size) {
-                        (0, 0) => END_OF_BLOCK,
-                        (15, 0) => 16,
-                        // EOB runs belong to progressive scans: the slow path refuses them.
-                        (_, 0) => 0,
-                        _ => run + 1,
-                    };
-                    if advance > 0 {
-                        let shift = SKIP_BITS - len as u32;
-                        let start = (code as usize) << shift;
-                        for entry in &mut skip[start..start + (1 << shift)] {
-                            *entry = (whole as u8, advance);
-                        }
-                    }
-                    if size > 0 {
-                        let shift = SKIP_BITS - len as u32;
-                        let start = (code as usize) << shift;
-                        let value_shift = SKIP_BITS - whole;
-                        for (i, entry) in coefficient[start..start + (1 << shift)]
-                            .iter_mut()
-                            .enumerate()
-                        {
-                            let raw = ((i >> value_shift) & ((1 << size) - 1)) as u32;
-                            *entry = (extend(raw, size), run + 1, whole as u8);
-                        }
-                    }
-                }
+                codes.push((len as u32, code as usize, symbol));
                 code += 1;
                 k += 1;
             }
@@ -129,37 +92,98 @@ impl Table {
             }
             code <<= 1;
         }
-        let mut multi = Box::new([0u32; 1 << MULTI_BITS]);
-        for (window, entry) in multi.iter_mut().enumerate() {
-            let (mut used, mut advance) = (0u32, 0u32);
-            let mut end = 0;
-            while used < MULTI_BITS {
-                // The unread bits of the window, left-aligned; bits past it read as zeros,
-                // so an entry is taken only when it ends inside the window.
-                let rest = ((window as u32) << used) & ((1 << MULTI_BITS) - 1);
-                let (whole, step) = skip[(rest << (SKIP_BITS - MULTI_BITS)) as usize];
-                if whole == 0 || used + u32::from(whole) > MULTI_BITS {
-                    break;
-                }
-                used += u32::from(whole);
-                if step == END_OF_BLOCK {
-                    end = 1 << 16;
-                    break;
-                }
-                advance += u32::from(step);
-            }
-            *entry = used | advance << 8 | end;
-        }
         Some(Table {
             lookup,
-            skip,
-            multi,
-            coefficient,
+            codes,
             maxcode,
             valptr,
             mincode,
             values: values[..total].to_vec(),
         })
+    }
+}
+
+/// An AC table's lookups for reading whole coefficients at once, built for the scale in use
+/// only (each takes thousands of entries to fill).
+struct AcLookups {
+    /// At 1/8: bits to skip for a whole coefficient (code and value), and how far the
+    /// coefficient index moves ([`END_OF_BLOCK`] for EOB); 0 bits when the lookup cannot say.
+    skip: Box<[(u8, u8); 1 << SKIP_BITS]>,
+    /// At 1/8: every whole coefficient in the next [`MULTI_BITS`] bits, packed as bits used
+    /// (low byte), total index advance (next byte), and 1 << 16 when the last is EOB.
+    multi: Box<[u32; 1 << MULTI_BITS]>,
+    /// At 1/2 and 1/4: a whole coefficient in the next [`SKIP_BITS`] bits as its value, the
+    /// index advance (zero run + 1) and the bits used; 0 bits when the lookup cannot say.
+    coefficient: Box<[(i16, u8, u8); 1 << SKIP_BITS]>,
+}
+
+impl AcLookups {
+    /// The lookups for `table`: the skipping ones when only DC coefficients count, else the
+    /// value one. The others stay empty (every entry "cannot say").
+    #[inline(never)]
+    fn new(table: &Table, dc_only: bool) -> AcLookups {
+        let mut skip = Box::new([(0u8, 0u8); 1 << SKIP_BITS]);
+        let mut coefficient = Box::new([(0i16, 0u8, 0u8); 1 << SKIP_BITS]);
+        let mut multi = Box::new([0u32; 1 << MULTI_BITS]);
+        for &(len, code, symbol) in &table.codes {
+            let (run, size) = (symbol >> 4, symbol & 15);
+            let whole = len + u32::from(size);
+            if whole > SKIP_BITS {
+                continue;
+            }
+            let shift = SKIP_BITS - len;
+            let start = code << shift;
+            if dc_only {
+                let advance = match (run, size) {
+                    (0, 0) => END_OF_BLOCK,
+                    (15, 0) => 16,
+                    // EOB runs belong to progressive scans: the slow path refuses them.
+                    (_, 0) => 0,
+                    _ => run + 1,
+                };
+                if advance > 0 {
+                    for entry in &mut skip[start..start + (1 << shift)] {
+                        *entry = (whole as u8, advance);
+                    }
+                }
+            } else if size > 0 {
+                let value_shift = SKIP_BITS - whole;
+                for (i, entry) in coefficient[start..start + (1 << shift)]
+                    .iter_mut()
+                    .enumerate()
+                {
+                    let raw = ((i >> value_shift) & ((1 << size) - 1)) as u32;
+                    *entry = (extend(raw, size), run + 1, whole as u8);
+                }
+            }
+        }
+        if dc_only {
+            for (window, entry) in multi.iter_mut().enumerate() {
+                let (mut used, mut advance) = (0u32, 0u32);
+                let mut end = 0;
+                while used < MULTI_BITS {
+                    // The unread bits of the window, left-aligned; bits past it read as zeros,
+                    // so an entry is taken only when it ends inside the window.
+                    let rest = ((window as u32) << used) & ((1 << MULTI_BITS) - 1);
+                    let (whole, step) = skip[(rest << (SKIP_BITS - MULTI_BITS)) as usize];
+                    if whole == 0 || used + u32::from(whole) > MULTI_BITS {
+                        break;
+                    }
+                    used += u32::from(whole);
+                    if step == END_OF_BLOCK {
+                        end = 1 << 16;
+                        break;
+                    }
+                    advance += u32::from(step);
+                }
+                *entry = used | advance << 8 | end;
+            }
+        }
+        AcLookups {
+            skip,
+            multi,
+            coefficient,
+        }
     }
 }
 
@@ -346,6 +370,8 @@ struct Header<'a> {
     jfif: bool,
     /// The colour transform byte of an Adobe (APP14) segment.
     adobe: Option<u8>,
+    /// The last Exif (APP1) segment's TIFF data, as the image crate's decoder reports it.
+    exif: Option<&'a [u8]>,
     scan: &'a [u8],
 }
 
@@ -381,6 +407,7 @@ fn parse(data: &[u8]) -> Option<Header<'_>> {
         restart_interval: 0,
         jfif: false,
         adobe: None,
+        exif: None,
         scan: &[],
     };
     let mut pos = 2;
@@ -464,6 +491,9 @@ fn parse(data: &[u8]) -> Option<Header<'_>> {
             }
             0xDD => header.restart_interval = be16(body, 0)?,
             0xE0 if body.starts_with(b"JFIF\0") => header.jfif = true,
+            0xE1 if body.len() > 6 && body.starts_with(b"Exif\0\0") => {
+                header.exif = Some(&body[6..]);
+            }
             0xEE if body.starts_with(b"Adobe") && body.len() >= 12 => {
                 header.adobe = Some(body[11]);
             }
@@ -515,6 +545,48 @@ pub fn divisor_for(size: (u32, u32), requested: (u32, u32)) -> u32 {
 /// untrusted files come here only through [`crate::prep::decode_scaled`], which checks the pixel
 /// count and the memory budget first.
 pub fn decode(data: &[u8], divisor: usize) -> Option<ScaledImage> {
+    Baseline::parse(data)?.decode(divisor)
+}
+
+/// A plain baseline JPEG whose headers this path reads: its size, colour and Exif data are
+/// known before any pixel is decoded, so the caller can check its limits first.
+pub struct Baseline<'a> {
+    header: Header<'a>,
+}
+
+impl<'a> Baseline<'a> {
+    /// `None` when the file is not one this path decodes (see the module's description).
+    pub fn parse(data: &'a [u8]) -> Option<Self> {
+        let header = parse(data)?;
+        if header.components.len() == 3 && !header.is_ycbcr() {
+            return None;
+        }
+        Some(Baseline { header })
+    }
+
+    /// Width and height as stored (before any Exif orientation).
+    pub fn size(&self) -> (u32, u32) {
+        // Both come from 16-bit header fields.
+        (self.header.width as u32, self.header.height as u32)
+    }
+
+    /// Whether the file is greyscale (one component).
+    pub fn grey(&self) -> bool {
+        self.header.components.len() == 1
+    }
+
+    /// The Exif data (TIFF header onwards) of the last Exif segment, if any.
+    pub fn exif(&self) -> Option<&'a [u8]> {
+        self.header.exif
+    }
+
+    /// The pixels at 1/`divisor` scale (2, 4 or 8); `None` for damaged data.
+    pub fn decode(&self, divisor: usize) -> Option<ScaledImage> {
+        decode_header(&self.header, divisor)
+    }
+}
+
+fn decode_header(header: &Header<'_>, divisor: usize) -> Option<ScaledImage> {
     // Samples across a block at this scale.
     let scale = match divisor {
         2 => 4,
@@ -522,11 +594,7 @@ pub fn decode(data: &[u8], divisor: usize) -> Option<ScaledImage> {
         8 => 1,
         _ => return None,
     };
-    let header = parse(data)?;
     let grey = header.components.len() == 1;
-    if !grey && !header.is_ycbcr() {
-        return None;
-    }
     let (width, height) = (header.width, header.height);
     // A single-component scan is not interleaved: its blocks cover the image, unpadded.
     let (h_max, v_max) = if grey {
@@ -548,13 +616,23 @@ pub fn decode(data: &[u8], divisor: usize) -> Option<ScaledImage> {
         .iter()
         .map(|&(h, v)| vec![0u8; mcus_x * h * scale * mcus_y * v * scale])
         .collect();
+    // The AC tables' lookups, once per table the scan uses.
+    let mut lookups: [Option<AcLookups>; 4] = [None, None, None, None];
+    for c in &header.components {
+        let table = header.ac_tables.get(c.ac_table)?.as_ref()?;
+        let slot = lookups.get_mut(c.ac_table)?;
+        if slot.is_none() {
+            *slot = Some(AcLookups::new(table, scale == 1));
+        }
+    }
     let mut tables = Vec::with_capacity(layout.len());
     for c in &header.components {
-        tables.push((
-            header.dc_tables.get(c.dc_table)?.as_ref()?,
-            header.ac_tables.get(c.ac_table)?.as_ref()?,
-            header.quant[c.quant].as_ref()?,
-        ));
+        tables.push(Tables {
+            dc: header.dc_tables.get(c.dc_table)?.as_ref()?,
+            ac: header.ac_tables.get(c.ac_table)?.as_ref()?,
+            lookups: lookups[c.ac_table].as_ref()?,
+            quant: header.quant[c.quant].as_ref()?,
+        });
     }
     let mut scan = Scan {
         bits: Bits::new(header.scan),
@@ -562,14 +640,18 @@ pub fn decode(data: &[u8], divisor: usize) -> Option<ScaledImage> {
         tables,
         layout: &layout,
         mcus_x,
-        scale,
         restart_interval: header.restart_interval,
     };
     // One call per row of MCUs rather than one loop over the image: a browser runs wasm on a
     // baseline compiler first and swaps in optimised code only between calls, so on a cold
-    // start most rows already run optimised.
+    // start most rows already run optimised. One function per scale keeps each small, so the
+    // browser optimises it sooner.
     for my in 0..mcus_y {
-        scan.row(my, &mut planes)?;
+        match scale {
+            1 => scan.row::<1>(my, &mut planes)?,
+            2 => scan.row::<2>(my, &mut planes)?,
+            _ => scan.row::<4>(my, &mut planes)?,
+        }
     }
     let (out_w, out_h) = ((width * scale).div_ceil(8), (height * scale).div_ceil(8));
     let pixels = if grey {
@@ -590,24 +672,33 @@ pub fn decode(data: &[u8], divisor: usize) -> Option<ScaledImage> {
     })
 }
 
+/// One component's tables.
+#[derive(Clone, Copy)]
+struct Tables<'a> {
+    dc: &'a Table,
+    ac: &'a Table,
+    lookups: &'a AcLookups,
+    /// Quantisation, in natural order.
+    quant: &'a [u16; 64],
+}
+
 /// The entropy-coded scan being read.
 struct Scan<'a> {
     bits: Bits<'a>,
     predictors: Vec<i16>,
-    /// Per component: DC table, AC table, quantisation table.
-    tables: Vec<(&'a Table, &'a Table, &'a [u16; 64])>,
+    /// Per component.
+    tables: Vec<Tables<'a>>,
     layout: &'a [(usize, usize)],
     mcus_x: usize,
-    /// Samples across a block: 4, 2 or 1.
-    scale: usize,
     restart_interval: usize,
 }
 
 impl Scan<'_> {
     /// Row `my` of MCUs into the per-component planes.
+    /// `S`: samples across a block (4, 2 or 1).
     #[inline(never)]
-    fn row(&mut self, my: usize, planes: &mut [Vec<u8>]) -> Option<()> {
-        let s = self.scale;
+    fn row<const S: usize>(&mut self, my: usize, planes: &mut [Vec<u8>]) -> Option<()> {
+        let s = S;
         for mx in 0..self.mcus_x {
             let mcu = my * self.mcus_x + mx;
             if self.restart_interval > 0 && mcu > 0 && mcu % self.restart_interval == 0 {
@@ -615,7 +706,7 @@ impl Scan<'_> {
                 self.predictors.iter_mut().for_each(|p| *p = 0);
             }
             for (c, &(h, v)) in self.layout.iter().enumerate() {
-                let (dc_table, ac_table, quant) = self.tables[c];
+                let tables = self.tables[c];
                 let stride = self.mcus_x * h * s;
                 let plane = planes.get_mut(c)?;
                 for by in 0..v {
@@ -624,24 +715,19 @@ impl Scan<'_> {
                         let at = (my * v + by) * s * stride + (mx * h + bx) * s;
                         let out = plane.get_mut(at..at + (s - 1) * stride + s)?;
                         if s == 1 {
-                            let dc = block_dc(&mut self.bits, dc_table, ac_table, predictor)?;
-                            let sample = (Wrapping(i32::from(dc)) * Wrapping(i32::from(quant[0]))
+                            let dc = block_dc(&mut self.bits, tables, predictor)?;
+                            let sample = (Wrapping(i32::from(dc))
+                                * Wrapping(i32::from(tables.quant[0]))
                                 + Wrapping(1024))
                                 / Wrapping(8);
                             out[0] = clamp(sample);
                         } else {
                             let mut coefficients = [0i16; 64];
-                            block(
-                                &mut self.bits,
-                                dc_table,
-                                ac_table,
-                                predictor,
-                                &mut coefficients,
-                            )?;
+                            block(&mut self.bits, tables, predictor, &mut coefficients)?;
                             if s == 4 {
-                                idct_4x4(&coefficients, quant, stride, out);
+                                idct_4x4(&coefficients, tables.quant, stride, out);
                             } else {
-                                idct_2x2(&coefficients, quant, stride, out);
+                                idct_2x2(&coefficients, tables.quant, stride, out);
                             }
                         }
                     }
@@ -654,7 +740,8 @@ impl Scan<'_> {
 
 /// One block: its DC coefficient (after prediction); the AC coefficients are skipped.
 #[inline]
-fn block_dc(bits: &mut Bits<'_>, dc: &Table, ac: &Table, predictor: &mut i16) -> Option<i16> {
+fn block_dc(bits: &mut Bits<'_>, tables: Tables<'_>, predictor: &mut i16) -> Option<i16> {
+    let (dc, ac, fast) = (tables.dc, tables.ac, tables.lookups);
     let size = bits.symbol(dc)?;
     if size > 11 {
         return None;
@@ -668,7 +755,7 @@ fn block_dc(bits: &mut Bits<'_>, dc: &Table, ac: &Table, predictor: &mut i16) ->
             bits.refill();
         }
         // Several coefficients at once, when they all belong to this block.
-        let entry = ac.multi[bits.peek(MULTI_BITS) as usize & ((1 << MULTI_BITS) - 1)];
+        let entry = fast.multi[bits.peek(MULTI_BITS) as usize & ((1 << MULTI_BITS) - 1)];
         let (used, advance, end) = (entry & 0xFF, (entry >> 8) & 0xFF, entry >> 16 != 0);
         if used > 0 && k + advance + u32::from(end) <= 64 {
             bits.skip(used);
@@ -678,7 +765,7 @@ fn block_dc(bits: &mut Bits<'_>, dc: &Table, ac: &Table, predictor: &mut i16) ->
             k += advance;
             continue;
         }
-        let (skip, advance) = ac.skip[bits.peek(SKIP_BITS) as usize & ((1 << SKIP_BITS) - 1)];
+        let (skip, advance) = fast.skip[bits.peek(SKIP_BITS) as usize & ((1 << SKIP_BITS) - 1)];
         if skip > 0 {
             // Reading into the padding is caught once the block ends.
             bits.skip(u32::from(skip));
@@ -708,11 +795,11 @@ fn block_dc(bits: &mut Bits<'_>, dc: &Table, ac: &Table, predictor: &mut i16) ->
 #[inline]
 fn block(
     bits: &mut Bits<'_>,
-    dc: &Table,
-    ac: &Table,
+    tables: Tables<'_>,
     predictor: &mut i16,
     coefficients: &mut [i16; 64],
 ) -> Option<()> {
+    let (dc, ac, fast) = (tables.dc, tables.ac, tables.lookups);
     let size = bits.symbol(dc)?;
     if size > 11 {
         return None;
@@ -726,7 +813,7 @@ fn block(
             bits.refill();
         }
         let (value, advance, used) =
-            ac.coefficient[bits.peek(SKIP_BITS) as usize & ((1 << SKIP_BITS) - 1)];
+            fast.coefficient[bits.peek(SKIP_BITS) as usize & ((1 << SKIP_BITS) - 1)];
         let (run, value) = if used > 0 {
             bits.skip(u32::from(used));
             (usize::from(advance) - 1, value)
@@ -879,16 +966,51 @@ fn to_rgb(
         .max()
         .unwrap_or(0)
         * h_max;
-    let mut lines = vec![vec![0u8; line.max(out_w) + 8 * h_max]; 3];
-    let mut out = Vec::with_capacity(out_w * out_h * 3);
+    let mut rows = RgbRows {
+        planes,
+        layout,
+        kinds,
+        max: (h_max, v_max),
+        size: (width, height),
+        mcus_x,
+        lines: vec![vec![0u8; line.max(out_w) + 8 * h_max]; 3],
+        out: Vec::with_capacity(out_w * out_h * 3),
+    };
+    // One call per output row, for the same reason as the scan's rows.
     for row in 0..out_h {
-        for (c, &(h, v)) in layout.iter().enumerate() {
+        rows.row(row)?;
+    }
+    Some(rows.out)
+}
+
+/// [`to_rgb`]'s state between rows.
+struct RgbRows<'a> {
+    planes: &'a [Vec<u8>],
+    layout: &'a [(usize, usize)],
+    kinds: Vec<Upsample>,
+    /// The largest sampling factors.
+    max: (usize, usize),
+    /// The image's size times the scale's samples across a block.
+    size: (usize, usize),
+    mcus_x: usize,
+    /// One upsampled line per component.
+    lines: Vec<Vec<u8>>,
+    out: Vec<u8>,
+}
+
+impl RgbRows<'_> {
+    /// Output row `row`, appended to `out`.
+    #[inline(never)]
+    fn row(&mut self, row: usize) -> Option<()> {
+        let ((h_max, v_max), (width, height)) = (self.max, self.size);
+        let out_w = width.div_ceil(8);
+        for (c, &(h, v)) in self.layout.iter().enumerate() {
             let input_w = (width * h).div_ceil(h_max * 8);
             let input_h = (height * v).div_ceil(v_max * 8);
-            let stride = mcus_x * h;
-            let output = &mut lines[c];
-            let plane = &planes[c];
-            match kinds[c] {
+            let stride = self.mcus_x * h;
+            let output = &mut self.lines[c];
+            let plane = &self.planes[c];
+            match self.kinds[c] {
                 Upsample::H1V1 => {
                     output[..out_w].copy_from_slice(plane.get(row * stride..row * stride + out_w)?)
                 }
@@ -897,31 +1019,25 @@ fn to_rgb(
                     let (near, far) = near_far(row, input_h);
                     let near = plane.get(near * stride..)?;
                     let far = plane.get(far * stride..)?;
-                    if matches!(kinds[c], Upsample::H1V2) {
-                        let rows = near.iter().zip(far);
-                        for (out, (&n, &f)) in output[..out_w].iter_mut().zip(rows) {
-                            *out = ((3 * u32::from(n) + u32::from(f) + 2) >> 2) as u8;
-                        }
+                    if matches!(self.kinds[c], Upsample::H1V2) {
+                        upsample_h1v2(near, far, &mut output[..out_w]);
                     } else {
                         upsample_h2v2(near, far, input_w, output);
                     }
                 }
                 Upsample::Nearest(sh, sv) => {
                     let start = (row / sv) * stride;
-                    let input = plane.get(start..start + input_w)?;
-                    for (i, &value) in input.iter().enumerate() {
-                        output[i * sh..i * sh + sh].fill(value);
-                    }
+                    upsample_nearest(plane.get(start..start + input_w)?, sh, output);
                 }
             }
         }
-        let [y, cb, cr] = [&lines[0], &lines[1], &lines[2]];
+        let [y, cb, cr] = [&self.lines[0], &self.lines[1], &self.lines[2]];
         for ((&y, &cb), &cr) in y[..out_w].iter().zip(cb).zip(cr) {
             let (r, g, b) = ycbcr_to_rgb(y, cb, cr);
-            out.extend_from_slice(&[r, g, b]);
+            self.out.extend_from_slice(&[r, g, b]);
         }
+        Some(())
     }
-    Some(out)
 }
 
 /// The nearer and farther source rows for output `row` when upsampling 2× vertically.
@@ -931,6 +1047,24 @@ fn near_far(row: usize, input_h: usize) -> (usize, usize) {
     (near as usize, far as usize)
 }
 
+// The upsamplers stay out of line, so that the row function the browser optimises holds only
+// the one in use.
+
+#[inline(never)]
+fn upsample_h1v2(near: &[u8], far: &[u8], output: &mut [u8]) {
+    for (out, (&n, &f)) in output.iter_mut().zip(near.iter().zip(far)) {
+        *out = ((3 * u32::from(n) + u32::from(f) + 2) >> 2) as u8;
+    }
+}
+
+#[inline(never)]
+fn upsample_nearest(input: &[u8], factor: usize, output: &mut [u8]) {
+    for (i, &value) in input.iter().enumerate() {
+        output[i * factor..i * factor + factor].fill(value);
+    }
+}
+
+#[inline(never)]
 fn upsample_h2v1(input: &[u8], width: usize, output: &mut [u8]) {
     if width == 1 {
         output[0] = input[0];
@@ -949,6 +1083,7 @@ fn upsample_h2v1(input: &[u8], width: usize, output: &mut [u8]) {
     output[(width - 1) * 2 + 1] = input[width - 1];
 }
 
+#[inline(never)]
 fn upsample_h2v2(near: &[u8], far: &[u8], width: usize, output: &mut [u8]) {
     let mix = |i: usize| 3 * u32::from(near[i]) + u32::from(far[i]);
     if width == 1 {

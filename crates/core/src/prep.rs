@@ -6,8 +6,9 @@
 //! reads the header, checks the pixel count and the allocation budget, and only then decodes.
 use std::io::Cursor;
 
-use fast_image_resize::images::Image as FrImage;
-use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use fast_image_resize::images::{TypedImage, TypedImageRef};
+use fast_image_resize::pixels::{U8x3, U8};
+use fast_image_resize::{FilterType, PixelTrait, ResizeAlg, ResizeOptions, Resizer};
 use image::metadata::Orientation;
 use image::{ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage};
 
@@ -301,6 +302,9 @@ pub fn decode_scaled(
     if let Some(format) = unsupported_format(bytes) {
         return Err(PrepError::Unsupported { format });
     }
+    if let Some(decoded) = decode_baseline(bytes, limits, wanted)? {
+        return Ok(decoded);
+    }
     let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| PrepError::Decode(e.to_string()))?;
@@ -318,48 +322,14 @@ pub fn decode_scaled(
         other => classify(other),
     })?;
     let (width, height) = decoder.dimensions();
-    let pixels = u64::from(width) * u64::from(height);
-    if pixels > limits.max_pixels {
-        return Err(PrepError::Limits(format!(
-            "{width}×{height} is {pixels} pixels, over the {} pixel limit",
-            limits.max_pixels
-        )));
-    }
-    if pixels == 0 {
-        return Err(PrepError::Decode("the image has no pixels".into()));
-    }
-    // The decoder's buffer plus the pipeline's 8-bit RGB(A) copy, known before either exists.
-    let needed = decoder
-        .total_bytes()
-        .saturating_add(pixels.saturating_mul(4));
-    if needed > limits.max_alloc {
-        return Err(PrepError::Limits(format!(
-            "decoding needs about {needed} bytes, over the {} byte budget",
-            limits.max_alloc
-        )));
-    }
+    check_size(width, height, decoder.total_bytes(), limits)?;
     // A broken EXIF block means "upright", not "unreadable".
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
-    let turned = matches!(
-        orientation,
-        Orientation::Rotate90
-            | Orientation::Rotate270
-            | Orientation::Rotate90FlipH
-            | Orientation::Rotate270FlipH
-    );
-    let (upright_w, upright_h) = if turned {
-        (height, width)
-    } else {
-        (width, height)
-    };
-    let (want_w, want_h) = wanted(upright_w, upright_h);
-    let (want_w, want_h) = if turned {
-        (want_h, want_w)
-    } else {
-        (want_w, want_h)
-    };
+    let upright = Upright::new(orientation, (width, height));
     let scaled = match format {
-        ImageFormat::Jpeg => decode_jpeg_scaled(bytes, limits, (width, height), (want_w, want_h))?,
+        ImageFormat::Jpeg => {
+            decode_jpeg_scaled(bytes, limits, (width, height), upright.wanted(wanted))?
+        }
         _ => None,
     };
     let (mut image, path) = match scaled {
@@ -373,9 +343,135 @@ pub fn decode_scaled(
     Ok(Decoded {
         image,
         format,
-        original: (upright_w, upright_h),
+        original: upright.size,
         path,
     })
+}
+
+/// A plain baseline JPEG that may be decoded at reduced scale goes straight to the fast
+/// decoder, read from its own headers. This skips the general decoders' setup, which copies
+/// the whole file and parses its headers several times. The same limits apply. `None`: decode
+/// the general way.
+fn decode_baseline(
+    bytes: &[u8],
+    limits: &PrepLimits,
+    wanted: &dyn Fn(u32, u32) -> (u32, u32),
+) -> Result<Option<Decoded>, PrepError> {
+    let Some(baseline) = crate::jpeg_scaled::Baseline::parse(bytes) else {
+        return Ok(None);
+    };
+    let (width, height) = baseline.size();
+    let channels = if baseline.grey() { 1 } else { 3 };
+    check_size(
+        width,
+        height,
+        u64::from(width) * u64::from(height) * channels,
+        limits,
+    )?;
+    // The image crate's reading of the same Exif data.
+    let orientation = baseline
+        .exif()
+        .and_then(Orientation::from_exif_chunk)
+        .unwrap_or(Orientation::NoTransforms);
+    let upright = Upright::new(orientation, (width, height));
+    let Some(divisor) = jpeg_divisor((width, height), upright.wanted(wanted)) else {
+        return Ok(None);
+    };
+    let Some(fast) = baseline.decode(divisor as usize) else {
+        return Ok(None);
+    };
+    let image = if fast.grey {
+        image::GrayImage::from_raw(fast.width, fast.height, fast.pixels)
+            .map(DynamicImage::ImageLuma8)
+    } else {
+        RgbImage::from_raw(fast.width, fast.height, fast.pixels).map(DynamicImage::ImageRgb8)
+    };
+    let Some(mut image) = image else {
+        return Ok(None);
+    };
+    image.apply_orientation(orientation);
+    Ok(Some(Decoded {
+        image,
+        format: ImageFormat::Jpeg,
+        original: upright.size,
+        path: DecodePath::Baseline(divisor),
+    }))
+}
+
+/// Refuses, from the header alone, an image over the pixel limit or one whose decoding
+/// (`decoded_bytes`, plus the pipeline's 8-bit RGB(A) copy) would exceed the memory budget.
+fn check_size(
+    width: u32,
+    height: u32,
+    decoded_bytes: u64,
+    limits: &PrepLimits,
+) -> Result<(), PrepError> {
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels > limits.max_pixels {
+        return Err(PrepError::Limits(format!(
+            "{width}×{height} is {pixels} pixels, over the {} pixel limit",
+            limits.max_pixels
+        )));
+    }
+    if pixels == 0 {
+        return Err(PrepError::Decode("the image has no pixels".into()));
+    }
+    let needed = decoded_bytes.saturating_add(pixels.saturating_mul(4));
+    if needed > limits.max_alloc {
+        return Err(PrepError::Limits(format!(
+            "decoding needs about {needed} bytes, over the {} byte budget",
+            limits.max_alloc
+        )));
+    }
+    Ok(())
+}
+
+/// A stored image's size upright, and whether its orientation swaps the axes.
+struct Upright {
+    size: (u32, u32),
+    turned: bool,
+}
+
+impl Upright {
+    fn new(orientation: Orientation, (width, height): (u32, u32)) -> Self {
+        let turned = matches!(
+            orientation,
+            Orientation::Rotate90
+                | Orientation::Rotate270
+                | Orientation::Rotate90FlipH
+                | Orientation::Rotate270FlipH
+        );
+        let size = if turned {
+            (height, width)
+        } else {
+            (width, height)
+        };
+        Upright { size, turned }
+    }
+
+    /// The caller's wish for the upright image, in stored axes.
+    fn wanted(&self, wanted: &dyn Fn(u32, u32) -> (u32, u32)) -> (u32, u32) {
+        let (w, h) = wanted(self.size.0, self.size.1);
+        if self.turned {
+            (h, w)
+        } else {
+            (w, h)
+        }
+    }
+}
+
+/// The scale divisor (2, 4 or 8) `jpeg-decoder` decodes a JPEG of `size` at for a `wanted`
+/// size, or `None` when it must be decoded whole.
+fn jpeg_divisor(size: (u32, u32), wanted: (u32, u32)) -> Option<u32> {
+    let divisor = dct_divisor(size, wanted)?;
+    let used = crate::jpeg_scaled::divisor_for(size, jpeg_request(size, divisor));
+    (used > 1).then_some(used)
+}
+
+/// The size asked of `jpeg-decoder` for 1/`divisor` scale.
+fn jpeg_request(size: (u32, u32), divisor: u32) -> (u32, u32) {
+    let request = |len: u32| len.div_ceil(divisor).min(u32::from(u16::MAX));
+    (request(size.0), request(size.1))
 }
 
 /// The largest DCT scale divisor (8, 4 or 2) whose output still covers `wanted`.
@@ -424,30 +520,13 @@ fn decode_jpeg_scaled(
             )));
         }
     }
-    let request = |len: u32| u16::try_from(len.div_ceil(divisor)).unwrap_or(u16::MAX);
-    let Ok((out_w, out_h)) = decoder.scale(request(size.0), request(size.1)) else {
+    let (request_w, request_h) = jpeg_request(size, divisor);
+    // Both within u16: the JPEG's own sides are.
+    let Ok((out_w, out_h)) = decoder.scale(request_w as u16, request_h as u16) else {
         return Ok(None);
     };
     // The scale jpeg-decoder picked (a tiny image may get a smaller one with the same size).
-    let used = crate::jpeg_scaled::divisor_for(
-        size,
-        (u32::from(request(size.0)), u32::from(request(size.1))),
-    );
-    // A plain baseline file takes the fast path, whose pixels are jpeg-decoder's own.
-    if info.coding_process == CodingProcess::DctSequential && used > 1 {
-        if let Some(fast) = crate::jpeg_scaled::decode(bytes, used as usize) {
-            if (fast.width, fast.height) == (u32::from(out_w), u32::from(out_h)) {
-                let image = if fast.grey {
-                    image::GrayImage::from_raw(fast.width, fast.height, fast.pixels)
-                        .map(DynamicImage::ImageLuma8)
-                } else {
-                    RgbImage::from_raw(fast.width, fast.height, fast.pixels)
-                        .map(DynamicImage::ImageRgb8)
-                };
-                return Ok(image.map(|i| (i, DecodePath::Baseline(used))));
-            }
-        }
-    }
+    let used = crate::jpeg_scaled::divisor_for(size, (request_w, request_h));
     // A damaged or truncated stream goes to the full decoder, which recovers what it can
     // (and names the problem when it cannot).
     let Ok(pixels) = decoder.decode() else {
@@ -489,6 +568,10 @@ fn classify(error: image::ImageError) -> PrepError {
 
 /// Alpha composited onto white; 16-bit and grayscale to 8-bit RGB.
 pub fn flatten(image: &DynamicImage) -> RgbImage {
+    if let DynamicImage::ImageRgb8(rgb) = image {
+        // A copy of the buffer, not a conversion pixel by pixel.
+        return rgb.clone();
+    }
     if !image.color().has_alpha() {
         return image.to_rgb8();
     }
@@ -592,18 +675,29 @@ fn resize(
     width: u32,
     height: u32,
 ) -> Result<Vec<u8>, PrepError> {
-    let (src_w, src_h) = rgb.dimensions();
-    let internal = |e: &dyn std::fmt::Display| PrepError::Decode(format!("resize: {e}"));
-    let src = FrImage::from_vec_u8(src_w, src_h, rgb.into_raw(), PixelType::U8x3)
-        .map_err(|e| internal(&e))?;
-    let mut dst = FrImage::new(width, height, PixelType::U8x3);
     let options = ResizeOptions::new()
         .resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3))
         .crop(region.0, region.1, region.2, region.3);
+    resize_typed::<U8x3>(rgb.as_raw(), rgb.dimensions(), (width, height), &options)
+        .map_err(|e| PrepError::Decode(format!("resize: {e}")))
+}
+
+/// `src` (`size`, pixels of type `P`) resized to `out`. Typed, so only `P`'s kernels are built:
+/// the crate's untyped entry links every pixel type's into the worker (about 150 KB of code).
+fn resize_typed<P: PixelTrait>(
+    src: &[u8],
+    size: (u32, u32),
+    out: (u32, u32),
+    options: &ResizeOptions,
+) -> Result<Vec<u8>, String> {
+    let src = TypedImageRef::<P>::from_buffer(size.0, size.1, src).map_err(|e| e.to_string())?;
+    let mut buffer = vec![0u8; out.0 as usize * out.1 as usize * P::size()];
+    let mut dst =
+        TypedImage::<P>::from_buffer(out.0, out.1, &mut buffer).map_err(|e| e.to_string())?;
     Resizer::new()
-        .resize(&src, &mut dst, &options)
-        .map_err(|e| internal(&e))?;
-    Ok(dst.into_vec())
+        .resize_typed(&src, &mut dst, options)
+        .map_err(|e| e.to_string())?;
+    Ok(buffer)
 }
 
 /// Encodes at falling qualities until the JPEG fits `cap`; the last try is returned even if
@@ -641,21 +735,11 @@ fn encode_under_cap(
 
 /// 64-bit difference hash: a 9 × 8 grey thumbnail, one bit per horizontal neighbour pair.
 pub fn difference_hash(rgb: &[u8], width: u32, height: u32) -> u64 {
-    let grey: Vec<u8> = rgb
-        .chunks_exact(3)
-        .map(|p| {
-            ((u32::from(p[0]) * 299 + u32::from(p[1]) * 587 + u32::from(p[2]) * 114) / 1000) as u8
-        })
-        .collect();
-    let Ok(src) = FrImage::from_vec_u8(width, height, grey, PixelType::U8) else {
+    let grey = grey(rgb);
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Box));
+    let Ok(t) = resize_typed::<U8>(&grey, (width, height), (9, 8), &options) else {
         return 0;
     };
-    let mut thumb = FrImage::new(9, 8, PixelType::U8);
-    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Box));
-    if Resizer::new().resize(&src, &mut thumb, &options).is_err() {
-        return 0;
-    }
-    let t = thumb.buffer();
     let mut hash = 0u64;
     for row in 0..8 {
         for col in 0..8 {
@@ -664,6 +748,16 @@ pub fn difference_hash(rgb: &[u8], width: u32, height: u32) -> u64 {
         }
     }
     hash
+}
+
+/// Luma of 8-bit RGB. Out of line: a browser then optimises this loop alone, not the hash.
+#[inline(never)]
+fn grey(rgb: &[u8]) -> Vec<u8> {
+    rgb.chunks_exact(3)
+        .map(|p| {
+            ((u32::from(p[0]) * 299 + u32::from(p[1]) * 587 + u32::from(p[2]) * 114) / 1000) as u8
+        })
+        .collect()
 }
 
 /// Bits that differ between two hashes.

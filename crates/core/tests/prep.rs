@@ -135,21 +135,23 @@ fn corners(image: &RgbImage) -> [&'static str; 4] {
     ]
 }
 
+/// For each EXIF orientation, where the stored quadrants (red, green / blue, white) end up when
+/// displayed: the upright image's corners.
+const ORIENTED_CORNERS: [(u16, [&str; 4]); 8] = [
+    (1, ["red", "green", "blue", "white"]),
+    (2, ["green", "red", "white", "blue"]),
+    (3, ["white", "blue", "green", "red"]),
+    (4, ["blue", "white", "red", "green"]),
+    (5, ["red", "blue", "green", "white"]),
+    (6, ["blue", "red", "white", "green"]),
+    (7, ["white", "green", "blue", "red"]),
+    (8, ["green", "white", "red", "blue"]),
+];
+
 #[test]
 fn every_exif_orientation_is_applied_exactly_once() {
     let stored = jpeg(&quadrants(80, 40), 95);
-    // Where the stored top-left (red) and top-right (green) quadrants end up when displayed.
-    let expected = [
-        (1, ["red", "green", "blue", "white"]),
-        (2, ["green", "red", "white", "blue"]),
-        (3, ["white", "blue", "green", "red"]),
-        (4, ["blue", "white", "red", "green"]),
-        (5, ["red", "blue", "green", "white"]),
-        (6, ["blue", "red", "white", "green"]),
-        (7, ["white", "green", "blue", "red"]),
-        (8, ["green", "white", "red", "blue"]),
-    ];
-    for (orientation, corners_expected) in expected {
+    for (orientation, corners_expected) in ORIENTED_CORNERS {
         let bytes = with_exif_orientation(&stored, orientation);
         let prepared = prepare(&bytes, Profile::Max512, CropBox::FULL, &limits()).unwrap();
         let swapped = orientation >= 5;
@@ -184,6 +186,69 @@ fn a_large_jpeg_is_decoded_at_reduced_scale_and_stays_upright() {
     // Nothing smaller than the whole: full size.
     let full = decode_scaled(&bytes, &limits(), &|w, h| (w, h)).unwrap();
     assert_eq!(full.image.dimensions(), (1600, 2400));
+}
+
+#[test]
+fn the_fast_path_reads_every_exif_orientation_from_the_jpeg_itself() {
+    // Plain baseline JPEGs wanted small skip the general decoders: orientation comes from the
+    // file's own Exif segment, read as the image crate reads it.
+    let stored = jpeg(&quadrants(640, 320), 92);
+    for (orientation, corners_expected) in ORIENTED_CORNERS {
+        let bytes = with_exif_orientation(&stored, orientation);
+        let decoded = decode_scaled(&bytes, &limits(), &|w, h| (w / 4, h / 4)).unwrap();
+        assert_eq!(
+            decoded.path,
+            DecodePath::Baseline(4),
+            "orientation {orientation}"
+        );
+        let upright = if orientation >= 5 {
+            (320, 640)
+        } else {
+            (640, 320)
+        };
+        assert_eq!(decoded.original, upright, "orientation {orientation}");
+        assert_eq!(
+            decoded.image.dimensions(),
+            (upright.0 / 4, upright.1 / 4),
+            "orientation {orientation}"
+        );
+        assert_eq!(
+            corners(&decoded.image.to_rgb8()),
+            corners_expected,
+            "orientation {orientation}"
+        );
+    }
+}
+
+#[test]
+fn the_fast_path_keeps_the_limits_of_a_full_decode() {
+    // Decoded at 1/4 this file needs a sixteenth of the memory, but it is refused from its
+    // header exactly as a full decode would be.
+    let bytes = jpeg(&quadrants(2400, 1600), 90);
+    let small = |w: u32, h: u32| (w / 4, h / 4);
+    let pixels = 2400 * 1600;
+    let just_enough = PrepLimits {
+        max_alloc: pixels * 3 + pixels * 4,
+        ..limits()
+    };
+    let decoded = decode_scaled(&bytes, &just_enough, &small).unwrap();
+    assert_eq!(decoded.path, DecodePath::Baseline(4));
+    let short = PrepLimits {
+        max_alloc: pixels * 7 - 1,
+        ..limits()
+    };
+    assert!(matches!(
+        decode_scaled(&bytes, &short, &small),
+        Err(PrepError::Limits(_))
+    ));
+    let few_pixels = PrepLimits {
+        max_pixels: pixels - 1,
+        ..limits()
+    };
+    assert!(matches!(
+        decode_scaled(&bytes, &few_pixels, &small),
+        Err(PrepError::Limits(_))
+    ));
 }
 
 #[test]
