@@ -8,12 +8,12 @@ use std::rc::Rc;
 use live_shop_core::geometry::css_number;
 use live_shop_core::geometry::Rect;
 use live_shop_core::hotspot::{from_webvtt, merge, to_webvtt, Conflict, Keep, Manifest, Merged};
-use live_shop_core::i18n::{fill, Lang, StudioText as L};
+use live_shop_core::i18n::{fill, Digits, Lang, StudioText as L};
 use live_shop_core::json::{decode_value, quote};
 use live_shop_core::protocol::{CatalogPage, Product};
 use live_shop_core::studio::{
-    change_json, clock, flash_deal, moved_range, shortcut, DealProblem, Document, Draft, Edit,
-    Shortcut,
+    change_json, clock, flash_deal, local_clock, moved_range, shortcut, DealProblem, Document,
+    Draft, Edit, Shortcut,
 };
 use live_shop_core::url::{api_url, encode_component, overlay_path};
 use wasm_bindgen::prelude::*;
@@ -371,6 +371,7 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
     let names = known.borrow().clone();
     let problems = doc.borrow().manifest.validate(&|id| names.contains_key(id));
     let lang = env.locale.lang;
+    let digits = env.locale.digits();
 
     let video = || video_ref.cast::<HtmlVideoElement>();
     let play = {
@@ -526,7 +527,7 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
             <span class={classes!("range-handle", if is_start { "range-start" } else { "range-end" })}
                 role="slider" tabindex="0" aria-label={format!("{id} {}", label.trim())}
                 aria-valuemin="0" aria-valuemax={duration.unwrap_or(0.0).to_string()}
-                aria-valuenow={format!("{value:.1}")} aria-valuetext={clock(value)}
+                aria-valuenow={format!("{value:.1}")} aria-valuetext={digits.apply(&clock(value))}
                 onpointerdown={down} onkeydown={key}></span>
         }
     };
@@ -746,7 +747,7 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                     <button type="button" class="frame-forward" onclick={step(1.0 / 30.0)} aria-label={L::StudioNextFrame.get(lang)}>{"|▶"}</button>
                     <input type="range" class="timeline" dir="ltr" min="0" max={duration.unwrap_or(0.0).to_string()} step="0.033"
                         value={time.to_string()} oninput={scrub} aria-label={L::StudioTimeline.get(lang)} />
-                    <output class="time">{clock(time)}{" / "}{clock(duration.unwrap_or(0.0))}</output>
+                    <output class="time">{local_clock(time, digits)}{" / "}{local_clock(duration.unwrap_or(0.0), digits)}</output>
                 </div>
                 <div class="ranges" ref={ranges_ref} onpointermove={on_range_move}
                     onpointerup={on_range_up.clone()} onpointercancel={on_range_up}>
@@ -791,7 +792,7 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                         SaveState::Queued => L::StudioQueued.get(lang).into(),
                         SaveState::Failed(why) => why.clone(),
                         SaveState::Conflict(m, ..) if m.conflicts.is_empty() => L::StudioMerged.get(lang).into(),
-                        SaveState::Conflict(m, ..) => fill(L::StudioConflicts.get(lang), "n", &m.conflicts.len().to_string()),
+                        SaveState::Conflict(m, ..) => fill(L::StudioConflicts.get(lang), "n", &digits.apply(&m.conflicts.len().to_string())),
                     }
                 }</p>
                 if let SaveState::Conflict(merged, ..) = &*save_state {
@@ -821,14 +822,14 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                         html! {
                             <li key={h.id.clone()} class={classes!(chosen.then_some("selected"))}>
                                 <button type="button" onclick={select(h.id.clone())} aria-pressed={chosen.to_string()}>
-                                    {format!("{} · {} · {}–{}", h.id, if h.product_id.is_empty() { L::StudioNoProduct.get(lang).into() } else { title_of(&h.product_id) }, clock(h.start), clock(h.end))}
+                                    {format!("{} · {} · {}–{}", h.id, if h.product_id.is_empty() { L::StudioNoProduct.get(lang).into() } else { title_of(&h.product_id) }, local_clock(h.start, digits), local_clock(h.end, digits))}
                                 </button>
                             </li>
                         }
                     }) }
                 </ul>
                 if let Some(h) = selected.clone() {
-                    <HotspotEditor hotspot={h} {lang} edit={edit.clone()} time={time} found={(*found).clone()}
+                    <HotspotEditor hotspot={h} {lang} {digits} edit={edit.clone()} time={time} found={(*found).clone()}
                         on_query={on_query.clone()} title={title_of(&selected.as_ref().map(|s| s.product_id.clone()).unwrap_or_default())} />
                 }
                 if !problems.is_empty() {
@@ -849,6 +850,7 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
 pub struct HotspotEditorProps {
     hotspot: live_shop_core::hotspot::Hotspot,
     lang: Lang,
+    digits: Digits,
     edit: Callback<Edit>,
     time: f64,
     found: Vec<Product>,
@@ -938,7 +940,7 @@ fn HotspotEditor(props: &HotspotEditorProps) -> Html {
                 <button type="button" class="start-here" onclick={range(props.time, h.end.max(props.time + 0.1))}>{L::StudioStartHere.get(lang)}</button>
                 <button type="button" class="end-here" onclick={range(h.start, props.time.max(h.start + 0.1))}>{L::StudioEndHere.get(lang)}</button>
             </div>
-            <p class="keyframes">{fill(L::StudioPositions.get(lang), "n", &h.keyframes.len().to_string())}</p>
+            <p class="keyframes">{fill(L::StudioPositions.get(lang), "n", &props.digits.apply(&h.keyframes.len().to_string()))}</p>
             <label>{L::StudioLabel.get(lang)}<input class="label" value={h.label.clone().unwrap_or_default()} onchange={on_text("label")} /></label>
             <label>{L::StudioCta.get(lang)}<input class="cta" value={h.cta.clone().unwrap_or_default()} onchange={on_text("cta")} /></label>
             <button type="button" class="delete" onclick={delete}>{L::StudioDelete.get(lang)}</button>
@@ -961,6 +963,7 @@ pub struct LivePanelProps {
 #[component]
 fn LivePanel(props: &LivePanelProps) -> Html {
     let lang = props.env.locale.lang;
+    let digits = props.env.locale.digits();
     let chosen = use_state(|| None::<Product>);
     let status = use_state(String::new);
     let send = {
@@ -986,7 +989,11 @@ fn LivePanel(props: &LivePanelProps) -> Html {
                     Ok(a) if a.status == 401 || a.status == 403 => {
                         L::StudioNeedTokenLive.get(lang).into()
                     }
-                    Ok(a) => fill(L::StudioRefusedLive.get(lang), "n", &a.status.to_string()),
+                    Ok(a) => fill(
+                        L::StudioRefusedLive.get(lang),
+                        "n",
+                        &digits.apply(&a.status.to_string()),
+                    ),
                     Err(_) => L::StudioOffline.get(lang).into(),
                 });
             });

@@ -27,7 +27,10 @@ async function studio(backend, video = 'bunny') {
 
 async function seek(page, seconds) {
   await page.locator('live-shop input.timeline').fill(String(seconds));
-  await page.locator('live-shop output.time').filter({ hasText: new RegExp(`^0:0${Math.floor(seconds)}`) }).waitFor();
+  // The clock reads in the studio's digits: Latin, Arabic-Indic or Persian.
+  const digit = (d) => `[${d}${String.fromCharCode(0x660 + d)}${String.fromCharCode(0x6f0 + d)}]`;
+  const reading = new RegExp(`^\u2066${digit(0)}:${digit(0)}${digit(Math.floor(seconds))}`);
+  await page.locator('live-shop output.time').filter({ hasText: reading }).waitFor();
 }
 
 /** Clicks the picture at fractions (x, y) and attaches the first product matching `query`. */
@@ -151,6 +154,12 @@ test('a save without a creator token is refused and nothing is written (studio i
       .querySelector('video.studio-video')?.readyState >= 1);
     await seek(page, 1);
     await addHotspot(page, 0.5, 0.5, 'jacket');
+    // Times and counts in Persian digits, each time kept left to right.
+    const time = await page.locator('live-shop output.time').textContent();
+    assert.match(time, /^\u2066۰:۰۱\.۰\u2069 \/ \u2066[۰-۹]+:[۰-۹]{2}\.[۰-۹]\u2069$/, time);
+    const item = await page.locator('live-shop .hotspot-list li').first().textContent();
+    assert.ok(item.includes('\u2066۰:۰۱.۰\u2069–'), item);
+    assert.match(await page.locator('live-shop .hotspot-editor .keyframes').textContent(), /[۰-۹]/);
     await page.locator('live-shop button.save').click();
     await page.locator('live-shop .studio-status').filter({ hasText: 'برای ذخیره توکن سازنده لازم است' }).waitFor();
     assert.equal((await fetch(`${backend.url}/v1/videos/locked/overlay`)).status, 404);

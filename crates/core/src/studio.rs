@@ -271,6 +271,12 @@ pub fn clock(seconds: f64) -> String {
     format!("{}:{:02}.{}", tenths / 600, tenths / 10 % 60, tenths % 10)
 }
 
+/// [`clock`] in the locale's `digits`, kept left to right inside right-to-left text (so that
+/// "1:05.3" does not read as "5.3:1").
+pub fn local_clock(seconds: f64, digits: crate::i18n::Digits) -> String {
+    crate::i18n::ltr_isolate(&digits.apply(&clock(seconds)))
+}
+
 /// What the studio keeps in the browser between reloads: the edit, the saved version it was
 /// based on (for merging) with its ETag, and whether a save is waiting for the network.
 #[derive(Clone, Debug, PartialEq)]
@@ -578,5 +584,12 @@ mod tests {
         assert_eq!(shortcut("a", false, false), None);
         assert_eq!(clock(75.25), "1:15.3");
         assert_eq!(clock(-1.0), "0:00.0");
+        use crate::i18n::Digits;
+        assert_eq!(local_clock(75.25, Digits::Latin), "\u{2066}1:15.3\u{2069}");
+        assert_eq!(
+            local_clock(75.25, Digits::ArabicExtended),
+            "\u{2066}۱:۱۵.۳\u{2069}"
+        );
+        assert_eq!(local_clock(5.0, Digits::Arabic), "\u{2066}٠:٠٥.٠\u{2069}");
     }
 }
