@@ -239,8 +239,16 @@ test('camera: the preview takes a photo; a refusal is explained in the shopper\'
   assert.match(await status.textContent(), /دسترسی به دوربین مسدود است/);
   // The file picker is right there as the way forward.
   await denied.page.locator('live-shop .source.file input[type=file]').waitFor({ state: 'attached' });
-  assert.equal(await denied.page.locator('live-shop .search-panel > div').first().getAttribute('dir'), null);
+  // The panel and its message read right to left, the message starting at the right edge.
   assert.equal(await denied.page.locator('live-shop .search-panel').evaluate((p) => getComputedStyle(p).direction), 'rtl');
+  const edges = await status.evaluate((el) => {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    const text = range.getBoundingClientRect();
+    const box = el.getBoundingClientRect();
+    return { right: box.right - text.right, left: text.left - box.left };
+  });
+  assert.ok(edges.right < edges.left, `message not aligned right: ${JSON.stringify(edges)}`);
   await denied.page.close();
 });
 
