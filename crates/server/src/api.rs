@@ -1,5 +1,5 @@
 //! The HTTP surface: `/v1` (see `openapi.yaml`), `/media`, and the widget's files at `/`.
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 
@@ -55,7 +55,55 @@ pub struct AppState {
 #[derive(Debug, Default)]
 pub struct Cart {
     lines: Vec<(String, u32)>,
-    by_key: HashMap<String, (CartItemRequest, CartItemResponse)>,
+    by_key: Remembered,
+}
+
+/// How many idempotency keys the cart remembers: a retry comes seconds after its request, so
+/// the most recent additions are enough, and memory stays bounded however many arrive.
+const REMEMBERED_KEYS: usize = 10_000;
+
+/// Idempotency keys with the request and answer they stand for, the oldest forgotten first
+/// once there are more than the capacity.
+#[derive(Debug)]
+struct Remembered {
+    capacity: usize,
+    answers: HashMap<String, (CartItemRequest, CartItemResponse)>,
+    order: VecDeque<String>,
+}
+
+impl Default for Remembered {
+    fn default() -> Self {
+        Self::with_capacity(REMEMBERED_KEYS)
+    }
+}
+
+impl Remembered {
+    fn with_capacity(capacity: usize) -> Self {
+        Remembered {
+            capacity,
+            answers: HashMap::new(),
+            order: VecDeque::new(),
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<&(CartItemRequest, CartItemResponse)> {
+        self.answers.get(key)
+    }
+
+    fn insert(&mut self, key: String, request: CartItemRequest, answer: CartItemResponse) {
+        if self
+            .answers
+            .insert(key.clone(), (request, answer))
+            .is_none()
+        {
+            self.order.push_back(key);
+        }
+        while self.order.len() > self.capacity {
+            if let Some(oldest) = self.order.pop_front() {
+                self.answers.remove(&oldest);
+            }
+        }
+    }
 }
 
 impl AppState {
@@ -485,7 +533,7 @@ async fn add_to_cart(
         item_count: cart.lines.iter().map(|(_, q)| q).sum(),
         server_time: now_ms(),
     };
-    cart.by_key.insert(key, (request, answer.clone()));
+    cart.by_key.insert(key, request, answer.clone());
     Ok((StatusCode::CREATED, Json(answer)).into_response())
 }
 
@@ -692,4 +740,45 @@ async fn overlay_versions(
         })
         .collect();
     Ok(Json(serde_json::json!({ "videoId": id, "versions": versions })).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(product: &str) -> (CartItemRequest, CartItemResponse) {
+        (
+            CartItemRequest {
+                product_id: product.into(),
+                quantity: 1,
+                offer: None,
+            },
+            CartItemResponse {
+                line_id: format!("line-{product}"),
+                item_count: 1,
+                server_time: 0,
+            },
+        )
+    }
+
+    #[test]
+    fn the_cart_forgets_the_oldest_keys_beyond_its_capacity() {
+        let mut keys = Remembered::with_capacity(2);
+        for k in ["a", "b", "c"] {
+            let (request, answer) = item(k);
+            keys.insert(k.into(), request, answer);
+        }
+        assert!(keys.get("a").is_none(), "the oldest is forgotten");
+        assert_eq!(keys.get("b").map(|(r, _)| r.product_id.as_str()), Some("b"));
+        assert_eq!(
+            keys.get("c").map(|(_, a)| a.line_id.as_str()),
+            Some("line-c")
+        );
+        assert_eq!((keys.answers.len(), keys.order.len()), (2, 2));
+        // The same key again replaces its entry without growing the record.
+        let (request, answer) = item("c");
+        keys.insert("c".into(), request, answer);
+        assert_eq!((keys.answers.len(), keys.order.len()), (2, 2));
+        assert_eq!(Remembered::default().capacity, REMEMBERED_KEYS);
+    }
 }
