@@ -738,17 +738,23 @@ impl Scan<'_> {
     }
 }
 
-/// One block: its DC coefficient (after prediction); the AC coefficients are skipped.
-#[inline]
-fn block_dc(bits: &mut Bits<'_>, tables: Tables<'_>, predictor: &mut i16) -> Option<i16> {
-    let (dc, ac, fast) = (tables.dc, tables.ac, tables.lookups);
-    let size = bits.symbol(dc)?;
+/// A block's DC coefficient: its difference read with `table`, added to `predictor`.
+#[inline(always)]
+fn read_dc(bits: &mut Bits<'_>, table: &Table, predictor: &mut i16) -> Option<i16> {
+    let size = bits.symbol(table)?;
     if size > 11 {
         return None;
     }
     let raw = bits.take(u32::from(size))?;
-    let diff = extend(raw, size);
-    *predictor = predictor.wrapping_add(diff);
+    *predictor = predictor.wrapping_add(extend(raw, size));
+    Some(*predictor)
+}
+
+/// One block: its DC coefficient (after prediction); the AC coefficients are skipped.
+#[inline]
+fn block_dc(bits: &mut Bits<'_>, tables: Tables<'_>, predictor: &mut i16) -> Option<i16> {
+    let (ac, fast) = (tables.ac, tables.lookups);
+    read_dc(bits, tables.dc, predictor)?;
     let mut k = 1u32;
     while k < 64 {
         if bits.count < 32 {
@@ -799,14 +805,8 @@ fn block(
     predictor: &mut i16,
     coefficients: &mut [i16; 64],
 ) -> Option<()> {
-    let (dc, ac, fast) = (tables.dc, tables.ac, tables.lookups);
-    let size = bits.symbol(dc)?;
-    if size > 11 {
-        return None;
-    }
-    let raw = bits.take(u32::from(size))?;
-    *predictor = predictor.wrapping_add(extend(raw, size));
-    coefficients[0] = *predictor;
+    let (ac, fast) = (tables.ac, tables.lookups);
+    coefficients[0] = read_dc(bits, tables.dc, predictor)?;
     let mut k = 1usize;
     while k < 64 {
         if bits.count < 32 {

@@ -84,9 +84,10 @@ impl PrepError {
 }
 
 /// What the search backend receives.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Profile {
-    /// Long edge at most 512 px.
+    /// Long edge at most 512 px ([`crate::search::DEFAULT_PROFILE`]).
+    #[default]
     Max512,
     /// Long edge at most 1024 px.
     Max1024,
@@ -98,16 +99,17 @@ impl Profile {
     /// Every profile.
     pub const ALL: [Profile; 3] = [Profile::Max512, Profile::Max1024, Profile::Square224];
 
-    /// Parses `max-512`, `max-1024`, `square-224`.
+    /// Parses a profile's [`name`](Self::name): `max-512`, `max-1024`, `square-224`.
     pub fn parse(name: &str) -> Result<Self, PrepError> {
-        match name {
-            "max-512" => Ok(Self::Max512),
-            "max-1024" => Ok(Self::Max1024),
-            "square-224" => Ok(Self::Square224),
-            other => Err(PrepError::Parameter(format!(
-                "unknown profile {other:?} (max-512, max-1024, square-224)"
-            ))),
-        }
+        Self::ALL
+            .into_iter()
+            .find(|p| p.name() == name)
+            .ok_or_else(|| {
+                PrepError::Parameter(format!(
+                    "unknown profile {name:?} ({})",
+                    crate::search::PROFILES.join(", ")
+                ))
+            })
     }
 
     /// The profile's name.
@@ -380,13 +382,7 @@ fn decode_baseline(
     let Some(fast) = baseline.decode(divisor as usize) else {
         return Ok(None);
     };
-    let image = if fast.grey {
-        image::GrayImage::from_raw(fast.width, fast.height, fast.pixels)
-            .map(DynamicImage::ImageLuma8)
-    } else {
-        RgbImage::from_raw(fast.width, fast.height, fast.pixels).map(DynamicImage::ImageRgb8)
-    };
-    let Some(mut image) = image else {
+    let Some(mut image) = from_samples(fast.width, fast.height, fast.pixels, fast.grey) else {
         return Ok(None);
     };
     image.apply_orientation(orientation);
@@ -532,13 +528,18 @@ fn decode_jpeg_scaled(
     let Ok(pixels) = decoder.decode() else {
         return Ok(None);
     };
-    let (out_w, out_h) = (u32::from(out_w), u32::from(out_h));
-    let image = if gray {
-        image::GrayImage::from_raw(out_w, out_h, pixels).map(DynamicImage::ImageLuma8)
-    } else {
-        RgbImage::from_raw(out_w, out_h, pixels).map(DynamicImage::ImageRgb8)
-    };
+    let image = from_samples(u32::from(out_w), u32::from(out_h), pixels, gray);
     Ok(image.map(|i| (i, DecodePath::Scaled(used))))
+}
+
+/// 8-bit samples, one a pixel when `grey` else three, as an image; `None` when their count
+/// does not match the size.
+fn from_samples(width: u32, height: u32, samples: Vec<u8>, grey: bool) -> Option<DynamicImage> {
+    if grey {
+        image::GrayImage::from_raw(width, height, samples).map(DynamicImage::ImageLuma8)
+    } else {
+        RgbImage::from_raw(width, height, samples).map(DynamicImage::ImageRgb8)
+    }
 }
 
 fn format_name(format: ImageFormat) -> &'static str {
@@ -716,21 +717,29 @@ fn encode_under_cap(
     let mut last = (Vec::new(), 0);
     for quality in QUALITIES {
         let mut jpeg = Vec::with_capacity(cap);
-        // Chroma at half resolution (4:2:0), as cameras save: 10–20 % fewer bytes than 4:4:4 at
-        // the same quality. Huffman tables stay the standard ones: zune-jpeg 0.5 (the image
-        // crate's decoder, so the reference backend's) misreads this encoder's fitted tables
-        // in 4:2:0, which libjpeg and jpeg-decoder read correctly.
-        let mut encoder = jpeg_encoder::Encoder::new(&mut jpeg, quality);
-        encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::R_4_2_0);
-        encoder
-            .encode(pixels, w, h, jpeg_encoder::ColorType::Rgb)
-            .map_err(|e| internal(&e))?;
+        encode_jpeg(&mut jpeg, pixels, (w, h), quality).map_err(|e| internal(&e))?;
         if jpeg.len() <= cap {
             return Ok((jpeg, quality));
         }
         last = (jpeg, quality);
     }
     Ok(last)
+}
+
+/// 8-bit RGB `pixels` as a JPEG at `quality`, appended to `out`. Chroma at half resolution
+/// (4:2:0), as cameras save: 10–20 % fewer bytes than 4:4:4 at the same quality. Huffman tables
+/// stay the standard ones: zune-jpeg 0.5 (the image crate's decoder, so the reference
+/// backend's) misreads this encoder's fitted tables in 4:2:0, which libjpeg and jpeg-decoder
+/// read correctly.
+fn encode_jpeg(
+    out: &mut Vec<u8>,
+    pixels: &[u8],
+    (width, height): (u16, u16),
+    quality: u8,
+) -> Result<(), jpeg_encoder::EncodingError> {
+    let mut encoder = jpeg_encoder::Encoder::new(out, quality);
+    encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::R_4_2_0);
+    encoder.encode(pixels, width, height, jpeg_encoder::ColorType::Rgb)
 }
 
 /// 64-bit difference hash: a 9 × 8 grey thumbnail, one bit per horizontal neighbour pair.
@@ -782,9 +791,7 @@ pub fn warm_up_jpeg(width: u16, height: u16) -> Vec<u8> {
         ])
     });
     let mut jpeg = Vec::new();
-    let mut encoder = jpeg_encoder::Encoder::new(&mut jpeg, 92);
-    encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::R_4_2_0);
     // Encoding to memory only fails on an allocation failure, which would abort anyway.
-    let _ = encoder.encode(image.as_raw(), width, height, jpeg_encoder::ColorType::Rgb);
+    let _ = encode_jpeg(&mut jpeg, image.as_raw(), (width, height), 92);
     jpeg
 }

@@ -642,7 +642,18 @@ fn profiles_parse_by_name() {
     // The names the widget chooses among are the pipeline's.
     let names: Vec<_> = Profile::ALL.iter().map(|p| p.name()).collect();
     assert_eq!(names, live_shop_core::search::PROFILES);
-    assert_eq!(Profile::parse("max-99").unwrap_err().code(), "parameter");
+    assert_eq!(
+        Profile::default().name(),
+        live_shop_core::search::DEFAULT_PROFILE
+    );
+    let unknown = Profile::parse("max-99").unwrap_err();
+    assert_eq!(unknown.code(), "parameter");
+    assert!(
+        unknown
+            .to_string()
+            .contains("max-512, max-1024, square-224"),
+        "{unknown}"
+    );
 }
 
 #[test]

@@ -44,12 +44,15 @@ fn crop(value: &JsValue) -> Result<CropBox, PrepError> {
     .clamped()
 }
 
-/// Prepares `bytes` with `profile` (default `max-512`), cropped to `box` (fractions of the
+/// Prepares `bytes` with `profile` (default [`Profile::default`], `max-512`), cropped to `box` (fractions of the
 /// upright image; default the whole). Resolves to `{bytes, width, height, box, original,
 /// hash, quality}`; throws `{code, message, format?}`.
 #[wasm_bindgen]
 pub fn prepare(bytes: &[u8], profile: Option<String>, region: JsValue) -> Result<JsValue, JsValue> {
-    let profile = Profile::parse(profile.as_deref().unwrap_or("max-512")).map_err(|e| error(&e))?;
+    let profile = profile
+        .as_deref()
+        .map_or(Ok(Profile::default()), Profile::parse)
+        .map_err(|e| error(&e))?;
     let crop = crop(&region).map_err(|e| error(&e))?;
     let prepared = run(bytes, profile, crop, &PrepLimits::default()).map_err(|e| error(&e))?;
     let out = Object::new();
