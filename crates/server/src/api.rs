@@ -51,11 +51,41 @@ pub struct AppState {
     pub overlays: Box<dyn OverlayStore>,
 }
 
-/// The reference cart: one per server, for demos and tests.
+/// The reference cart: one per server, for demos and tests. One line per product, so it holds
+/// at most as many lines as the catalog has products.
 #[derive(Debug, Default)]
 pub struct Cart {
     lines: Vec<(String, u32)>,
     by_key: Remembered,
+}
+
+/// Most of one product in the cart, as one request may ask.
+const MOST_OF_ONE: u32 = 99;
+
+impl Cart {
+    /// Adds `quantity` of `product` to its line (a new one the first time): the line's id and
+    /// the cart's item count, or a refusal when the line would hold more than [`MOST_OF_ONE`].
+    fn add(&mut self, product: &str, quantity: u32) -> Result<(String, u32), ApiError> {
+        let index = match self.lines.iter().position(|(p, _)| p == product) {
+            Some(index) => index,
+            None => {
+                self.lines.push((product.to_string(), 0));
+                self.lines.len() - 1
+            }
+        };
+        let held = self.lines[index].1;
+        if held + quantity > MOST_OF_ONE {
+            if held == 0 {
+                self.lines.pop();
+            }
+            return Err(ApiError::Unprocessable(format!(
+                "the cart holds {held} of this product; at most {MOST_OF_ONE} fit"
+            )));
+        }
+        self.lines[index].1 = held + quantity;
+        let count = self.lines.iter().map(|(_, q)| q).sum();
+        Ok((format!("line-{}", index + 1), count))
+    }
 }
 
 /// How many idempotency keys the cart remembers: a retry comes seconds after its request, so
@@ -502,8 +532,10 @@ async fn add_to_cart(
         .to_string();
     let request: CartItemRequest =
         decode(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    if !(1..=99).contains(&request.quantity) {
-        return Err(ApiError::Unprocessable("quantity must be 1 to 99".into()));
+    if !(1..=MOST_OF_ONE).contains(&request.quantity) {
+        return Err(ApiError::Unprocessable(format!(
+            "quantity must be 1 to {MOST_OF_ONE}"
+        )));
     }
     if app.catalog.get(&request.product_id).is_none() {
         return Err(ApiError::Unprocessable(format!(
@@ -526,11 +558,10 @@ async fn add_to_cart(
         )
             .into_response());
     }
-    cart.lines
-        .push((request.product_id.clone(), request.quantity));
+    let (line_id, item_count) = cart.add(&request.product_id, request.quantity)?;
     let answer = CartItemResponse {
-        line_id: format!("line-{}", cart.lines.len()),
-        item_count: cart.lines.iter().map(|(_, q)| q).sum(),
+        line_id,
+        item_count,
         server_time: now_ms(),
     };
     cart.by_key.insert(key, request, answer.clone());
@@ -759,6 +790,23 @@ mod tests {
                 server_time: 0,
             },
         )
+    }
+
+    #[test]
+    fn a_product_added_again_joins_its_line_up_to_99() {
+        let mut cart = Cart::default();
+        assert_eq!(cart.add("p02", 1).unwrap(), ("line-1".into(), 1));
+        assert_eq!(cart.add("p03", 2).unwrap(), ("line-2".into(), 3));
+        assert_eq!(cart.add("p02", 97).unwrap(), ("line-1".into(), 100));
+        let full = cart.add("p02", 2).unwrap_err();
+        assert_eq!(
+            full.to_string(),
+            "the cart holds 98 of this product; at most 99 fit"
+        );
+        assert!(cart.add("p04", 100).is_err());
+        // Refusals leave the cart as it was: two lines, 100 items.
+        assert_eq!(cart.lines, [("p02".into(), 98), ("p03".into(), 2)]);
+        assert_eq!(cart.add("p04", 1).unwrap(), ("line-3".into(), 101));
     }
 
     #[test]
