@@ -32,7 +32,7 @@ pub fn HotspotsApp(props: &HotspotsAppProps) -> Html {
     let style = rect.map(Rect::css_box);
     html! {
         <ContextProvider<Env> context={props.env.clone()}>
-            <div class="hotspots-stage" {style} dir={props.env.locale.lang.dir()} lang={props.env.locale.tag.clone()}>
+            <div class="hotspots-stage" ~style={style} dir={props.env.locale.lang.dir()} lang={props.env.locale.tag.clone()}>
                 <Hotspots {video_id} show={(*show).clone()} />
             </div>
         </ContextProvider<Env>>

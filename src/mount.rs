@@ -30,13 +30,40 @@ use std::rc::Rc;
 use live_shop_core::i18n::Locale;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, ShadowRootInit, ShadowRootMode};
+use web_sys::{CssStyleSheet, Document, Element, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
 use crate::components::{OverlayProps, StudioOptions, Widget};
 use crate::js;
 
 /// The widget's styles, inside each shadow root so page CSS cannot reach in.
 pub const CSS: &str = include_str!("../static/widget.css");
+
+thread_local! {
+    /// [`CSS`] as one constructed sheet that every instance's shadow root adopts; `None` where
+    /// the browser cannot construct sheets.
+    static SHEET: Option<CssStyleSheet> = CssStyleSheet::new()
+        .ok()
+        .filter(|sheet| sheet.replace_sync(CSS).is_ok());
+}
+
+/// Puts the widget's styles into `shadow`. An adopted sheet, because a page's
+/// Content-Security-Policy without `style-src 'unsafe-inline'` refuses `<style>` elements but
+/// not sheets built through the CSSOM; a `<style>` element where sheets cannot be adopted.
+fn add_styles(shadow: &ShadowRoot, document: &Document) -> Result<(), JsValue> {
+    let adopted = SHEET.with(|sheet| match sheet {
+        Some(sheet) if js_sys::Reflect::has(shadow, &"adoptedStyleSheets".into()) == Ok(true) => {
+            shadow.set_adopted_style_sheets(&js_sys::Array::of1(sheet));
+            true
+        }
+        _ => false,
+    });
+    if !adopted {
+        let style = document.create_element("style")?;
+        style.set_text_content(Some(CSS));
+        shadow.append_child(&style)?;
+    }
+    Ok(())
+}
 
 /// Options of `LiveShop.mount`, read leniently: a wrong type is as if unset.
 #[derive(Default)]
@@ -127,9 +154,7 @@ pub fn mount(element: Element, options_value: JsValue) -> Result<JsValue, JsValu
         .and_then(|w| w.document())
         .ok_or_else(|| JsValue::from_str("live-shop: no document"))?;
     shadow.set_inner_html("");
-    let style = document.create_element("style")?;
-    style.set_text_content(Some(CSS));
-    shadow.append_child(&style)?;
+    add_styles(&shadow, &document)?;
     // Children of the host (such as a wrapped <video>) stay visible under the overlay.
     let slot = document.create_element("slot")?;
     shadow.append_child(&slot)?;

@@ -723,7 +723,7 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                 <div class="studio-video-box">
                     <video class="studio-video" ref={video_ref.clone()} src={(*src).clone()} preload="auto" playsinline=true muted=true></video>
                 </div>
-                <div class="studio-picture" ref={picture_ref} style={picture_style}
+                <div class="studio-picture" ref={picture_ref} ~style={picture_style}
                     onpointerdown={on_picture_down} onpointermove={on_picture_move}
                     onpointerup={on_picture_up.clone()} onpointercancel={on_picture_up}
                     aria-label={L::StudioPicture.get(lang)}>
@@ -732,7 +732,7 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                         let chosen = selected.as_ref().is_some_and(|s| s.id == h.id);
                         html! {
                             <button type="button" key={h.id.clone()} class={classes!("studio-dot", chosen.then_some("selected"))}
-                                data-hotspot={h.id.clone()} {style} onclick={select(h.id.clone())}
+                                data-hotspot={h.id.clone()} ~style={style} onclick={select(h.id.clone())}
                                 onfocus={select_on_focus(h.id.clone())}
                                 aria-label={format!("{}: {}", fill(L::StudioHotspot.get(lang), "n", &h.id), title_of(&h.product_id))}>
                             </button>
@@ -761,7 +761,7 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                         let chosen = selected.as_ref().is_some_and(|s| s.id == h.id);
                         html! {
                             <div key={h.id.clone()} class="range-row">
-                                <div class={classes!("range", chosen.then_some("selected"))} {style} data-hotspot={h.id.clone()}>
+                                <div class={classes!("range", chosen.then_some("selected"))} ~style={style} data-hotspot={h.id.clone()}>
                                     {range_handle(h.id.clone(), true, h.start)}
                                     <span class="range-name">{h.id.clone()}</span>
                                     {range_handle(h.id.clone(), false, h.end)}

@@ -164,7 +164,7 @@ pub fn StockLine(props: &StockLineProps) -> Html {
         <div class={classes!("stock", (props.stock == Stock::SoldOut).then_some("none"))}>
             if let Some(fill) = props.bar {
                 <div class="bar" aria-hidden="true">
-                    <span style={format!("inline-size:{}%", css_number(fill * 100.0))}></span>
+                    <span ~style={format!("inline-size:{}%", css_number(fill * 100.0))}></span>
                 </div>
             }
             <span class="left">{text}</span>

@@ -101,7 +101,7 @@ pub fn Hotspots(props: &HotspotsProps) -> Html {
                 };
                 let style = format!("left:{}%;top:{}%", css_number(x * 100.0), css_number(y * 100.0));
                 Some(html! {
-                    <button key={hotspot.id.clone()} type="button" class="hotspot" {style}
+                    <button key={hotspot.id.clone()} type="button" class="hotspot" ~style={style}
                         aria-expanded={expanded.to_string()} data-hotspot={hotspot.id.clone()} {onclick}>
                         <span class="dot" aria-hidden="true"></span>
                         <span class="hotspot-label">{name}</span>

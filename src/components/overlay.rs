@@ -151,7 +151,7 @@ pub fn OverlayView(props: &OverlayViewProps) -> Html {
     };
     html! {
         <ContextProvider<Env> context={env.clone()}>
-            <section class={classes!("stage", props.rect.is_none().then_some("standalone"))} {style}
+            <section class={classes!("stage", props.rect.is_none().then_some("standalone"))} ~style={style}
                 dir={env.locale.lang.dir()} lang={env.locale.tag.clone()}
                 aria-label={env.text(Text::Overlay)}>
                 <div class="top">

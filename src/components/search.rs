@@ -699,7 +699,7 @@ pub fn SearchPanel(props: &SearchPanelProps) -> Html {
                         onpointerup={on_pointer_up.clone()} onpointercancel={on_pointer_up}>
                         <img class="crop-photo" {src} alt="" draggable="false"
                             onload={on_img_load} onerror={on_img_error} />
-                        <div class="crop-box" style={box_style} tabindex="0" role="img"
+                        <div class="crop-box" ~style={box_style} tabindex="0" role="img"
                             aria-label={box_label} aria-describedby="live-shop-crop-hint"
                             onkeydown={on_box_key}>
                             <span class="crop-handle" aria-hidden="true"></span>
