@@ -129,6 +129,74 @@ pub fn use_overlay_box(host: Element, selector: Option<String>) -> Option<Rect> 
     *rect
 }
 
+/// The element to show full screen so that the overlay stays over the picture: the host when
+/// the video is inside it, else the video's nearest ancestor that holds the host too. `None`
+/// when only the whole page would (a full-screen `<video>` alone hides every overlay).
+fn fullscreen_target(host: &Element, video: &HtmlVideoElement) -> Option<Element> {
+    if host.contains(Some(video)) {
+        return Some(host.clone());
+    }
+    let mut node = video.parent_element();
+    while let Some(element) = node {
+        if element.contains(Some(host)) {
+            let page = matches!(element.tag_name().as_str(), "BODY" | "HTML");
+            return (!page).then_some(element);
+        }
+        node = element.parent_element();
+    }
+    None
+}
+
+/// Full screen for the player and its overlay together.
+#[derive(Clone, PartialEq)]
+pub struct Fullscreen {
+    /// What goes full screen; `None` without a video or where the browser offers no full screen.
+    pub target: Option<Element>,
+    /// Whether it is full screen now.
+    pub active: bool,
+}
+
+/// The player's [`Fullscreen`], kept up to date whoever enters or leaves it (the page, the
+/// browser's Esc, this widget). Looked up again whenever `rect` changes, so a video that
+/// appears later gets its button.
+#[hook]
+pub fn use_fullscreen(host: Element, selector: Option<String>, rect: Option<Rect>) -> Fullscreen {
+    let active = use_state_eq(|| false);
+    let target = use_memo((host, selector, rect.is_some()), |(host, selector, _)| {
+        let document = web_sys::window()?.document()?;
+        if !document.fullscreen_enabled() {
+            return None;
+        }
+        fullscreen_target(host, &find_video(host, selector.as_deref())?)
+    });
+    {
+        let setter = active.setter();
+        use_effect_with(target.clone(), move |target| {
+            let document = web_sys::window().and_then(|w| w.document());
+            let listener = match (document, (**target).clone()) {
+                (Some(document), Some(target)) => {
+                    let update = {
+                        let document = document.clone();
+                        move || setter.set(document.fullscreen_element().as_ref() == Some(&target))
+                    };
+                    update();
+                    Some(EventListener::new(
+                        &document,
+                        "fullscreenchange",
+                        move |_| update(),
+                    ))
+                }
+                _ => None,
+            };
+            move || drop(listener)
+        });
+    }
+    Fullscreen {
+        target: (*target).clone(),
+        active: *active,
+    }
+}
+
 /// Re-renders every `ms` milliseconds; returns a counter.
 #[hook]
 pub fn use_tick(ms: u32) -> u32 {

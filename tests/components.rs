@@ -132,6 +132,8 @@ async fn the_pinned_deal_shows_price_original_discount_and_stock() {
     assert_eq!(m.text(".banner strong"), "Fall Deals For You");
     assert_eq!(m.text(".live-badge"), "Live");
     assert!(m.query(".reconnecting").is_none());
+    // No video, so nothing to show full screen: no button that would do nothing.
+    assert!(m.query("button.fullscreen").is_none());
 }
 
 #[wasm_bindgen_test]

@@ -100,3 +100,42 @@ test('in full screen the overlay still covers the picture', async () => {
   assert.ok(Math.abs(stage.height - size[1] * scale) < 1.5, `height ${stage.height}`);
   assert.ok(Math.abs(stage.x - (1280 - size[0] * scale) / 2) < 1.5, `x ${stage.x}`);
 });
+
+test('the overlay\'s own full-screen button takes the player and the overlay full screen, and back', async () => {
+  const page = await browser().newPage({ viewport: { width: 1280, height: 720 } });
+  await page.route(`${backend().url}/small-player`, (route) => route.fulfill({
+    contentType: 'text/html',
+    body: `<!doctype html><html lang="fa"><body><p>page text</p>
+      <live-shop stream="demo"><video src="/media/video/bigbuckbunny.mp4" muted width="480" height="270"></video></live-shop>
+      <script type="module" src="/embed.js"></script></body></html>`,
+  }));
+  await page.goto(`${backend().url}/small-player`);
+  await page.locator('live-shop .pinned .card').waitFor();
+  await page.waitForFunction(() => document.querySelector('video').videoWidth > 0);
+  const button = page.locator('live-shop button.fullscreen');
+  assert.equal(await button.getAttribute('aria-label'), 'تمام‌صفحه');
+  assert.equal(await button.getAttribute('aria-pressed'), 'false');
+  await button.click();
+  await page.waitForFunction(() => document.fullscreenElement === document.querySelector('live-shop'));
+  await page.waitForTimeout(400);
+  // The video fills the screen, letterboxed, and the overlay covers its picture there.
+  const [stage, size, video] = await Promise.all([
+    page.locator('live-shop .stage').boundingBox(),
+    page.locator('video').evaluate((v) => [v.videoWidth, v.videoHeight]),
+    page.locator('video').boundingBox(),
+  ]);
+  assert.deepEqual([video.width, video.height], [1280, 720]);
+  const scale = Math.min(1280 / size[0], 720 / size[1]);
+  assert.ok(Math.abs(stage.width - size[0] * scale) < 1.5, `width ${stage.width}`);
+  assert.ok(Math.abs(stage.height - size[1] * scale) < 1.5, `height ${stage.height}`);
+  assert.ok(await page.locator('live-shop .pinned .card').isVisible());
+  assert.equal(await button.getAttribute('aria-pressed'), 'true');
+  assert.equal(await button.getAttribute('aria-label'), 'خروج از تمام‌صفحه');
+  await button.click();
+  await page.waitForFunction(() => !document.fullscreenElement);
+  await page.locator('live-shop button.fullscreen[aria-pressed="false"]').waitFor();
+  await page.waitForTimeout(400);
+  const back = await page.locator('live-shop .stage').boundingBox();
+  assert.ok(Math.abs(back.width - 480) < 1.5, `back to the page's player: ${back.width}`);
+  await page.close();
+});

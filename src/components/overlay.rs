@@ -10,7 +10,7 @@ use yew::prelude::*;
 
 use super::{DealCard, Shelf};
 use crate::context::{Env, SharedClock};
-use crate::hooks::{use_announcements, use_overlay_box, use_tick};
+use crate::hooks::{use_announcements, use_fullscreen, use_overlay_box, use_tick};
 use crate::live::use_live_show;
 
 /// Props of [`Overlay`]: what the page configured.
@@ -133,6 +133,21 @@ pub fn OverlayView(props: &OverlayViewProps) -> Html {
     let announcement = use_announcements(pinned.clone(), env.clone());
     let style = props.rect.map(Rect::css_box);
     let show = &props.show;
+    let fullscreen = use_fullscreen(env.host.clone(), env.video.clone(), props.rect);
+    let toggle_fullscreen = {
+        let fullscreen = fullscreen.clone();
+        Callback::from(move |_: MouseEvent| {
+            let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+                return;
+            };
+            if fullscreen.active {
+                document.exit_fullscreen();
+            } else if let Some(target) = &fullscreen.target {
+                // Refused without a click or in a frame without permission: nothing changes.
+                let _ = target.request_fullscreen();
+            }
+        })
+    };
     let search_open = use_state(|| false);
     let search_button = use_node_ref();
     let open_search = {
@@ -172,8 +187,23 @@ pub fn OverlayView(props: &OverlayViewProps) -> Html {
                     if env.search.is_some() {
                         <button type="button" class="search-open" ref={search_button}
                             aria-expanded={search_open.to_string()} onclick={open_search}>
-                            <span aria-hidden="true">{"⌕"}</span>
+                            // Drawn, not a glyph: fonts for Arabic and Persian lack U+2315.
+                            <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
+                                <circle cx="6.5" cy="6.5" r="4.5" fill="none" stroke="currentColor" stroke-width="2" />
+                                <path d="M10 10l4.5 4.5" stroke="currentColor" stroke-width="2" stroke-linecap="round" />
+                            </svg>
                             <span class="label">{env.text(Text::SearchOpen)}</span>
+                        </button>
+                    }
+                    if fullscreen.target.is_some() {
+                        <button type="button" class="fullscreen" onclick={toggle_fullscreen}
+                            aria-pressed={fullscreen.active.to_string()}
+                            aria-label={env.text(if fullscreen.active { Text::ExitFullScreen } else { Text::FullScreen })}
+                            title={env.text(if fullscreen.active { Text::ExitFullScreen } else { Text::FullScreen })}>
+                            <svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">
+                                <path fill="none" stroke="currentColor" stroke-width="2"
+                                    d={if fullscreen.active { "M5 1v4H1M11 1v4h4M11 15v-4h4M5 15v-4H1" } else { "M1 5V1h4M11 1h4v4M15 11v4h-4M5 15H1v-4" }} />
+                            </svg>
                         </button>
                     }
                 </div>

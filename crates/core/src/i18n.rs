@@ -257,6 +257,10 @@ texts! {
         SearchOpen => ["Search by photo", "ابحث بصورة", "جستجو با عکس"],
         /// Closes the search panel.
         Close => ["Close", "إغلاق", "بستن"],
+        /// Shows the player and its overlay full screen.
+        FullScreen => ["Full screen", "ملء الشاشة", "تمام‌صفحه"],
+        /// Leaves full screen.
+        ExitFullScreen => ["Exit full screen", "إنهاء ملء الشاشة", "خروج از تمام‌صفحه"],
         /// Anything else.
         ErrorGeneric => ["Something went wrong. Please try again.", "حدث خطأ ما. حاول مرة أخرى.", "مشکلی پیش آمد. دوباره امتحان کنید."],
     }
