@@ -226,3 +226,31 @@ test('hostile data shows as text and never breaks the widget', async () => {
     assert.deepEqual(errors, []);
   });
 });
+
+test('on a phone with a short picture, every product on the open shelf can be scrolled into view', async () => {
+  await withBackend({}, async (backend) => {
+    const page = await browser().newPage({ viewport: { width: 390, height: 844 } });
+    await page.goto(`${backend.url}/`);
+    await pin(backend, page, 'p05');
+    await page.locator('live-shop .shelf-toggle').click();
+    const panel = page.locator('live-shop .shelf-panel');
+    await panel.locator('.shelf-list li').first().waitFor();
+    // The upcoming shows load into the panel's end.
+    await panel.locator('.upcoming li').first().waitFor();
+    await panel.evaluate((p) => { p.scrollTop = p.scrollHeight; });
+    const seen = await page.locator('live-shop .stage').evaluate((stage) => {
+      const box = (el) => el.getBoundingClientRect().toJSON();
+      const panel = stage.querySelector('.shelf-panel');
+      const items = panel.querySelectorAll('li');
+      return { stage: box(stage), panel: box(panel), last: box(items[items.length - 1]), pinned: !!stage.querySelector('.pinned')?.offsetParent };
+    });
+    const detail = JSON.stringify(seen);
+    // The panel ends inside the picture, so its last entry, scrolled to, is fully visible.
+    assert.ok(seen.panel.bottom <= seen.stage.bottom + 0.5, `the panel runs past the picture: ${detail}`);
+    assert.ok(seen.last.bottom <= seen.panel.bottom + 0.5 && seen.last.top >= seen.panel.top - 0.5, `the last entry is cut off: ${detail}`);
+    assert.equal(seen.pinned, false, 'the open shelf takes the pinned card\'s room');
+    await page.locator('live-shop .shelf-toggle').click();
+    await page.locator('live-shop .pinned .title').waitFor();
+    await page.close();
+  });
+});
