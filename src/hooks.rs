@@ -6,7 +6,7 @@ use std::rc::Rc;
 use gloo_events::{EventListener, EventListenerOptions};
 use gloo_timers::callback::{Interval, Timeout};
 use live_shop_core::announce::Announcer;
-use live_shop_core::geometry::{overlay_box, ObjectFit, Rect, VideoLayout};
+use live_shop_core::geometry::{video_boxes, ObjectFit, Rect, VideoBoxes, VideoLayout};
 use live_shop_core::view::{announcement, Card};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
@@ -43,7 +43,7 @@ pub fn find_video(host: &Element, selector: Option<&str>) -> Option<HtmlVideoEle
     }
 }
 
-fn measure(host: &Element, video: &HtmlVideoElement) -> Option<Rect> {
+fn measure(host: &Element, video: &HtmlVideoElement) -> Option<VideoBoxes> {
     let window = web_sys::window()?;
     let style = window.get_computed_style(video).ok().flatten()?;
     let px = |name: &str| {
@@ -69,14 +69,15 @@ fn measure(host: &Element, video: &HtmlVideoElement) -> Option<Rect> {
         h.x() + f64::from(host.client_left()),
         h.y() + f64::from(host.client_top()),
     );
-    Some(overlay_box(&layout, origin))
+    Some(video_boxes(&layout, origin))
 }
 
-/// The box, relative to the host, that covers the visible picture of the page's video, kept up
-/// to date through resizes, metadata, scrolling and fullscreen. `None` without a video.
+/// The boxes, relative to the host, of the page's video: its visible picture and the whole
+/// element. Kept up to date through resizes, metadata, scrolling and fullscreen. `None` without
+/// a video.
 #[hook]
-pub fn use_overlay_box(host: Element, selector: Option<String>) -> Option<Rect> {
-    let rect = use_state_eq(|| None::<Rect>);
+pub fn use_video_boxes(host: Element, selector: Option<String>) -> Option<VideoBoxes> {
+    let rect = use_state_eq(|| None::<VideoBoxes>);
     let setter = rect.setter();
     use_effect_with((host, selector), move |(host, selector)| {
         let mut guards: Vec<EventListener> = Vec::new();
@@ -195,6 +196,13 @@ pub fn use_fullscreen(host: Element, selector: Option<String>, rect: Option<Rect
         target: (*target).clone(),
         active: *active,
     }
+}
+
+/// The box, relative to the host, that covers the visible picture of the page's video (see
+/// [`use_video_boxes`]).
+#[hook]
+pub fn use_overlay_box(host: Element, selector: Option<String>) -> Option<Rect> {
+    use_video_boxes(host, selector).map(|b| b.picture)
 }
 
 /// Re-renders every `ms` milliseconds; returns a counter.

@@ -99,6 +99,7 @@ async fn mount(locale: &str, reconnecting: bool) -> Mounted {
         show: show(clock.now()),
         reconnecting,
         rect: None,
+        player: None,
     };
     let app = yew::Renderer::<OverlayView>::with_root_and_props(host.clone(), props).render();
     yew::platform::time::sleep(Duration::ZERO).await;

@@ -116,3 +116,25 @@ test('impressions, clicks, calendar links and the keyboard', async () => {
   await p.locator('live-shop .pinned a.link').click({ modifiers: [] }).catch(() => {});
   await p.waitForFunction(() => window.signals.some((s) => s.name === 'live-shop:click'), null, { timeout: 2000 });
 });
+
+test('in a right-to-left page the overlay covers the picture of a video narrower than the element', async () => {
+  const p = await browser().newPage({ viewport: { width: 1000, height: 700 } });
+  await p.route(`${backend().url}/rtl-page`, (route) => route.fulfill({
+    contentType: 'text/html',
+    body: `<!doctype html><html lang="fa" dir="rtl"><body>
+      <live-shop stream="demo"><video src="/media/video/bigbuckbunny.mp4" muted width="480" height="270"></video></live-shop>
+      <script type="module" src="/embed.js"></script></body></html>`,
+  }));
+  await p.goto(`${backend().url}/rtl-page`);
+  await p.locator('live-shop .pinned .title').waitFor();
+  await p.waitForFunction(() => document.querySelector('video').videoWidth > 0);
+  await p.waitForTimeout(300);
+  const [stage, video, host] = await Promise.all(['live-shop .stage', 'video', 'live-shop'].map((s) => p.locator(s).boundingBox()));
+  // The video sits at the element's right edge, as right-to-left text does.
+  assert.ok(host.width > 900 && Math.abs(video.x + video.width - (host.x + host.width)) < 1, `video ${JSON.stringify(video)}`);
+  for (const k of ['x', 'y', 'height']) assert.ok(Math.abs(stage[k] - video[k]) < 1.5, `${k}: stage ${stage[k]}, video ${video[k]}`);
+  await p.locator('live-shop button.search-open').click();
+  const panel = await p.locator('live-shop .search-panel').boundingBox();
+  assert.ok(panel.x >= video.x && panel.x + panel.width <= video.x + video.width + 0.5, `panel ${JSON.stringify(panel)}`);
+  await p.close();
+});

@@ -401,8 +401,12 @@ test('under a strict Content-Security-Policy the overlay keeps its look and visu
   assert.equal(await page.locator('live-shop .stage').evaluate((s) => getComputedStyle(s).position), 'absolute');
 
   await page.locator('live-shop button.search-open').click();
+  // The panel covers the player, not the page beside it (the element is as wide as the page).
+  const panel = await page.locator('live-shop .search-panel').boundingBox();
+  assert.ok(panel.x >= video.x && panel.x + panel.width <= video.x + video.width + 0.5
+    && panel.y >= video.y && panel.y + panel.height <= video.y + video.height + 0.5,
+  `panel ${JSON.stringify(panel)} outside the player ${JSON.stringify(video)}`);
   await page.locator('live-shop .search-panel input[type=file]').setInputFiles(JACKET);
-
   await assertCropLayout(page);
   await page.locator('live-shop .search-now').click();
   const first = page.locator('live-shop .results li').first();

@@ -10,7 +10,7 @@ use yew::prelude::*;
 
 use super::{DealCard, Shelf};
 use crate::context::{Env, SharedClock};
-use crate::hooks::{use_announcements, use_fullscreen, use_overlay_box, use_tick};
+use crate::hooks::{use_announcements, use_fullscreen, use_tick, use_video_boxes};
 use crate::live::use_live_show;
 
 /// Props of [`Overlay`]: what the page configured.
@@ -100,9 +100,10 @@ pub fn Overlay(props: &OverlayProps) -> Html {
         props.stream.clone(),
         (*clock).clone(),
     );
-    let rect = use_overlay_box(props.host.clone(), props.video.clone());
+    let boxes = use_video_boxes(props.host.clone(), props.video.clone());
     html! {
-        <OverlayView {env} show={live.show.clone()} reconnecting={live.reconnecting} {rect} />
+        <OverlayView {env} show={live.show.clone()} reconnecting={live.reconnecting}
+            rect={boxes.map(|b| b.picture)} player={boxes.map(|b| b.player)} />
     }
 }
 
@@ -119,6 +120,9 @@ pub struct OverlayViewProps {
     /// Where the video's picture is, relative to the host.
     #[prop_or_default]
     pub rect: Option<Rect>,
+    /// Where the whole video element is, relative to the host: the search panel covers it.
+    #[prop_or_default]
+    pub player: Option<Rect>,
 }
 
 /// Renders a show; no network, so components can be tested with any state.
@@ -218,9 +222,11 @@ pub fn OverlayView(props: &OverlayViewProps) -> Html {
                 </div>
                 <div class="sr-only" aria-live="polite" aria-atomic="true">{announcement}</div>
             </section>
-            // Over the whole player, letterbox included: the panel needs the room.
+            // Over the whole player, letterbox included: the panel needs the room. The host
+            // without a video; never past the player onto the page.
             if *search_open {
-                <PartSlot name="search" options={search_options(env)} on_close={Some(close_search)} class="search-slot" />
+                <PartSlot name="search" options={search_options(env)} on_close={Some(close_search)}
+                    class="search-slot" place={props.player} />
             }
         </ContextProvider<Env>>
     }
@@ -239,6 +245,9 @@ pub struct PartSlotProps {
     /// Extra class of the slot.
     #[prop_or_default]
     pub class: Option<&'static str>,
+    /// Where the slot goes, relative to the host; the class's place when `None`.
+    #[prop_or_default]
+    pub place: Option<Rect>,
 }
 
 /// A lazily loaded part of the widget (the search panel, the replay hotspots, the studio). Its
@@ -250,8 +259,9 @@ pub struct PartSlotProps {
 pub fn PartSlot(props: &PartSlotProps) -> Html {
     let env = use_context::<Env>();
     let failed = use_state(|| false);
+    let slot = use_mut_ref(|| None::<web_sys::HtmlElement>);
     {
-        let (failed, props) = (failed.clone(), props.clone());
+        let (failed, props, slot) = (failed.clone(), props.clone(), slot.clone());
         let env = env.clone();
         // New options (another video, locale or backend) mount the part afresh.
         use_effect_with(props.options.clone(), move |_| {
@@ -270,6 +280,9 @@ pub fn PartSlot(props: &PartSlotProps) -> Html {
                 shadow.append_child(&div).ok()?;
                 Some(div)
             });
+            *slot.borrow_mut() = mount
+                .clone()
+                .and_then(|div| wasm_bindgen::JsCast::dyn_into(div).ok());
             if let (Some(root), Some(env)) = (mount.clone(), env) {
                 let mut fields: Vec<(&str, wasm_bindgen::JsValue)> = props
                     .options
@@ -298,6 +311,13 @@ pub fn PartSlot(props: &PartSlotProps) -> Html {
             }
         });
     }
+    // Set through the CSSOM, as the overlay's own boxes are (a page's CSP allows it).
+    use_effect_with((props.place, props.options.clone()), move |(place, _)| {
+        if let Some(slot) = slot.borrow().as_ref() {
+            slot.style()
+                .set_css_text(&place.map(Rect::css_box).unwrap_or_default());
+        }
+    });
     let Some(env) = env else { return html! {} };
     html! {
         if *failed {

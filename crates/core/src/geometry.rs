@@ -160,6 +160,24 @@ pub fn overlay_box(video: &VideoLayout, origin: (f64, f64)) -> Rect {
     )
 }
 
+/// Where a video sits, relative to the element the overlay is positioned in.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct VideoBoxes {
+    /// The visible picture ([`overlay_box`]): the overlay's stage.
+    pub picture: Rect,
+    /// The whole video element, letterbox included: the room for panels such as visual search.
+    pub player: Rect,
+}
+
+/// The picture and the player box of `video`, relative to `origin`.
+pub fn video_boxes(video: &VideoLayout, origin: (f64, f64)) -> VideoBoxes {
+    let b = video.border_box;
+    VideoBoxes {
+        picture: overlay_box(video, origin),
+        player: Rect::new(b.x - origin.0, b.y - origin.1, b.width, b.height),
+    }
+}
+
 /// A CSS number with one decimal (`-12.5`, `300`), by integer arithmetic: the widget's wasm
 /// carries no float formatting for its styles.
 pub fn css_number(value: f64) -> String {
@@ -244,6 +262,22 @@ mod tests {
     fn unknown_video_size_covers_the_box() {
         let r = visible_picture(640.0, 360.0, 0.0, f64::NAN, ObjectFit::Contain);
         assert_eq!(r, Rect::new(0.0, 0.0, 640.0, 360.0));
+    }
+
+    #[test]
+    fn the_player_box_keeps_the_letterbox_the_picture_leaves_out() {
+        // A 16:9 video element 400 px tall showing a 4:3 picture, 30 px into the host.
+        let video = VideoLayout {
+            border_box: Rect::new(130.0, 80.0, 711.0, 400.0),
+            insets: [0.0; 4],
+            intrinsic: (640.0, 480.0),
+            fit: ObjectFit::Contain,
+        };
+        let boxes = video_boxes(&video, (100.0, 50.0));
+        assert_eq!(boxes.player, Rect::new(30.0, 30.0, 711.0, 400.0));
+        assert_eq!(boxes.picture, overlay_box(&video, (100.0, 50.0)));
+        assert!(boxes.picture.width < boxes.player.width);
+        assert_eq!(boxes.picture.height, boxes.player.height);
     }
 
     #[test]
