@@ -5,3 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 trunk build --release --offline "$@"
+# Compressed copies for the reference backend to serve (it picks brotli or gzip per request).
+node scripts/compress-dist.mjs dist

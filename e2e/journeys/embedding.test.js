@@ -138,3 +138,23 @@ test('in a right-to-left page the overlay covers the picture of a video narrower
   assert.ok(panel.x >= video.x && panel.x + panel.width <= video.x + video.width + 0.5, `panel ${JSON.stringify(panel)}`);
   await p.close();
 });
+
+test('the overlay\'s first load is compressed on the wire and under 150 KB', async () => {
+  const p = await browser().newPage();
+  const encodings = new Map();
+  p.on('response', async (r) => {
+    if (/live-shop(_bg\.wasm|\.js)$/.test(r.url())) encodings.set(r.url().split('/').pop(), (await r.allHeaders())['content-encoding']);
+  });
+  await p.goto(`${backend().url}/`);
+  await p.locator('live-shop .pinned .title').waitFor();
+  const files = await p.evaluate(() => performance.getEntriesByType('resource')
+    .filter((e) => /\/(embed\.js|live-shop\.js|live-shop_bg\.wasm|snippets\/.*\.js)$/.test(e.name))
+    .map((e) => ({ name: e.name.split('/').pop(), wire: e.encodedBodySize, size: e.decodedBodySize })));
+  const wire = files.reduce((sum, f) => sum + f.wire, 0);
+  const size = files.reduce((sum, f) => sum + f.size, 0);
+  assert.ok(files.some((f) => f.name === 'live-shop_bg.wasm'), JSON.stringify(files));
+  assert.deepEqual([...encodings.values()].filter((e) => e !== 'br' && e !== 'gzip'), [], JSON.stringify([...encodings]));
+  assert.ok(wire < 150_000, `${wire} bytes on the wire: ${JSON.stringify(files)}`);
+  assert.ok(wire < size / 2, `${wire} of ${size} bytes: not compressed`);
+  await p.close();
+});

@@ -211,12 +211,23 @@ pub fn router(state: Arc<AppState>, config: &Config) -> Router {
         app = app.nest_service("/media", ServeDir::new(media));
     }
     if let Some(dist) = &config.dist {
-        let index = dist.join("index.html");
+        // The build writes brotli and gzip copies beside each file; each browser gets the
+        // smallest it accepts, and the file itself where there is none.
+        let page = |name: &str| {
+            ServeFile::new(dist.join(name))
+                .precompressed_br()
+                .precompressed_gzip()
+        };
         app = app
-            .route_service("/products/{id}", ServeFile::new(&index))
-            .route_service("/studio", ServeFile::new(dist.join("studio.html")))
-            .route_service("/replay", ServeFile::new(dist.join("replay.html")))
-            .fallback_service(ServeDir::new(dist).fallback(ServeFile::new(index)));
+            .route_service("/products/{id}", page("index.html"))
+            .route_service("/studio", page("studio.html"))
+            .route_service("/replay", page("replay.html"))
+            .fallback_service(
+                ServeDir::new(dist)
+                    .precompressed_br()
+                    .precompressed_gzip()
+                    .fallback(page("index.html")),
+            );
     }
     app.layer(axum::middleware::map_response(stamp_server_time))
         .layer(cors(&config.cors_origins))

@@ -600,3 +600,49 @@ async fn overlay_writes_need_a_creator_token_and_a_valid_manifest() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(error_code(&body), "forbidden");
 }
+
+#[tokio::test]
+async fn the_widget_files_go_out_compressed_when_the_browser_accepts_it() {
+    let dist = std::env::temp_dir().join(format!("live-shop-dist-{}", std::process::id()));
+    std::fs::create_dir_all(&dist).unwrap();
+    std::fs::write(dist.join("index.html"), "<!doctype html>page").unwrap();
+    std::fs::write(dist.join("app.wasm"), b"raw wasm").unwrap();
+    std::fs::write(dist.join("app.wasm.gz"), b"gzip copy").unwrap();
+    std::fs::write(dist.join("app.wasm.br"), b"brotli copy").unwrap();
+    let state = AppState::new(vec![TOKEN.into()]).unwrap();
+    let config = Config {
+        dist: Some(dist.clone()),
+        ..Config::default()
+    };
+    let app = router(state, &config);
+    let with = |encodings: &str| {
+        Request::get("/app.wasm")
+            .header("accept-encoding", encodings)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let (status, headers, body) = send(&app, with("gzip, deflate, br")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-encoding"], "br");
+    assert_eq!(headers["content-type"], "application/wasm");
+    assert_eq!(body, b"brotli copy");
+    let (_, headers, body) = send(&app, with("gzip")).await;
+    assert_eq!(headers["content-encoding"], "gzip");
+    assert_eq!(body, b"gzip copy");
+    let (_, headers, body) = send(&app, get("/app.wasm")).await;
+    assert!(!headers.contains_key("content-encoding"));
+    assert_eq!(body, b"raw wasm");
+    // A file without copies is sent as it is.
+    let (status, headers, body) = send(
+        &app,
+        Request::get("/")
+            .header("accept-encoding", "br, gzip")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!headers.contains_key("content-encoding"));
+    assert_eq!(body, b"<!doctype html>page");
+    std::fs::remove_dir_all(&dist).unwrap();
+}
