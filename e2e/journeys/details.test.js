@@ -2,7 +2,7 @@
 // no cart anywhere, no cookies or storage, the page's language, reduced motion, full screen.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBackend, useBrowser } from '../lib/harness.js';
+import { openPlayerPage, useBackend, useBrowser } from '../lib/harness.js';
 
 const browser = useBrowser();
 const backend = useBackend();
@@ -106,13 +106,7 @@ test('in full screen the overlay still covers the picture', async () => {
 
 test('the overlay\'s own full-screen button takes the player and the overlay full screen, and back', async () => {
   const page = await browser().newPage({ viewport: { width: 1280, height: 720 } });
-  await page.route(`${backend().url}/small-player`, (route) => route.fulfill({
-    contentType: 'text/html',
-    body: `<!doctype html><html lang="fa"><body><p>page text</p>
-      <live-shop stream="demo"><video src="/media/video/bigbuckbunny.mp4" muted width="480" height="270"></video></live-shop>
-      <script type="module" src="/embed.js"></script></body></html>`,
-  }));
-  await page.goto(`${backend().url}/small-player`);
+  await openPlayerPage(page, backend(), { html: 'lang="fa"', width: 480, height: 270 });
   await page.locator('live-shop .pinned .card').waitFor();
   await page.waitForFunction(() => document.querySelector('video').videoWidth > 0);
   const button = page.locator('live-shop button.fullscreen');

@@ -2,7 +2,7 @@
 // geometry after resizes, analytics events, calendar links and keyboard use.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBackend, useBrowser } from '../lib/harness.js';
+import { openPlayerPage, useBackend, useBrowser } from '../lib/harness.js';
 
 const browser = useBrowser();
 const backend = useBackend();
@@ -119,13 +119,7 @@ test('impressions, clicks, calendar links and the keyboard', async () => {
 
 test('in a right-to-left page the overlay covers the picture of a video narrower than the element', async () => {
   const p = await browser().newPage({ viewport: { width: 1000, height: 700 } });
-  await p.route(`${backend().url}/rtl-page`, (route) => route.fulfill({
-    contentType: 'text/html',
-    body: `<!doctype html><html lang="fa" dir="rtl"><body>
-      <live-shop stream="demo"><video src="/media/video/bigbuckbunny.mp4" muted width="480" height="270"></video></live-shop>
-      <script type="module" src="/embed.js"></script></body></html>`,
-  }));
-  await p.goto(`${backend().url}/rtl-page`);
+  await openPlayerPage(p, backend(), { html: 'lang="fa" dir="rtl"', width: 480, height: 270 });
   await p.locator('live-shop .pinned .title').waitFor();
   await p.waitForFunction(() => document.querySelector('video').videoWidth > 0);
   await p.waitForTimeout(300);

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { useBackend, useBrowser } from '../lib/harness.js';
+import { openPlayerPage, useBackend, useBrowser } from '../lib/harness.js';
 import { Backend } from '../lib/server.js';
 
 const CACHE = process.env.LIVE_SHOP_CACHE || join(homedir(), '.cache', 'live-shop');
@@ -384,17 +384,10 @@ test('under a strict Content-Security-Policy the overlay keeps its look and visu
     window.violations = [];
     document.addEventListener('securitypolicyviolation', (e) => window.violations.push(`${e.violatedDirective} ${e.blockedURI}`));
   });
-  await page.route(`${backend().url}/strict-csp`, (route) => route.fulfill({
-    contentType: 'text/html',
-    headers: { 'Content-Security-Policy': policy },
-    body: `<!doctype html><html lang="en"><body>
-      <live-shop stream="demo"><video src="/media/video/bigbuckbunny.mp4" muted width="640" height="360"></video></live-shop>
-      <script type="module" src="/embed.js"></script></body></html>`,
-  }));
-  await page.goto(`${backend().url}/strict-csp`);
+  await openPlayerPage(page, backend(), { headers: { 'Content-Security-Policy': policy } });
   await page.locator('live-shop .pinned .title').waitFor();
-  // The stylesheet applies (the deal card is laid out on the accent-coloured surface) and the
-  // stage, placed by inline style, covers the video's picture.
+  // The stylesheet applies (the stage is positioned) and the stage, placed by inline style,
+  // covers the video's picture.
   const stage = await page.locator('live-shop .stage').boundingBox();
   const video = await page.locator('live-shop video').boundingBox();
   for (const k of ['x', 'y', 'width', 'height']) assert.ok(Math.abs(stage[k] - video[k]) < 2, `${k}: ${stage[k]} vs ${video[k]}`);

@@ -31,3 +31,20 @@ export async function withBackend(options, body) {
     await backend.stop();
   }
 }
+
+/**
+ * Opens, in `page`, a page on the backend's origin with one `<live-shop>` around the demo
+ * video at `width` × `height`. `html` holds the root element's attributes; `headers` go with
+ * the page (a Content-Security-Policy, say).
+ */
+export async function openPlayerPage(page, backend, { html = 'lang="en"', width = 640, height = 360, headers = {} } = {}) {
+  const url = `${backend.url}/player-page`;
+  await page.route(url, (route) => route.fulfill({
+    contentType: 'text/html',
+    headers,
+    body: `<!doctype html><html ${html}><body>
+      <live-shop stream="demo"><video src="/media/video/bigbuckbunny.mp4" muted width="${width}" height="${height}"></video></live-shop>
+      <script type="module" src="/embed.js"></script></body></html>`,
+  }));
+  await page.goto(url);
+}
