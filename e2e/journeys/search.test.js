@@ -418,6 +418,11 @@ test('under a strict Content-Security-Policy the overlay keeps its look and visu
   const first = page.locator('live-shop .results li').first();
   await first.waitFor({ timeout: 30_000 });
   assert.equal(await first.locator('.title').textContent(), 'Harbor Wool Jacket');
+  // In this short panel the results were scrolled into it (the page itself did not move).
+  await page.waitForTimeout(100);
+  const [shown, card] = await Promise.all(['live-shop .search-panel', 'live-shop .results li'].map((s) => page.locator(s).first().boundingBox()));
+  assert.ok(card.y >= shown.y && card.y + Math.min(card.height, 60) <= shown.y + shown.height, `first result ${JSON.stringify(card)} not in the panel ${JSON.stringify(shown)}`);
+  assert.equal(await page.evaluate(() => window.scrollY), 0);
   // Nothing the page did was refused. (Inside the worker the policy refuses the glue's blob:
   // copy, and the worker loads the glue from its own URL instead.)
   assert.deepEqual(await page.evaluate(() => window.violations), []);

@@ -11,8 +11,8 @@ use live_shop_core::geometry::css_number;
 use live_shop_core::i18n::{fill, SearchText, Text};
 use live_shop_core::protocol::{ErrorBody, SearchOptions, SearchResults};
 use live_shop_core::search::{
-    choose_profile, Arrow, CameraError, Event as SearchEvent, Failure, Phase, Plan, Query, Region,
-    RetryPolicy, Search,
+    choose_profile, reveal_status, Arrow, CameraError, Event as SearchEvent, Failure, Phase, Plan,
+    Query, Region, RetryPolicy, Search,
 };
 use live_shop_core::url::api_url;
 use live_shop_core::view::Card;
@@ -326,6 +326,7 @@ pub fn SearchPanel(props: &SearchPanelProps) -> Html {
     let camera = use_node_ref();
     let stage = use_node_ref();
     let panel = use_node_ref();
+    let status_line = use_node_ref();
     let dispatch = {
         let (state, redraw) = (state.clone(), redraw.clone());
         use_callback((), move |event: SearchEvent, _| {
@@ -676,6 +677,32 @@ pub fn SearchPanel(props: &SearchPanelProps) -> Html {
         _ => None,
     };
     let busy = search.phase.busy();
+    // Progress, results and failures show under the photo: in a short panel, below its fold.
+    // Each new one is scrolled into the panel (never the page).
+    let reveal = match &search.phase {
+        Phase::Preparing => 1,
+        Phase::Results(r) if !r.results.is_empty() => 2,
+        Phase::Results(_) | Phase::Failed(_) => 3,
+        _ => 0,
+    };
+    {
+        let (panel, line) = (panel.clone(), status_line.clone());
+        use_effect_with(reveal, move |reveal| {
+            let panel = panel.cast::<web_sys::HtmlElement>();
+            let line = line.cast::<web_sys::HtmlElement>();
+            if let (Some(panel), Some(line), true) = (panel, line, *reveal > 0) {
+                let top = reveal_status(
+                    f64::from(panel.scroll_top()),
+                    f64::from(panel.client_height()),
+                    f64::from(line.offset_top()),
+                    f64::from(line.offset_height()),
+                    *reveal == 2,
+                    12.0,
+                );
+                panel.set_scroll_top(top.round() as i32);
+            }
+        });
+    }
     html! {
         <section class="search-panel" role="dialog" aria-modal="false" tabindex="-1"
             aria-labelledby="live-shop-search-title" ref={panel}
@@ -717,7 +744,7 @@ pub fn SearchPanel(props: &SearchPanelProps) -> Html {
                 {sources}
             }
             {progress.unwrap_or_default()}
-            <p class={classes!("search-status", failure.is_some().then_some("error"))} role="status">{status}</p>
+            <p class={classes!("search-status", failure.is_some().then_some("error"))} role="status" ref={status_line}>{status}</p>
             {results.unwrap_or_default()}
         </section>
     }

@@ -448,6 +448,30 @@ pub enum Phase {
     Failed(Failure),
 }
 
+/// The panel's new scroll offset so that the status line (at `line_top`, `line_height` in the
+/// panel's content, which shows `view_height` from `scroll_top`) is seen: at the top when
+/// results follow it (they take the room below), else just inside the bottom edge if it was
+/// below it. A short panel on a small player otherwise hides progress and results under its
+/// fold. `gap` is kept between the line and the edge.
+pub fn reveal_status(
+    scroll_top: f64,
+    view_height: f64,
+    line_top: f64,
+    line_height: f64,
+    results_follow: bool,
+    gap: f64,
+) -> f64 {
+    if results_follow {
+        return (line_top - gap).max(0.0);
+    }
+    let bottom = line_top + line_height + gap;
+    if bottom > scroll_top + view_height {
+        (bottom - view_height).max(0.0)
+    } else {
+        scroll_top
+    }
+}
+
 impl Phase {
     /// Whether a query is in flight.
     pub fn busy(&self) -> bool {
@@ -631,6 +655,19 @@ mod tests {
         let json = r#"{"profile":"square-224","profiles":["square-224","max-512"]}"#;
         let decoded: SearchOptions = crate::json::decode(json.as_bytes()).unwrap();
         assert_eq!(decoded, square);
+    }
+
+    #[test]
+    fn the_status_line_is_scrolled_into_a_short_panel() {
+        // A 300 px panel at the top of its content; the line at 420–440.
+        assert_eq!(reveal_status(0.0, 300.0, 420.0, 20.0, false, 12.0), 152.0);
+        // Already in view: nothing moves.
+        assert_eq!(reveal_status(0.0, 300.0, 200.0, 20.0, false, 12.0), 0.0);
+        assert_eq!(reveal_status(150.0, 300.0, 420.0, 20.0, false, 12.0), 152.0);
+        // Results below it: the line goes to the top, whether it was below or above.
+        assert_eq!(reveal_status(0.0, 300.0, 420.0, 20.0, true, 12.0), 408.0);
+        assert_eq!(reveal_status(500.0, 300.0, 420.0, 20.0, true, 12.0), 408.0);
+        assert_eq!(reveal_status(0.0, 300.0, 5.0, 20.0, true, 12.0), 0.0);
     }
 
     #[test]
