@@ -147,6 +147,7 @@ test('the overlay\'s first load is compressed on the wire and under 150 KB', asy
   const wire = files.reduce((sum, f) => sum + f.wire, 0);
   const size = files.reduce((sum, f) => sum + f.size, 0);
   assert.ok(files.some((f) => f.name === 'live-shop_bg.wasm'), JSON.stringify(files));
+  assert.ok(encodings.has('live-shop_bg.wasm') && encodings.has('live-shop.js'), JSON.stringify([...encodings]));
   assert.deepEqual([...encodings.values()].filter((e) => e !== 'br' && e !== 'gzip'), [], JSON.stringify([...encodings]));
   assert.ok(wire < 150_000, `${wire} bytes on the wire: ${JSON.stringify(files)}`);
   assert.ok(wire < size / 2, `${wire} of ${size} bytes: not compressed`);

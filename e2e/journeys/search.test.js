@@ -201,13 +201,15 @@ test('the crop box moves by keyboard; a box inside the upload re-queries without
 test('a network failure is retried once; a new query cancels the one in flight', async () => {
   const { page, requests } = await open();
   let calls = 0;
+  let release;
+  const held = new Promise((r) => { release = r; });
   await page.route('**/v1/search/image', async (route) => {
     if (route.request().method() !== 'POST') return route.continue();
     calls += 1;
     if (calls === 1) return route.abort('connectionreset');
     if (calls === 2) {
-      // The second query is slow: the shopper searches again before it answers.
-      await new Promise((r) => setTimeout(r, 3000));
+      // The second query hangs until the shopper has searched again.
+      await held;
       return route.continue().catch(() => {});
     }
     return route.continue();
@@ -218,11 +220,14 @@ test('a network failure is retried once; a new query cancels the one in flight',
   await page.locator('live-shop .search-panel input[type=file]').setInputFiles(JACKET);
   await page.locator('live-shop .crop-photo').waitFor();
   await page.locator('live-shop .search-now').click();
-  // Attempt 1 fails on the network, attempt 2 (after the backoff) hangs in "matching".
-  await page.locator('live-shop .steps .step.current').filter({ hasText: 'Finding matches' }).waitFor({ timeout: 10_000 });
+  // Attempt 1 fails on the network, attempt 2 (after the backoff) hangs while sending: the
+  // request is held before it reaches the server.
+  await page.locator('live-shop .steps .step.current').filter({ hasText: 'Sending' }).waitFor({ timeout: 10_000 });
+  for (let i = 0; calls < 2 && i < 100; i += 1) await page.waitForTimeout(50);
   assert.equal(calls, 2);
   assert.equal(await page.evaluate(() => window.abortedForms), 0);
   await page.locator('live-shop .search-now').click();
+  release();
   await page.locator('live-shop .results li').first().waitFor({ timeout: 30_000 });
   assert.equal(calls, 3);
   // The new query aborted the one in flight. (The browser's own failure report for it comes

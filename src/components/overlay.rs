@@ -152,6 +152,11 @@ pub fn OverlayView(props: &OverlayViewProps) -> Html {
             }
         })
     };
+    let fullscreen_label = env.text(if fullscreen.active {
+        Text::ExitFullScreen
+    } else {
+        Text::FullScreen
+    });
     let search_open = use_state(|| false);
     let search_button = use_node_ref();
     let open_search = {
@@ -202,8 +207,7 @@ pub fn OverlayView(props: &OverlayViewProps) -> Html {
                     if fullscreen.target.is_some() {
                         <button type="button" class="fullscreen" onclick={toggle_fullscreen}
                             aria-pressed={fullscreen.active.to_string()}
-                            aria-label={env.text(if fullscreen.active { Text::ExitFullScreen } else { Text::FullScreen })}
-                            title={env.text(if fullscreen.active { Text::ExitFullScreen } else { Text::FullScreen })}>
+                            aria-label={fullscreen_label} title={fullscreen_label}>
                             <svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">
                                 <path fill="none" stroke="currentColor" stroke-width="2"
                                     d={if fullscreen.active { "M5 1v4H1M11 1v4h4M11 15v-4h4M5 15v-4H1" } else { "M1 5V1h4M11 1h4v4M15 11v4h-4M5 15H1v-4" }} />

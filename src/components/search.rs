@@ -12,7 +12,7 @@ use live_shop_core::i18n::{fill, SearchText, Text};
 use live_shop_core::protocol::{ErrorBody, SearchOptions, SearchResults};
 use live_shop_core::search::{
     choose_profile, reveal_status, Arrow, CameraError, Event as SearchEvent, Failure, Phase, Plan,
-    Query, Region, RetryPolicy, Search,
+    Query, Region, RetryPolicy, Reveal, Search,
 };
 use live_shop_core::url::api_url;
 use live_shop_core::view::Card;
@@ -679,24 +679,19 @@ pub fn SearchPanel(props: &SearchPanelProps) -> Html {
     let busy = search.phase.busy();
     // Progress, results and failures show under the photo: in a short panel, below its fold.
     // Each new one is scrolled into the panel (never the page).
-    let reveal = match &search.phase {
-        Phase::Preparing => 1,
-        Phase::Results(r) if !r.results.is_empty() => 2,
-        Phase::Results(_) | Phase::Failed(_) => 3,
-        _ => 0,
-    };
+    let reveal = search.phase.reveal();
     {
         let (panel, line) = (panel.clone(), status_line.clone());
         use_effect_with(reveal, move |reveal| {
             let panel = panel.cast::<web_sys::HtmlElement>();
             let line = line.cast::<web_sys::HtmlElement>();
-            if let (Some(panel), Some(line), true) = (panel, line, *reveal > 0) {
+            if let (Some(panel), Some(line), true) = (panel, line, *reveal != Reveal::Nothing) {
                 let top = reveal_status(
                     f64::from(panel.scroll_top()),
                     f64::from(panel.client_height()),
                     f64::from(line.offset_top()),
                     f64::from(line.offset_height()),
-                    *reveal == 2,
+                    *reveal == Reveal::Results,
                     12.0,
                 );
                 panel.set_scroll_top(top.round() as i32);

@@ -448,6 +448,19 @@ pub enum Phase {
     Failed(Failure),
 }
 
+/// What a new phase brings into view under the photo, below a short panel's fold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reveal {
+    /// Nothing new.
+    Nothing,
+    /// The progress steps and the status line.
+    Progress,
+    /// The status line with results after it.
+    Results,
+    /// The status line alone: no results, or the failure.
+    Outcome,
+}
+
 /// The panel's new scroll offset so that the status line (at `line_top`, `line_height` in the
 /// panel's content, which shows `view_height` from `scroll_top`) is seen: at the top when
 /// results follow it (they take the room below), else just inside the bottom edge if it was
@@ -473,6 +486,16 @@ pub fn reveal_status(
 }
 
 impl Phase {
+    /// What entering this phase brings into view ([`reveal_status`]).
+    pub fn reveal(&self) -> Reveal {
+        match self {
+            Self::Preparing => Reveal::Progress,
+            Self::Results(r) if !r.results.is_empty() => Reveal::Results,
+            Self::Results(_) | Self::Failed(_) => Reveal::Outcome,
+            _ => Reveal::Nothing,
+        }
+    }
+
     /// Whether a query is in flight.
     pub fn busy(&self) -> bool {
         matches!(self, Self::Preparing | Self::Sending(_) | Self::Matching)
@@ -668,6 +691,17 @@ mod tests {
         assert_eq!(reveal_status(0.0, 300.0, 420.0, 20.0, true, 12.0), 408.0);
         assert_eq!(reveal_status(500.0, 300.0, 420.0, 20.0, true, 12.0), 408.0);
         assert_eq!(reveal_status(0.0, 300.0, 5.0, 20.0, true, 12.0), 0.0);
+        // Which phases bring what: progress as a query starts, the outcome when it ends.
+        assert_eq!(Phase::Preparing.reveal(), Reveal::Progress);
+        assert_eq!(Phase::Matching.reveal(), Reveal::Nothing);
+        assert_eq!(Phase::Crop.reveal(), Reveal::Nothing);
+        let empty = SearchResults {
+            query_id: "q".into(),
+            results: vec![],
+            server_time: 0,
+        };
+        assert_eq!(Phase::Results(empty).reveal(), Reveal::Outcome);
+        assert_eq!(Phase::Failed(Failure::Network).reveal(), Reveal::Outcome);
     }
 
     #[test]

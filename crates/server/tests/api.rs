@@ -40,7 +40,15 @@ async fn send(
 }
 
 fn get(uri: &str) -> Request<Body> {
-    Request::get(uri).body(Body::empty()).unwrap()
+    get_with(uri, &[])
+}
+
+fn get_with(uri: &str, headers: &[(&str, &str)]) -> Request<Body> {
+    let mut request = Request::get(uri);
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    request.body(Body::empty()).unwrap()
 }
 
 fn post_json(uri: &str, body: Value, headers: &[(&str, &str)]) -> Request<Body> {
@@ -298,12 +306,7 @@ async fn cors_can_be_limited_to_named_origins() {
         ..Config::default()
     };
     let app = router(state, &config);
-    let request = |origin: &str| {
-        Request::get("/v1/events")
-            .header("origin", origin)
-            .body(Body::empty())
-            .unwrap()
-    };
+    let request = |origin: &str| get_with("/v1/events", &[("origin", origin)]);
     let (_, headers, _) = send(&app, request("https://shop.example")).await;
     assert_eq!(
         headers["access-control-allow-origin"],
@@ -615,12 +618,7 @@ async fn the_widget_files_go_out_compressed_when_the_browser_accepts_it() {
         ..Config::default()
     };
     let app = router(state, &config);
-    let with = |encodings: &str| {
-        Request::get("/app.wasm")
-            .header("accept-encoding", encodings)
-            .body(Body::empty())
-            .unwrap()
-    };
+    let with = |encodings: &str| get_with("/app.wasm", &[("accept-encoding", encodings)]);
     let (status, headers, body) = send(&app, with("gzip, deflate, br")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers["content-encoding"], "br");
@@ -633,14 +631,8 @@ async fn the_widget_files_go_out_compressed_when_the_browser_accepts_it() {
     assert!(!headers.contains_key("content-encoding"));
     assert_eq!(body, b"raw wasm");
     // A file without copies is sent as it is.
-    let (status, headers, body) = send(
-        &app,
-        Request::get("/")
-            .header("accept-encoding", "br, gzip")
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let (status, headers, body) =
+        send(&app, get_with("/", &[("accept-encoding", "br, gzip")])).await;
     assert_eq!(status, StatusCode::OK);
     assert!(!headers.contains_key("content-encoding"));
     assert_eq!(body, b"<!doctype html>page");
