@@ -9,6 +9,7 @@ use std::time::Duration;
 use live_shop::components::{OverlayView, OverlayViewProps};
 use live_shop::context::{Env, SharedClock};
 use live_shop_core::deal::{Action, Show};
+use live_shop_core::geometry::Rect;
 use live_shop_core::i18n::Locale;
 use live_shop_core::json::decode;
 use live_shop_core::protocol::StreamState;
@@ -92,14 +93,19 @@ fn host_and_env(locale: &str) -> (Element, Env) {
 }
 
 async fn mount(locale: &str, reconnecting: bool) -> Mounted {
+    mount_over(locale, reconnecting, None).await
+}
+
+/// The overlay over a picture at `rect` (`None`: a block of its own, without a video).
+async fn mount_over(locale: &str, reconnecting: bool, rect: Option<Rect>) -> Mounted {
     let (host, env) = host_and_env(locale);
     let clock = env.clock.clone();
     let props = OverlayViewProps {
         env,
         show: show(clock.now()),
         reconnecting,
-        rect: None,
-        player: None,
+        rect,
+        player: rect,
     };
     let app = yew::Renderer::<OverlayView>::with_root_and_props(host.clone(), props).render();
     yew::platform::time::sleep(Duration::ZERO).await;
@@ -174,6 +180,75 @@ async fn the_shelf_opens_and_shows_sold_out_products_disabled() {
     let sold_out = m.query(".shelf-list li:nth-child(2) button.buy").unwrap();
     assert!(sold_out.has_attribute("disabled"));
     assert_eq!(sold_out.text_content().as_deref(), Some("Sold out"));
+}
+
+#[wasm_bindgen_test]
+async fn over_a_short_picture_the_products_open_as_a_sheet_that_closes_back_to_its_button() {
+    // A 16:9 picture on a phone held upright.
+    let m = mount_over("ar", false, Some(Rect::new(0.0, 0.0, 342.0, 192.0))).await;
+    assert!(m.query(".stage.short").is_some());
+    let toggle = m
+        .query("button.shelf-toggle")
+        .unwrap()
+        .unchecked_into::<web_sys::HtmlElement>();
+    assert_eq!(
+        toggle.get_attribute("aria-label").as_deref(),
+        Some("المنتجات (٢)")
+    );
+    assert_eq!(
+        toggle.get_attribute("aria-haspopup").as_deref(),
+        Some("dialog")
+    );
+    toggle.click();
+    yew::platform::time::sleep(Duration::ZERO).await;
+    let sheet = m.query("dialog.shelf-sheet").unwrap();
+    assert!(sheet.matches(":modal").unwrap(), "{}", m.host.inner_html());
+    assert_eq!(
+        toggle.get_attribute("aria-expanded").as_deref(),
+        Some("true")
+    );
+    assert_eq!(m.text("dialog h2"), "المنتجات (٢)");
+    let labelled = sheet.get_attribute("aria-labelledby").unwrap();
+    assert_eq!(m.query("dialog h2").unwrap().id(), labelled);
+    let items = m.host.query_selector_all("dialog .shelf-list li").unwrap();
+    assert_eq!(items.length(), 2);
+    // Its close button ends it, and focus goes back to the button that opened it.
+    let close = m.query("dialog button.close").unwrap();
+    assert_eq!(close.text_content().as_deref(), Some("إغلاق"));
+    close.unchecked_into::<web_sys::HtmlElement>().click();
+    // The dialog's `close` event comes in a task of its own.
+    yew::platform::time::sleep(Duration::from_millis(20)).await;
+    assert!(m.query("dialog").is_none(), "{}", m.host.inner_html());
+    assert_eq!(
+        toggle.get_attribute("aria-expanded").as_deref(),
+        Some("false")
+    );
+    let focused = gloo_document().active_element().unwrap();
+    assert_eq!(focused.outer_html(), toggle.outer_html());
+    assert!(
+        focused == Element::from(toggle),
+        "another element looks the same"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_tall_picture_keeps_the_shelf_in_it() {
+    let m = mount_over("en", false, Some(Rect::new(0.0, 0.0, 640.0, 360.0))).await;
+    assert!(m.query(".stage.short").is_none());
+    let toggle = m
+        .query("button.shelf-toggle")
+        .unwrap()
+        .unchecked_into::<web_sys::HtmlElement>();
+    toggle.click();
+    yew::platform::time::sleep(Duration::ZERO).await;
+    assert!(m.query("dialog").is_none());
+    assert_eq!(
+        m.host
+            .query_selector_all(".shelf-panel .shelf-list li")
+            .unwrap()
+            .length(),
+        2
+    );
 }
 
 #[wasm_bindgen_test]

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { useBrowser, withBackend } from '../lib/harness.js';
+import { openPlayerPage, useBrowser, withBackend } from '../lib/harness.js';
 
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'artifacts');
 mkdirSync(ARTIFACTS, { recursive: true });
@@ -227,11 +227,123 @@ test('hostile data shows as text and never breaks the widget', async () => {
   });
 });
 
-test('on a phone with a short picture, every product on the open shelf can be scrolled into view', async () => {
+/** Starts a flash deal on `product` (pinned) now, for a minute. */
+async function runFlashDeal(backend, product) {
+  const now = Date.now();
+  await backend.change({ type: 'flashDealScheduled', deal: {
+    id: `phone-${now}`, productId: product.id, startsAt: now - 1000, endsAt: now + 60_000, stockLimit: 20,
+    offer: { ...product.offers[0], price: 1.5, originalPrice: product.offers[0].price, inventoryLevel: 20 },
+  } });
+}
+
+/** In the shadow root: the focused element's class. */
+const focusedClass = (page) => page.locator('live-shop').evaluate((host) => host.shadowRoot.activeElement?.className ?? null);
+
+test('on a phone, a 16:9 picture holds the whole flash deal and the products button, and the products open as a sheet over the page', async () => {
+  await withBackend({}, async (backend) => {
+    const page = await browser().newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${backend.url}/`);
+    const product = await pin(backend, page, 'p09');
+    await runFlashDeal(backend, product);
+    await page.locator('live-shop .pinned .countdown .time').filter({ hasText: /Ends in/ }).waitFor({ timeout: 3000 });
+    await page.locator('live-shop .pinned .stock .left').waitFor();
+    // A tap at the middle of each control lands on it: none is cut off at the picture's edge.
+    const controls = await page.locator('live-shop').evaluate((host) => {
+      const root = host.shadowRoot;
+      const stage = root.querySelector('.stage');
+      const s = stage.getBoundingClientRect();
+      return {
+        height: s.height,
+        scrolled: stage.scrollTop,
+        overflow: stage.scrollHeight - stage.clientHeight,
+        controls: ['.pinned .buy', '.pinned .countdown', '.pinned .stock', '.shelf-toggle', '.search-open'].map((selector) => {
+          const r = root.querySelector(selector).getBoundingClientRect();
+          const hit = root.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+          return { selector, inside: r.top >= s.top - 0.5 && r.bottom <= s.bottom + 0.5 && r.left >= s.left - 0.5 && r.right <= s.right + 0.5,
+            reached: !!hit && root.querySelector(selector).contains(hit) };
+        }),
+      };
+    });
+    const detail = JSON.stringify(controls);
+    assert.ok(controls.height < 320, `the demo's picture is short on a phone: ${detail}`);
+    assert.equal(controls.scrolled, 0, detail);
+    assert.ok(controls.overflow <= 1, `the overlay runs past the picture: ${detail}`);
+    for (const c of controls.controls) assert.ok(c.inside && c.reached, `${c.selector} cannot be tapped: ${detail}`);
+
+    const toggle = page.locator('live-shop .shelf-toggle');
+    assert.equal(await toggle.getAttribute('aria-label'), 'Products (12)');
+    const tap = async (locator) => {
+      const box = await locator.boundingBox();
+      await page.touchscreen.tap(box.x + box.width / 2, box.y + box.height / 2);
+    };
+    await tap(toggle);
+    const sheet = page.locator('live-shop dialog.shelf-sheet');
+    await sheet.locator('.upcoming li').first().waitFor();
+    const seen = await sheet.evaluate((dialog) => {
+      const box = (el) => el.getBoundingClientRect().toJSON();
+      const list = dialog.querySelector('.sheet-list').getBoundingClientRect();
+      const shown = [...dialog.querySelectorAll('.shelf-list > li')].filter((li) => {
+        const r = li.getBoundingClientRect();
+        return r.top >= list.top - 0.5 && r.bottom <= list.bottom + 0.5;
+      });
+      return { modal: dialog.matches(':modal'), sheet: box(dialog), viewport: [innerWidth, innerHeight], shown: shown.length };
+    });
+    const sheetDetail = JSON.stringify(seen);
+    assert.ok(seen.modal, sheetDetail);
+    // Across the bottom of the screen, well over half of it, with several products whole.
+    assert.ok(Math.abs(seen.sheet.bottom - seen.viewport[1]) <= 1 && seen.sheet.width === seen.viewport[0], sheetDetail);
+    assert.ok(seen.sheet.height >= seen.viewport[1] * 0.6, sheetDetail);
+    assert.ok(seen.shown >= 3, sheetDetail);
+    // Its products go to the cart like the pinned card's.
+    const shirt = sheet.locator('.shelf-list > li').filter({ hasText: 'Oxford Button-Down Shirt' });
+    await shirt.locator('button.buy').click();
+    await shirt.locator('.cart-note').filter({ hasText: 'Oxford Button-Down Shirt is in your bag (1)' }).waitFor({ timeout: 3000 });
+    // The upcoming shows at its end scroll into view inside it.
+    await sheet.locator('.sheet-list').evaluate((list) => { list.scrollTop = list.scrollHeight; });
+    const last = await sheet.evaluate((dialog) => {
+      const items = dialog.querySelectorAll('li');
+      const r = items[items.length - 1].getBoundingClientRect();
+      const d = dialog.getBoundingClientRect();
+      return r.top >= d.top - 0.5 && r.bottom <= d.bottom + 0.5;
+    });
+    assert.ok(last, 'the last upcoming show is cut off');
+    // Escape closes it, and focus is back on the button that opened it.
+    await page.keyboard.press('Escape');
+    await sheet.waitFor({ state: 'detached' });
+    assert.match(await focusedClass(page), /shelf-toggle/);
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+    // So does a tap beside it, or its close button.
+    await tap(toggle);
+    await sheet.waitFor();
+    await page.touchscreen.tap(195, 40);
+    await sheet.waitFor({ state: 'detached' });
+    await tap(toggle);
+    await tap(sheet.locator('.close'));
+    await sheet.waitFor({ state: 'detached' });
+    assert.match(await focusedClass(page), /shelf-toggle/);
+
+    // Right to left in Arabic: its close button at the left.
+    await page.goto(`${backend.url}/?locale=ar`);
+    await page.locator('live-shop .pinned .countdown').waitFor();
+    await tap(toggle);
+    await sheet.waitFor();
+    const [heading, close] = await Promise.all([sheet.locator('h2').boundingBox(), sheet.locator('.close').boundingBox()]);
+    assert.equal(await sheet.locator('h2').textContent(), 'المنتجات (١٢)');
+    assert.ok(close.x + close.width < heading.x, `close ${JSON.stringify(close)} heading ${JSON.stringify(heading)}`);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+});
+
+test('on a phone with a picture tall enough for the shelf in it, the open shelf ends inside the picture', async () => {
   await withBackend({}, async (backend) => {
     const page = await browser().newPage({ viewport: { width: 390, height: 844 } });
-    await page.goto(`${backend.url}/`);
+    // A 16:9 video cropped to fill a 390 × 380 box: a regular layout, though a small one.
+    await openPlayerPage(page, backend, { width: 390, height: 380, fit: 'cover' });
     await pin(backend, page, 'p05');
+    assert.equal(await page.locator('live-shop .stage.short').count(), 0);
     await page.locator('live-shop .shelf-toggle').click();
     const panel = page.locator('live-shop .shelf-panel');
     await panel.locator('.shelf-list li').first().waitFor();
@@ -245,6 +357,7 @@ test('on a phone with a short picture, every product on the open shelf can be sc
       return { stage: box(stage), panel: box(panel), last: box(items[items.length - 1]), pinned: !!stage.querySelector('.pinned')?.offsetParent };
     });
     const detail = JSON.stringify(seen);
+    assert.ok(seen.stage.height >= 379, `the overlay covers the cropped picture: ${detail}`);
     // The panel ends inside the picture, so its last entry, scrolled to, is fully visible.
     assert.ok(seen.panel.bottom <= seen.stage.bottom + 0.5, `the panel runs past the picture: ${detail}`);
     assert.ok(seen.last.bottom <= seen.panel.bottom + 0.5 && seen.last.top >= seen.panel.top - 0.5, `the last entry is cut off: ${detail}`);

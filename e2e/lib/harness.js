@@ -35,16 +35,19 @@ export async function withBackend(options, body) {
 /**
  * Opens, in `page`, a page on the backend's origin with one `<live-shop>` around the demo
  * video at `width` × `height`. `html` holds the root element's attributes; `headers` go with
- * the page (a Content-Security-Policy, say).
+ * the page (a Content-Security-Policy, say); `fit` is the video's `object-fit`.
  */
-export async function openPlayerPage(page, backend, { html = 'lang="en"', width = 640, height = 360, headers = {} } = {}) {
+export async function openPlayerPage(page, backend, { html = 'lang="en"', width = 640, height = 360, headers = {}, fit = 'contain' } = {}) {
   const url = `${backend.url}/player-page`;
   await page.route(url, (route) => route.fulfill({
     contentType: 'text/html',
     headers,
-    body: `<!doctype html><html ${html}><body>
-      <live-shop stream="demo"><video src="/media/video/bigbuckbunny.mp4" muted width="${width}" height="${height}"></video></live-shop>
+    body: `<!doctype html><html ${html}><head>${fit === 'contain' ? '' : '<link rel="stylesheet" href="/player-page.css">'}</head><body>
+      <live-shop stream="demo"><video src="/media/video/bigbuckbunny.mp4" muted width="${width}" height="${height}"${fit === 'contain' ? '' : ` class="fit-${fit}"`}></video></live-shop>
       <script type="module" src="/embed.js"></script></body></html>`,
+  }));
+  await page.route(`${backend.url}/player-page.css`, (route) => route.fulfill({
+    contentType: 'text/css', body: `video.fit-${fit} { object-fit: ${fit}; }`,
   }));
   await page.goto(url);
 }

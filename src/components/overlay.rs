@@ -136,6 +136,7 @@ pub fn OverlayView(props: &OverlayViewProps) -> Html {
     let shelf = view::shelf(&props.show, &env.backend, now);
     let announcement = use_announcements(pinned.clone(), env.clone());
     let style = props.rect.map(Rect::css_box);
+    let layout = view::Layout::for_picture(props.rect);
     let show = &props.show;
     let fullscreen = use_fullscreen(env.host.clone(), env.video.clone(), props.rect);
     let toggle_fullscreen = {
@@ -175,7 +176,8 @@ pub fn OverlayView(props: &OverlayViewProps) -> Html {
     };
     html! {
         <ContextProvider<Env> context={env.clone()}>
-            <section class={classes!("stage", props.rect.is_none().then_some("standalone"))} ~style={style}
+            <section class={classes!("stage", props.rect.is_none().then_some("standalone"),
+                (layout == view::Layout::Short).then_some("short"))} ~style={style}
                 dir={env.locale.lang.dir()} lang={env.locale.tag.clone()}
                 aria-label={env.text(Text::Overlay)}>
                 <div class="top">
@@ -222,7 +224,7 @@ pub fn OverlayView(props: &OverlayViewProps) -> Html {
                     if let Some(card) = pinned {
                         <div class="pinned"><DealCard {card} /></div>
                     }
-                    <Shelf cards={shelf} />
+                    <Shelf cards={shelf} sheet={layout == view::Layout::Short} />
                 </div>
                 <div class="sr-only" aria-live="polite" aria-atomic="true">{announcement}</div>
             </section>

@@ -1,8 +1,10 @@
 //! The collapsible product shelf, with upcoming shows and "add to calendar".
+use gloo_events::EventListener;
 use live_shop_core::i18n::{fill, Text};
 use live_shop_core::protocol::{EventList, LiveEvent};
 use live_shop_core::url::api_url;
 use live_shop_core::view::Card;
+use wasm_bindgen::JsValue;
 use yew::prelude::*;
 
 use super::DealCard;
@@ -14,12 +16,41 @@ use crate::{js, net};
 pub struct ShelfProps {
     /// The products.
     pub cards: Vec<Card>,
+    /// The products open as a sheet over the page (a modal dialog) rather than a panel in the
+    /// picture: for a picture too short to hold the list ([`live_shop_core::view::Layout::Short`]).
+    #[prop_or_default]
+    pub sheet: bool,
 }
 
 /// A toggle that opens the stream's products and upcoming shows.
 #[component]
 pub fn Shelf(props: &ShelfProps) -> Html {
     let open = use_state(|| false);
+    let button = use_node_ref();
+    let dialog = use_node_ref();
+    // The sheet is shown modal once it is in the document. It closes by its button, Escape or a
+    // tap beside it, all through the dialog's `close` event; focus goes back to the toggle.
+    {
+        let (open, button, dialog) = (open.clone(), button.clone(), dialog.clone());
+        use_effect_with((*open, props.sheet), move |&(is_open, sheet)| {
+            let mut listener = None;
+            if let (true, true, Some(element)) =
+                (is_open, sheet, dialog.cast::<web_sys::HtmlDialogElement>())
+            {
+                if !element.open() {
+                    // Refused only for a dialog outside the document; the toggle still closes it.
+                    let _ = element.show_modal();
+                }
+                listener = Some(EventListener::new(&element, "close", move |_| {
+                    open.set(false);
+                    if let Some(button) = button.cast::<web_sys::HtmlElement>() {
+                        let _ = button.focus();
+                    }
+                }));
+            }
+            move || drop(listener)
+        });
+    }
     let Some(env) = use_context::<Env>() else {
         return html! {};
     };
@@ -27,30 +58,82 @@ pub fn Shelf(props: &ShelfProps) -> Html {
         let open = open.clone();
         Callback::from(move |_: MouseEvent| open.set(!*open))
     };
+    let count = env.count(props.cards.len() as u32);
+    let products = fill(env.text(Text::ShowShelf), "n", &count);
+    let list = html! {
+        <>
+            <ul class="shelf-list">
+                { for props.cards.iter().map(|card| html! {
+                    <li key={card.product_id.clone()}><DealCard card={card.clone()} compact=true /></li>
+                }) }
+            </ul>
+            <Upcoming />
+        </>
+    };
+    if props.sheet {
+        let close = {
+            let dialog = dialog.clone();
+            Callback::from(move |_: MouseEvent| {
+                if let Some(dialog) = dialog.cast::<web_sys::HtmlDialogElement>() {
+                    dialog.close();
+                }
+            })
+        };
+        // A tap on the backdrop lands on the dialog itself; its content covers the rest.
+        let beside = {
+            let dialog = dialog.clone();
+            Callback::from(move |event: MouseEvent| {
+                let on_backdrop =
+                    event
+                        .target()
+                        .zip(dialog.get())
+                        .is_some_and(|(target, element)| {
+                            JsValue::from(target) == JsValue::from(element)
+                        });
+                if let (true, Some(dialog)) =
+                    (on_backdrop, dialog.cast::<web_sys::HtmlDialogElement>())
+                {
+                    dialog.close();
+                }
+            })
+        };
+        return html! {
+            <div class="shelf">
+                <button type="button" class="shelf-toggle icon" ref={button} aria-label={products.clone()}
+                    aria-haspopup="dialog" aria-expanded={open.to_string()} aria-controls="live-shop-shelf"
+                    onclick={toggle}>
+                    <svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">
+                        <path fill="none" stroke="currentColor" stroke-width="1.6" stroke-linejoin="round"
+                            d="M2.5 5h11l-1 9.5h-9zM5.5 5V4a2.5 2.5 0 0 1 5 0v1" />
+                    </svg>
+                    <span class="count" aria-hidden="true">{count}</span>
+                </button>
+                if *open {
+                    <dialog class="shelf-sheet" id="live-shop-shelf" ref={dialog}
+                        aria-labelledby="live-shop-shelf-title" onclick={beside}>
+                        <div class="sheet-head">
+                            <h2 id="live-shop-shelf-title">{products}</h2>
+                            <button type="button" class="close" onclick={close}>{env.text(Text::Close)}</button>
+                        </div>
+                        <div class="sheet-list">{list}</div>
+                    </dialog>
+                }
+            </div>
+        };
+    }
     let label = if *open {
         env.text(Text::HideShelf).to_string()
     } else {
-        fill(
-            env.text(Text::ShowShelf),
-            "n",
-            &env.count(props.cards.len() as u32),
-        )
+        products
     };
     html! {
         <div class="shelf">
-            <button type="button" class="shelf-toggle" aria-expanded={open.to_string()}
+            <button type="button" class="shelf-toggle" ref={button} aria-expanded={open.to_string()}
                 aria-controls="live-shop-shelf" onclick={toggle}>
                 {label}
             </button>
             if *open {
-                <div class="shelf-panel" id="live-shop-shelf">
-                    <ul class="shelf-list">
-                        { for props.cards.iter().map(|card| html! {
-                            <li key={card.product_id.clone()}><DealCard card={card.clone()} compact=true /></li>
-                        }) }
-                    </ul>
-                    <Upcoming />
-                </div>
+                <div class="shelf-panel" id="live-shop-shelf">{list}</div>
             }
         </div>
     }

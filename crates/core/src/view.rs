@@ -1,6 +1,7 @@
 //! What the overlay shows, derived from the show: cards with resolved links, effective prices,
 //! stock lines and deal times. Components only format numbers and lay these out.
 use crate::deal::{is_running, Show};
+use crate::geometry::Rect;
 use crate::i18n::{fill, Locale, Text};
 use crate::protocol::{Availability, DealStatus, EndReason, Millis, Offer, Product};
 use crate::url::safe_http_url;
@@ -150,6 +151,33 @@ pub fn shelf(show: &Show, base: &str, now: Millis) -> Vec<Card> {
         .collect()
 }
 
+/// How the overlay arranges itself over the picture.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// Room inside the picture for the whole pinned card and an open shelf.
+    Regular,
+    /// A picture too short for that, such as a 16:9 video on a phone held upright: a compact
+    /// pinned card with the products button beside it, and the products open as a sheet over
+    /// the page.
+    Short,
+}
+
+/// Pictures shorter than this, in CSS pixels, get [`Layout::Short`]. The regular layout of a
+/// running flash deal on a phone (the top row, the pinned card with its countdown and stock,
+/// the products button, the padding) is about 310 px tall.
+pub const SHORT_PICTURE: f64 = 320.0;
+
+impl Layout {
+    /// The layout over `picture`; without one (no video: the overlay is a block of its own)
+    /// it is regular.
+    pub fn for_picture(picture: Option<Rect>) -> Self {
+        match picture {
+            Some(picture) if picture.height < SHORT_PICTURE => Self::Short,
+            _ => Self::Regular,
+        }
+    }
+}
+
 /// What to announce to screen readers when the pinned card changes from `before` to `after`.
 /// `price` formats an offer's price for the locale, `count` a number.
 pub fn announcement(
@@ -207,6 +235,23 @@ mod tests {
             flash_deals: deals,
         }));
         show
+    }
+
+    #[test]
+    fn short_pictures_get_the_compact_layout_and_the_products_sheet() {
+        let picture = |width, height| Some(Rect::new(0.0, 0.0, width, height));
+        // 16:9 on a phone held upright, letterboxed or not.
+        assert_eq!(Layout::for_picture(picture(342.0, 192.0)), Layout::Short);
+        assert_eq!(Layout::for_picture(picture(390.0, 219.0)), Layout::Short);
+        assert_eq!(Layout::for_picture(picture(560.0, 315.0)), Layout::Short);
+        assert_eq!(
+            Layout::for_picture(picture(569.0, SHORT_PICTURE)),
+            Layout::Regular
+        );
+        assert_eq!(Layout::for_picture(picture(640.0, 360.0)), Layout::Regular);
+        // A vertical stream on a phone is narrow but tall.
+        assert_eq!(Layout::for_picture(picture(390.0, 693.0)), Layout::Regular);
+        assert_eq!(Layout::for_picture(None), Layout::Regular);
     }
 
     #[test]
