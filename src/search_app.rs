@@ -1,6 +1,7 @@
 //! The search panel as its own app: `mountPart("search", root, host, options)` in the
 //! `live-shop-parts` module. Options: `backend`, `stream`, `locale`, `video` (selector), `profile`,
-//! `onClose` (called when the shopper closes the panel). Returns `{destroy()}`.
+//! `onClose` (called when the shopper closes the panel), `sheet` (set when the overlay shows the
+//! panel in a modal dialog of its own). Returns `{destroy()}`.
 use std::rc::Rc;
 
 use live_shop_core::deal::Show;
@@ -21,6 +22,8 @@ pub struct SearchAppProps {
     pub env: Env,
     /// Closes the panel.
     pub on_close: Callback<()>,
+    /// In the overlay's modal dialog.
+    pub sheet: bool,
 }
 
 /// The panel with its environment.
@@ -30,7 +33,7 @@ pub fn SearchApp(props: &SearchAppProps) -> Html {
     html! {
         <ContextProvider<Env> context={props.env.clone()}>
             <div dir={props.env.locale.lang.dir()} lang={props.env.locale.tag.clone()}>
-                <SearchPanel show={Rc::new((*show).clone())} on_close={props.on_close.clone()} />
+                <SearchPanel show={Rc::new((*show).clone())} on_close={props.on_close.clone()} sheet={props.sheet} />
             </div>
         </ContextProvider<Env>>
     }
@@ -41,6 +44,7 @@ pub fn mount(root: Element, host: Element, options: &JsValue) -> Result<JsValue,
     let mut env = part::env(options, host)?;
     // Empty: the backend's choice.
     env.search = Some(part::option(options, "profile").unwrap_or_default());
+    let sheet = part::option(options, "sheet").is_some();
     let on_close = js::field(options, "onClose");
     let on_close = Callback::from(move |()| {
         if let Some(f) = on_close.dyn_ref::<js_sys::Function>() {
@@ -49,6 +53,10 @@ pub fn mount(root: Element, host: Element, options: &JsValue) -> Result<JsValue,
     });
     Ok(part::render::<SearchApp>(
         root,
-        SearchAppProps { env, on_close },
+        SearchAppProps {
+            env,
+            on_close,
+            sheet,
+        },
     ))
 }

@@ -337,6 +337,11 @@ mod search {
     }
 
     async fn panel(locale: &str) -> Panel {
+        panel_in(locale, false).await
+    }
+
+    /// `sheet`: as the overlay shows it in its own modal dialog.
+    async fn panel_in(locale: &str, sheet: bool) -> Panel {
         let (host, env) = host_and_env(locale);
         let closed = Rc::new(Cell::new(0));
         let on_close = {
@@ -345,7 +350,11 @@ mod search {
         };
         let app = yew::Renderer::<SearchApp>::with_root_and_props(
             host.clone(),
-            SearchAppProps { env, on_close },
+            SearchAppProps {
+                env,
+                on_close,
+                sheet,
+            },
         )
         .render();
         yew::platform::time::sleep(Duration::ZERO).await;
@@ -413,6 +422,23 @@ mod search {
         // No video on this page: no "search this frame".
         assert!(p.host.query_selector(".source.frame").unwrap().is_none());
         key(&dialog, "Escape", false);
+        assert_eq!(p.closed.get(), 1);
+    }
+
+    #[wasm_bindgen_test]
+    async fn in_the_overlays_sheet_the_panel_is_not_a_dialog_of_its_own() {
+        // The sheet (a modal <dialog>) is the dialog, named by the panel's heading.
+        let p = panel_in("en", true).await;
+        let panel = p.query(".search-panel");
+        for name in ["role", "aria-modal", "aria-labelledby"] {
+            assert!(
+                !panel.has_attribute(name),
+                "{name} on {}",
+                panel.outer_html()
+            );
+        }
+        assert_eq!(p.query("h2").id(), "live-shop-search-title");
+        key(&panel, "Escape", false);
         assert_eq!(p.closed.get(), 1);
     }
 

@@ -119,7 +119,8 @@ test('impressions, clicks, calendar links and the keyboard', async () => {
 
 test('in a right-to-left page the overlay covers the picture of a video narrower than the element', async () => {
   const p = await browser().newPage({ viewport: { width: 1000, height: 700 } });
-  await openPlayerPage(p, backend(), { html: 'lang="fa" dir="rtl"', width: 480, height: 270 });
+  // Tall enough for the search panel to stay on the player (shorter ones get a sheet).
+  await openPlayerPage(p, backend(), { html: 'lang="fa" dir="rtl"', width: 640, height: 360 });
   await p.locator('live-shop .pinned .title').waitFor();
   await p.waitForFunction(() => document.querySelector('video').videoWidth > 0);
   await p.waitForTimeout(300);

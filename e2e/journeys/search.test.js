@@ -391,6 +391,47 @@ test('a box drawn and moved with the pointer; results right to left in Arabic', 
   await page.close();
 });
 
+test('on a phone with a short player, the search panel is a sheet over the page with room for the photo', async () => {
+  const page = await browser().newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  // A 16:9 player across the phone: 219 px tall.
+  await openPlayerPage(page, backend(), { width: 390, height: 219 });
+  const open = page.locator('live-shop button.search-open');
+  const box = await open.boundingBox();
+  await page.touchscreen.tap(box.x + box.width / 2, box.y + box.height / 2);
+  const sheet = page.locator('live-shop dialog.search-slot');
+  await sheet.locator('.search-panel').waitFor();
+  const seen = await sheet.evaluate((dialog) => ({
+    modal: dialog.matches(':modal'),
+    panel: dialog.querySelector('.search-panel').getBoundingClientRect().toJSON(),
+    name: dialog.getRootNode().getElementById(dialog.getAttribute('aria-labelledby'))?.textContent,
+    role: dialog.querySelector('.search-panel').getAttribute('role'),
+  }));
+  const detail = JSON.stringify(seen);
+  assert.ok(seen.modal, detail);
+  assert.equal(seen.name, 'Find similar products');
+  assert.equal(seen.role, null, 'one dialog, not a dialog in a dialog');
+  // The whole screen but a margin, not the 219 px player.
+  assert.ok(seen.panel.height >= 844 - 20 && seen.panel.width >= 390 - 20, detail);
+
+  await sheet.locator('input[type=file]').setInputFiles(JACKET);
+  await assertCropLayout(page);
+  const photo = await sheet.locator('.crop-photo').boundingBox();
+  assert.ok(photo.height > 219, `the photo is no bigger than the player: ${JSON.stringify(photo)}`);
+  const search = await sheet.locator('.search-now').boundingBox();
+  await page.touchscreen.tap(search.x + search.width / 2, search.y + search.height / 2);
+  const first = sheet.locator('.results li').first();
+  await first.waitFor({ timeout: 30_000 });
+  assert.equal(await first.locator('.title').textContent(), 'Harbor Wool Jacket');
+  // Escape closes it, and focus is back on the search button.
+  await page.keyboard.press('Escape');
+  await sheet.waitFor({ state: 'detached' });
+  assert.equal(await page.evaluate(() => document.querySelector('live-shop').shadowRoot.activeElement?.className), 'search-open');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('under a strict Content-Security-Policy the overlay keeps its look and visual search works', async () => {
   // What a careful shop sends: no inline styles or scripts, workers only from blob: URLs.
   const policy = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src blob:; "

@@ -42,7 +42,7 @@ export async function openPlayerPage(page, backend, { html = 'lang="en"', width 
   await page.route(url, (route) => route.fulfill({
     contentType: 'text/html',
     headers,
-    body: `<!doctype html><html ${html}><head>${fit === 'contain' ? '' : '<link rel="stylesheet" href="/player-page.css">'}</head><body>
+    body: `<!doctype html><html ${html}><head><meta name="viewport" content="width=device-width, initial-scale=1">${fit === 'contain' ? '' : '<link rel="stylesheet" href="/player-page.css">'}</head><body>
       <live-shop stream="demo"><video src="/media/video/bigbuckbunny.mp4" muted width="${width}" height="${height}"${fit === 'contain' ? '' : ` class="fit-${fit}"`}></video></live-shop>
       <script type="module" src="/embed.js"></script></body></html>`,
   }));

@@ -136,7 +136,10 @@ pub fn OverlayView(props: &OverlayViewProps) -> Html {
     let shelf = view::shelf(&props.show, &env.backend, now);
     let announcement = use_announcements(pinned.clone(), env.clone());
     let style = props.rect.map(Rect::css_box);
-    let layout = view::Layout::for_picture(props.rect);
+    let layout = view::Layout::for_area(props.rect);
+    // The search panel needs more room than the overlay: it is a sheet over the page when the
+    // whole player is short.
+    let search_sheet = view::Layout::for_area(props.player) == view::Layout::Short;
     let show = &props.show;
     let fullscreen = use_fullscreen(env.host.clone(), env.video.clone(), props.rect);
     let toggle_fullscreen = {
@@ -165,15 +168,21 @@ pub fn OverlayView(props: &OverlayViewProps) -> Html {
         Callback::from(move |_: MouseEvent| search_open.set(true))
     };
     let close_search = {
-        let (search_open, button) = (search_open.clone(), search_button.clone());
-        Callback::from(move |()| {
-            search_open.set(false);
-            // Focus returns to the button that opened the panel.
-            if let Some(button) = button.cast::<web_sys::HtmlElement>() {
-                let _ = button.focus();
-            }
-        })
+        let search_open = search_open.clone();
+        Callback::from(move |()| search_open.set(false))
     };
+    // Focus returns to the button that opened the panel, once the panel is gone: a modal sheet
+    // leaves the button inert until then.
+    {
+        let (button, was_open) = (search_button.clone(), use_mut_ref(|| false));
+        use_effect_with(*search_open, move |&open| {
+            if was_open.replace(open) && !open {
+                if let Some(button) = button.cast::<web_sys::HtmlElement>() {
+                    let _ = button.focus();
+                }
+            }
+        });
+    }
     html! {
         <ContextProvider<Env> context={env.clone()}>
             <section class={classes!("stage", props.rect.is_none().then_some("standalone"),
@@ -231,8 +240,9 @@ pub fn OverlayView(props: &OverlayViewProps) -> Html {
             // Over the whole player, letterbox included: the panel needs the room. The host
             // without a video; never past the player onto the page.
             if *search_open {
-                <PartSlot name="search" options={search_options(env)} on_close={Some(close_search)}
-                    class="search-slot" place={props.player} />
+                <PartSlot name="search" options={search_options(env, search_sheet)} on_close={Some(close_search)}
+                    class="search-slot" place={props.player}
+                    sheet={search_sheet.then_some("live-shop-search-title")} />
             }
         </ContextProvider<Env>>
     }
@@ -254,6 +264,10 @@ pub struct PartSlotProps {
     /// Where the slot goes, relative to the host; the class's place when `None`.
     #[prop_or_default]
     pub place: Option<Rect>,
+    /// `Some(id)`: the part shows in a modal dialog over the whole page instead (a sheet, for a
+    /// short player), named by the part's element `id`. Escape asks the part to close.
+    #[prop_or_default]
+    pub sheet: Option<&'static str>,
 }
 
 /// A lazily loaded part of the widget (the search panel, the replay hotspots, the studio). Its
@@ -280,11 +294,34 @@ pub fn PartSlot(props: &PartSlotProps) -> Html {
             });
             let mount = env.as_ref().and_then(|env| {
                 let shadow = env.host.shadow_root()?;
-                let div = web_sys::window()?.document()?.create_element("div").ok()?;
+                let tag = if props.sheet.is_some() {
+                    "dialog"
+                } else {
+                    "div"
+                };
+                let div = web_sys::window()?.document()?.create_element(tag).ok()?;
                 div.set_class_name(&format!("part-mount {}", props.class.unwrap_or_default()));
                 let _ = div.set_attribute("data-loading", env.text(Text::Loading));
+                if let Some(label) = props.sheet {
+                    let _ = div.set_attribute("aria-labelledby", label);
+                }
                 shadow.append_child(&div).ok()?;
                 Some(div)
+            });
+            let sheet = mount.clone().and_then(|div| {
+                wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlDialogElement>(div).ok()
+            });
+            // Escape on the sheet is the part's close, as its own close button is.
+            let cancel = sheet.as_ref().map(|dialog| {
+                // Refused only for a dialog outside the document, which nobody sees.
+                let _ = dialog.show_modal();
+                let on_close = props.on_close.clone();
+                gloo_events::EventListener::new(dialog, "cancel", move |event| {
+                    event.prevent_default();
+                    if let Some(on_close) = &on_close {
+                        on_close.emit(());
+                    }
+                })
             });
             *slot.borrow_mut() = mount
                 .clone()
@@ -302,7 +339,13 @@ pub fn PartSlot(props: &PartSlotProps) -> Html {
                 wasm_bindgen_futures::spawn_local(async move {
                     match wasm_bindgen_futures::JsFuture::from(promise).await {
                         Ok(h) => *handle.borrow_mut() = Some(h),
-                        Err(_) => failed.set(true),
+                        Err(_) => {
+                            // The failure shows in the overlay, which the sheet would cover.
+                            if let Some(dialog) = sheet {
+                                dialog.close();
+                            }
+                            failed.set(true);
+                        }
                     }
                 });
             }
@@ -313,12 +356,15 @@ pub fn PartSlot(props: &PartSlotProps) -> Html {
                 if let Some(div) = mount {
                     div.remove();
                 }
+                drop(cancel);
                 drop(close);
             }
         });
     }
     // Set through the CSSOM, as the overlay's own boxes are (a page's CSP allows it).
-    use_effect_with((props.place, props.options.clone()), move |(place, _)| {
+    // A sheet covers the page, wherever the player is.
+    let place = props.place.filter(|_| props.sheet.is_none());
+    use_effect_with((place, props.options.clone()), move |(place, _)| {
         if let Some(slot) = slot.borrow().as_ref() {
             slot.style()
                 .set_css_text(&place.map(Rect::css_box).unwrap_or_default());
@@ -342,9 +388,10 @@ fn hotspot_options(env: &Env) -> Vec<(&'static str, Option<String>)> {
     ]
 }
 
-/// Search's options from the environment.
-fn search_options(env: &Env) -> Vec<(&'static str, Option<String>)> {
+/// Search's options from the environment; `sheet`: it shows in a modal dialog over the page.
+fn search_options(env: &Env, sheet: bool) -> Vec<(&'static str, Option<String>)> {
     vec![
+        ("sheet", sheet.then(|| "true".to_string())),
         ("backend", Some(env.backend.clone())),
         ("stream", Some(env.stream.clone())),
         ("locale", Some(env.locale.tag.clone())),

@@ -151,28 +151,29 @@ pub fn shelf(show: &Show, base: &str, now: Millis) -> Vec<Card> {
         .collect()
 }
 
-/// How the overlay arranges itself over the picture.
+/// How the overlay arranges itself over the picture, and the search panel over the player.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Layout {
     /// Room inside the picture for the whole pinned card and an open shelf.
     Regular,
-    /// A picture too short for that, such as a 16:9 video on a phone held upright: a compact
-    /// pinned card with the products button beside it, and the products open as a sheet over
-    /// the page.
+    /// An area too short for that, such as a 16:9 video on a phone held upright: a compact
+    /// pinned card with the products button beside it, and the products and the search panel
+    /// open as sheets over the page.
     Short,
 }
 
-/// Pictures shorter than this, in CSS pixels, get [`Layout::Short`]. The regular layout of a
+/// Areas shorter than this, in CSS pixels, get [`Layout::Short`]. The regular layout of a
 /// running flash deal on a phone (the top row, the pinned card with its countdown and stock,
 /// the products button, the padding) is about 310 px tall.
 pub const SHORT_PICTURE: f64 = 320.0;
 
 impl Layout {
-    /// The layout over `picture`; without one (no video: the overlay is a block of its own)
-    /// it is regular.
-    pub fn for_picture(picture: Option<Rect>) -> Self {
-        match picture {
-            Some(picture) if picture.height < SHORT_PICTURE => Self::Short,
+    /// The layout over `area`: the video's picture for the overlay, the whole video element
+    /// for the search panel. Without one (no video: the overlay is a block of its own) it is
+    /// regular.
+    pub fn for_area(area: Option<Rect>) -> Self {
+        match area {
+            Some(area) if area.height < SHORT_PICTURE => Self::Short,
             _ => Self::Regular,
         }
     }
@@ -238,20 +239,23 @@ mod tests {
     }
 
     #[test]
-    fn short_pictures_get_the_compact_layout_and_the_products_sheet() {
+    fn short_areas_get_the_compact_layout_and_sheets() {
         let picture = |width, height| Some(Rect::new(0.0, 0.0, width, height));
         // 16:9 on a phone held upright, letterboxed or not.
-        assert_eq!(Layout::for_picture(picture(342.0, 192.0)), Layout::Short);
-        assert_eq!(Layout::for_picture(picture(390.0, 219.0)), Layout::Short);
-        assert_eq!(Layout::for_picture(picture(560.0, 315.0)), Layout::Short);
+        assert_eq!(Layout::for_area(picture(342.0, 192.0)), Layout::Short);
+        assert_eq!(Layout::for_area(picture(390.0, 219.0)), Layout::Short);
+        assert_eq!(Layout::for_area(picture(560.0, 315.0)), Layout::Short);
         assert_eq!(
-            Layout::for_picture(picture(569.0, SHORT_PICTURE)),
+            Layout::for_area(picture(569.0, SHORT_PICTURE)),
             Layout::Regular
         );
-        assert_eq!(Layout::for_picture(picture(640.0, 360.0)), Layout::Regular);
+        assert_eq!(Layout::for_area(picture(640.0, 360.0)), Layout::Regular);
         // A vertical stream on a phone is narrow but tall.
-        assert_eq!(Layout::for_picture(picture(390.0, 693.0)), Layout::Regular);
-        assert_eq!(Layout::for_picture(None), Layout::Regular);
+        assert_eq!(Layout::for_area(picture(390.0, 693.0)), Layout::Regular);
+        assert_eq!(Layout::for_area(None), Layout::Regular);
+        // The search panel goes by the whole element: the demo's letterboxed player on a phone
+        // is tall though its picture is not.
+        assert_eq!(Layout::for_area(picture(342.0, 607.7)), Layout::Regular);
     }
 
     #[test]
