@@ -27,6 +27,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use live_shop_core::css;
 use live_shop_core::i18n::Locale;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -35,8 +36,15 @@ use web_sys::{CssStyleSheet, Document, Element, ShadowRoot, ShadowRootInit, Shad
 use crate::components::{OverlayProps, StudioOptions, Widget};
 use crate::js;
 
-/// The widget's styles, inside each shadow root so page CSS cannot reach in.
-pub const CSS: &str = include_str!("../static/widget.css");
+const SOURCE: &[u8] = include_bytes!("../static/widget.css");
+const MINIFIED: [u8; css::minified_len(SOURCE)] = css::minify(SOURCE);
+
+/// The widget's styles (`static/widget.css` without its comments and needless spaces), inside
+/// each shadow root so page CSS cannot reach in.
+pub const CSS: &str = match std::str::from_utf8(&MINIFIED) {
+    Ok(css) => css,
+    Err(_) => panic!("static/widget.css is not UTF-8"),
+};
 
 thread_local! {
     /// [`CSS`] as one constructed sheet that every instance's shadow root adopts; `None` where

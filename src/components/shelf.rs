@@ -70,69 +70,60 @@ pub fn Shelf(props: &ShelfProps) -> Html {
             <Upcoming />
         </>
     };
-    if props.sheet {
-        let close = {
-            let dialog = dialog.clone();
-            Callback::from(move |_: MouseEvent| {
-                if let Some(dialog) = dialog.cast::<web_sys::HtmlDialogElement>() {
-                    dialog.close();
-                }
-            })
-        };
-        // A tap on the backdrop lands on the dialog itself; its content covers the rest.
-        let beside = {
-            let dialog = dialog.clone();
-            Callback::from(move |event: MouseEvent| {
-                let on_backdrop =
-                    event
-                        .target()
-                        .zip(dialog.get())
-                        .is_some_and(|(target, element)| {
-                            JsValue::from(target) == JsValue::from(element)
-                        });
-                if let (true, Some(dialog)) =
-                    (on_backdrop, dialog.cast::<web_sys::HtmlDialogElement>())
-                {
-                    dialog.close();
-                }
-            })
-        };
-        return html! {
-            <div class="shelf">
-                <button type="button" class="shelf-toggle icon" ref={button} aria-label={products.clone()}
-                    aria-haspopup="dialog" aria-expanded={open.to_string()} aria-controls="live-shop-shelf"
-                    onclick={toggle}>
+    let sheet = props.sheet;
+    let close = {
+        let dialog = dialog.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(dialog) = dialog.cast::<web_sys::HtmlDialogElement>() {
+                dialog.close();
+            }
+        })
+    };
+    // A tap on the sheet's backdrop lands on the dialog itself; its content covers the rest.
+    let beside = {
+        let dialog = dialog.clone();
+        Callback::from(move |event: MouseEvent| {
+            let on_backdrop = event
+                .target()
+                .zip(dialog.get())
+                .is_some_and(|(target, element)| JsValue::from(target) == JsValue::from(element));
+            if let (true, Some(dialog)) = (on_backdrop, dialog.cast::<web_sys::HtmlDialogElement>())
+            {
+                dialog.close();
+            }
+        })
+    };
+    let label = if *open && !sheet {
+        env.text(Text::HideShelf).to_string()
+    } else {
+        products.clone()
+    };
+    html! {
+        <div class="shelf">
+            // Over a short picture: a bag and the count, named for screen readers.
+            <button type="button" class={classes!("shelf-toggle", sheet.then_some("icon"))} ref={button}
+                aria-label={sheet.then(|| label.clone())} aria-haspopup={sheet.then_some("dialog")}
+                aria-expanded={open.to_string()} aria-controls="live-shop-shelf" onclick={toggle}>
+                if sheet {
                     <svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">
                         <path fill="none" stroke="currentColor" stroke-width="1.6" stroke-linejoin="round"
                             d="M2.5 5h11l-1 9.5h-9zM5.5 5V4a2.5 2.5 0 0 1 5 0v1" />
                     </svg>
                     <span class="count" aria-hidden="true">{count}</span>
-                </button>
-                if *open {
-                    <dialog class="shelf-sheet" id="live-shop-shelf" ref={dialog}
-                        aria-labelledby="live-shop-shelf-title" onclick={beside}>
-                        <div class="sheet-head">
-                            <h2 id="live-shop-shelf-title">{products}</h2>
-                            <button type="button" class="close" onclick={close}>{env.text(Text::Close)}</button>
-                        </div>
-                        <div class="sheet-list">{list}</div>
-                    </dialog>
+                } else {
+                    {label}
                 }
-            </div>
-        };
-    }
-    let label = if *open {
-        env.text(Text::HideShelf).to_string()
-    } else {
-        products
-    };
-    html! {
-        <div class="shelf">
-            <button type="button" class="shelf-toggle" ref={button} aria-expanded={open.to_string()}
-                aria-controls="live-shop-shelf" onclick={toggle}>
-                {label}
             </button>
-            if *open {
+            if *open && sheet {
+                <dialog class="shelf-sheet" id="live-shop-shelf" ref={dialog}
+                    aria-labelledby="live-shop-shelf-title" onclick={beside}>
+                    <div class="sheet-head">
+                        <h2 id="live-shop-shelf-title">{products}</h2>
+                        <button type="button" class="close" onclick={close}>{env.text(Text::Close)}</button>
+                    </div>
+                    <div class="sheet-list">{list}</div>
+                </dialog>
+            } else if *open {
                 <div class="shelf-panel" id="live-shop-shelf">{list}</div>
             }
         </div>

@@ -8,6 +8,7 @@
 pub mod announce;
 pub mod cart;
 pub mod clock;
+pub mod css;
 pub mod deal;
 pub mod error;
 pub mod geometry;
