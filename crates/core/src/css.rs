@@ -28,6 +28,14 @@ const fn is_tight(byte: u8) -> bool {
     matches!(byte, b'{' | b'}' | b';' | b',')
 }
 
+/// Puts `byte` at `at` when `out` has room; returns where the next one goes.
+const fn put(out: &mut [u8], at: usize, byte: u8) -> usize {
+    if at < out.len() {
+        out[at] = byte;
+    }
+    at + 1
+}
+
 /// Writes the output into `out` while it has room; returns the output's length.
 const fn run(css: &[u8], out: &mut [u8]) -> usize {
     let mut written = 0;
@@ -51,35 +59,23 @@ const fn run(css: &[u8], out: &mut [u8]) -> usize {
             continue;
         }
         if space && written > 0 && !is_tight(last) && last != b':' && !is_tight(byte) {
-            if written < out.len() {
-                out[written] = b' ';
-            }
-            written += 1;
+            written = put(out, written, b' ');
         }
         space = false;
         if byte == b'"' || byte == b'\'' {
             // The whole string, escapes and all.
             let quote = byte;
             loop {
-                if written < out.len() {
-                    out[written] = css[i];
-                }
-                written += 1;
+                written = put(out, written, css[i]);
                 i += 1;
                 if i >= css.len() {
                     break;
                 }
                 if css[i] == b'\\' && i + 1 < css.len() {
-                    if written < out.len() {
-                        out[written] = css[i];
-                    }
-                    written += 1;
+                    written = put(out, written, css[i]);
                     i += 1;
                 } else if css[i] == quote {
-                    if written < out.len() {
-                        out[written] = quote;
-                    }
-                    written += 1;
+                    written = put(out, written, quote);
                     i += 1;
                     break;
                 }
@@ -87,10 +83,7 @@ const fn run(css: &[u8], out: &mut [u8]) -> usize {
             last = quote;
             continue;
         }
-        if written < out.len() {
-            out[written] = byte;
-        }
-        written += 1;
+        written = put(out, written, byte);
         last = byte;
         i += 1;
     }
