@@ -245,6 +245,15 @@ test('on a phone, a 16:9 picture holds the whole flash deal and the products but
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${backend.url}/`);
+    // Nothing pinned yet: the products button is at the end of the row all the same.
+    const ends = () => page.locator('live-shop').evaluate((host) => {
+      const root = host.shadowRoot;
+      const [stage, toggle] = ['.stage', '.shelf-toggle'].map((s) => root.querySelector(s).getBoundingClientRect());
+      return [Math.round(stage.right - toggle.right), Math.round(toggle.left - stage.left)];
+    });
+    await page.locator('live-shop .shelf-toggle').waitFor();
+    const [fromEnd] = await ends();
+    assert.ok(fromEnd <= 8, `the products button is ${fromEnd} px from the picture's end`);
     const product = await pin(backend, page, 'p09');
     await runFlashDeal(backend, product);
     await page.locator('live-shop .pinned .countdown .time').filter({ hasText: /Ends in/ }).waitFor({ timeout: 3000 });
@@ -324,9 +333,11 @@ test('on a phone, a 16:9 picture holds the whole flash deal and the products but
     await sheet.waitFor({ state: 'detached' });
     assert.match(await focusedClass(page), /shelf-toggle/);
 
-    // Right to left in Arabic: its close button at the left.
+    // Right to left in Arabic: the products button at the left, the sheet's close button too.
     await page.goto(`${backend.url}/?locale=ar`);
     await page.locator('live-shop .pinned .countdown').waitFor();
+    const [, fromLeft] = await ends();
+    assert.ok(fromLeft <= 8, `the products button is ${fromLeft} px from the picture's left`);
     await tap(toggle);
     await sheet.waitFor();
     const [heading, close] = await Promise.all([sheet.locator('h2').boundingBox(), sheet.locator('.close').boundingBox()]);
