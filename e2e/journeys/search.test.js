@@ -419,6 +419,12 @@ test('on a phone with a short player, the search panel is a sheet over the page 
   await assertCropLayout(page);
   const photo = await sheet.locator('.crop-photo').boundingBox();
   assert.ok(photo.height > 219, `the photo is no bigger than the player: ${JSON.stringify(photo)}`);
+  // The player growing (the phone turned) keeps the sheet and the photo in it.
+  const src = await sheet.locator('.crop-photo').getAttribute('src');
+  await page.locator('live-shop video').evaluate((v) => { v.width = 640; v.height = 360; });
+  await page.waitForTimeout(700);
+  assert.equal(await sheet.locator('.crop-photo').getAttribute('src'), src);
+  await page.locator('live-shop video').evaluate((v) => { v.width = 390; v.height = 219; });
   const search = await sheet.locator('.search-now').boundingBox();
   await page.touchscreen.tap(search.x + search.width / 2, search.y + search.height / 2);
   const first = sheet.locator('.results li').first();

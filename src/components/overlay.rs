@@ -138,7 +138,8 @@ pub fn OverlayView(props: &OverlayViewProps) -> Html {
     let style = props.rect.map(Rect::css_box);
     let layout = view::Layout::for_area(props.rect);
     // The search panel needs more room than the overlay: it is a sheet over the page when the
-    // whole player is short.
+    // whole player is short. Chosen when it opens and kept while it is open, so turning the
+    // phone does not start the search over.
     let search_sheet = view::Layout::for_area(props.player) == view::Layout::Short;
     let show = &props.show;
     let fullscreen = use_fullscreen(env.host.clone(), env.video.clone(), props.rect);
@@ -161,21 +162,22 @@ pub fn OverlayView(props: &OverlayViewProps) -> Html {
     } else {
         Text::FullScreen
     });
-    let search_open = use_state(|| false);
+    // `Some(sheet)` while the panel is open.
+    let search_open = use_state(|| None::<bool>);
     let search_button = use_node_ref();
     let open_search = {
         let search_open = search_open.clone();
-        Callback::from(move |_: MouseEvent| search_open.set(true))
+        Callback::from(move |_: MouseEvent| search_open.set(Some(search_sheet)))
     };
     let close_search = {
         let search_open = search_open.clone();
-        Callback::from(move |()| search_open.set(false))
+        Callback::from(move |()| search_open.set(None))
     };
     // Focus returns to the button that opened the panel, once the panel is gone: a modal sheet
     // leaves the button inert until then.
     {
         let (button, was_open) = (search_button.clone(), use_mut_ref(|| false));
-        use_effect_with(*search_open, move |&open| {
+        use_effect_with(search_open.is_some(), move |&open| {
             if was_open.replace(open) && !open {
                 if let Some(button) = button.cast::<web_sys::HtmlElement>() {
                     let _ = button.focus();
@@ -206,7 +208,7 @@ pub fn OverlayView(props: &OverlayViewProps) -> Html {
                     }
                     if env.search.is_some() {
                         <button type="button" class="search-open" ref={search_button}
-                            aria-expanded={search_open.to_string()} onclick={open_search}>
+                            aria-expanded={search_open.is_some().to_string()} onclick={open_search}>
                             // Drawn, not a glyph: fonts for Arabic and Persian lack U+2315.
                             <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
                                 <circle cx="6.5" cy="6.5" r="4.5" fill="none" stroke="currentColor" stroke-width="2" />
@@ -239,10 +241,10 @@ pub fn OverlayView(props: &OverlayViewProps) -> Html {
             </section>
             // Over the whole player, letterbox included: the panel needs the room. The host
             // without a video; never past the player onto the page.
-            if *search_open {
-                <PartSlot name="search" options={search_options(env, search_sheet)} on_close={Some(close_search)}
+            if let Some(sheet) = *search_open {
+                <PartSlot name="search" options={search_options(env, sheet)} on_close={Some(close_search)}
                     class="search-slot" place={props.player}
-                    sheet={search_sheet.then_some("live-shop-search-title")} />
+                    sheet={sheet.then_some("live-shop-search-title")} />
             }
         </ContextProvider<Env>>
     }
