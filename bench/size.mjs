@@ -27,10 +27,12 @@ const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
 console.log(`first load: ${kb(total.raw)} raw, ${kb(total.gzip)} gzip, ${kb(total.brotli)} brotli (target: 150 KB gzip)`);
 
 // Loaded later: the parts when a page first needs one, the worker when search opens.
+const part = (name) => [`${name}.js`, `${name}_bg.wasm`, ...new Set(imported(`${name}.js`))]
+  .map((f) => (f.startsWith(dist) ? f : join(dist, f)))
+  .filter((f) => !paths.includes(f));
 const later = [
-  ['parts (search panel, replay hotspots, studio)', ['live-shop-parts.js', 'live-shop-parts_bg.wasm', ...new Set(imported('live-shop-parts.js'))]
-    .map((f) => (f.startsWith(dist) ? f : join(dist, f)))
-    .filter((f) => !paths.includes(f))],
+  ["shoppers' parts (search panel, replay hotspots)", part('live-shop-parts')],
+  ['creator studio', part('live-shop-studio')],
   ['preprocessing worker', ['live-shop-prep-worker.js', 'live-shop-prep-worker_bg.wasm'].map((f) => join(dist, f))],
 ];
 for (const [name, list] of later) {

@@ -315,22 +315,25 @@ export function installApi(api) {
   api.warmUp = warmPrepWorker;
 }
 
-let partsModule = null;
+/** The modules of on-demand parts, by file name, each loaded once. */
+const partModules = new Map();
 
 /**
- * Loads the widget's on-demand parts (`live-shop-parts.js` and its wasm, first time only) and
- * mounts part `name` (`search`, `hotspots`, `studio`) in `root`. Resolves to a handle for
- * `closePart`.
+ * Loads the module that holds part `name` (first time only: `live-shop-parts` for `search` and
+ * `hotspots`, `live-shop-studio` for `studio`) and mounts the part in `root`. Resolves to a
+ * handle for `closePart`.
  */
 export function openPart(name, root, host, options) {
-  if (!partsModule) {
-    partsModule = import(assetUrl('live-shop-parts.js')).then(async (module) => {
-      await module.default({ module_or_path: assetUrl('live-shop-parts_bg.wasm') });
+  const file = name === 'studio' ? 'live-shop-studio' : 'live-shop-parts';
+  if (!partModules.has(file)) {
+    const loading = import(assetUrl(`${file}.js`)).then(async (module) => {
+      await module.default({ module_or_path: assetUrl(`${file}_bg.wasm`) });
       return module;
     });
-    partsModule.catch(() => { partsModule = null; });
+    loading.catch(() => partModules.delete(file));
+    partModules.set(file, loading);
   }
-  return partsModule.then((module) => module.mountPart(name, root, host, options));
+  return partModules.get(file).then((module) => module.mountPart(name, root, host, options));
 }
 
 export function closePart(handle) {

@@ -1,5 +1,5 @@
-//! The creator studio, a part loaded on demand (`live-shop-parts`): a video with a
-//! timeline, hotspots placed and dragged on its picture, products attached from the catalog,
+//! The creator studio, a part that only studio pages load (`live-shop-studio`): a video with
+//! a timeline, hotspots placed and dragged on its picture, products attached from the catalog,
 //! undo/redo, a draft kept in the browser, JSON and WebVTT export/import, saving with
 //! conflict merge and an offline queue, and a live tab to pin products and start flash deals.
 //! The rules are core's [`live_shop_core::studio`] and [`live_shop_core::hotspot`].

@@ -128,6 +128,9 @@ test('the overlay loads no search code; a photo finds its product, and it goes i
   assert.match(await first.locator('.match').textContent(), /^\d+% match$/);
   assert.match(await page.locator('live-shop .search-status').textContent(), /^\d+ similar products$/);
   assert.ok(lazy().some((u) => u.endsWith('live-shop-prep-worker_bg.wasm')));
+  // The shoppers' parts and the worker; the studio's module is never fetched here.
+  assert.ok(lazy().some((u) => u.endsWith('live-shop-parts_bg.wasm')));
+  assert.ok(!requests.some((r) => r.url().includes('live-shop-studio')), 'the studio module was fetched');
 
   // On the wire: a small metadata-free JPEG and the query part.
   const [{ image, query: q }] = await sentForms(page);

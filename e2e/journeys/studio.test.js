@@ -25,6 +25,10 @@ async function studio(backend, video = 'bunny') {
   return { page, errors };
 }
 
+/** The on-demand part modules the page fetched. */
+const partModules = (page) => page.evaluate(() => performance.getEntriesByType('resource')
+  .map((e) => e.name.split('/').pop()).filter((name) => /^live-shop-(parts|studio)_bg\.wasm$/.test(name)).sort());
+
 async function seek(page, seconds) {
   await page.locator('live-shop input.timeline').fill(String(seconds));
   // The clock reads in the studio's digits: Latin, Arabic-Indic or Persian.
@@ -89,6 +93,8 @@ test('a hotspot made in the studio shows on the viewer at its moment and spot, a
     await page.locator('live-shop .hotspot-list li').first().waitFor();
     assert.match(await page.locator('live-shop .hotspot-list li').first().textContent(), /Harbor Wool Jacket/);
     assert.deepEqual(errors, []);
+    // The studio is its own module; viewers fetch the shoppers' parts, never it.
+    assert.ok((await partModules(page)).includes('live-shop-studio_bg.wasm'));
 
     for (const width of [1280, 700]) {
       // At 2 s the hotspot is halfway between 30 % and 70 % of the picture's width.
@@ -115,6 +121,7 @@ test('a hotspot made in the studio shows on the viewer at its moment and spot, a
       await viewer.evaluate(() => { document.getElementById('video').currentTime = 1.5; });
       await spot.click();
       await viewer.locator('live-shop .hotspot-card button.buy').waitFor();
+      assert.deepEqual(await partModules(viewer), ['live-shop-parts_bg.wasm']);
       await viewer.close();
     }
   });

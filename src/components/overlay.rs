@@ -253,7 +253,7 @@ pub fn OverlayView(props: &OverlayViewProps) -> Html {
 /// Props of [`PartSlot`].
 #[derive(Properties, PartialEq, Clone)]
 pub struct PartSlotProps {
-    /// `search` or `studio`: loads `live-shop-<name>.js`.
+    /// `search`, `hotspots` or `studio`: the part, from the module that holds it (`openPart`).
     pub name: &'static str,
     /// Options for its `mountPart`, besides `onClose`.
     pub options: Vec<(&'static str, Option<String>)>,
