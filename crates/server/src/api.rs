@@ -25,6 +25,7 @@ use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeader;
 
 use crate::catalog::{upcoming_events, Catalog};
 use crate::config::Config;
@@ -219,18 +220,33 @@ pub fn router(state: Arc<AppState>, config: &Config) -> Router {
                 .precompressed_gzip()
         };
         app = app
-            .route_service("/products/{id}", page("index.html"))
-            .route_service("/studio", page("studio.html"))
-            .route_service("/replay", page("replay.html"))
-            .fallback_service(
+            .route_service("/products/{id}", widget_file(page("index.html")))
+            .route_service("/studio", widget_file(page("studio.html")))
+            .route_service("/replay", widget_file(page("replay.html")))
+            .fallback_service(widget_file(
                 ServeDir::new(dist)
                     .precompressed_br()
                     .precompressed_gzip()
                     .fallback(page("index.html")),
-            );
+            ));
     }
     app.layer(axum::middleware::map_response(stamp_server_time))
         .layer(cors(&config.cors_origins))
+}
+
+/// The headers of the widget's files. Their body depends on `Accept-Encoding`, which shared
+/// caches must know; and their names stay the same from one build to the next, so browsers
+/// check with the server (`Last-Modified`) before using a copy, and a new build is seen at once.
+fn widget_file<S>(service: S) -> SetResponseHeader<SetResponseHeader<S, HeaderValue>, HeaderValue> {
+    SetResponseHeader::appending(
+        SetResponseHeader::overriding(
+            service,
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ),
+        header::VARY,
+        HeaderValue::from_static("accept-encoding"),
+    )
 }
 
 /// Largest upload to visual search: a full-resolution phone photo, for the widget's

@@ -624,6 +624,17 @@ async fn the_widget_files_go_out_compressed_when_the_browser_accepts_it() {
     assert_eq!(headers["content-encoding"], "br");
     assert_eq!(headers["content-type"], "application/wasm");
     assert_eq!(body, b"brotli copy");
+    // Caches keep each encoding apart, and browsers check for a new build before using theirs.
+    let vary: Vec<&str> = headers
+        .get_all("vary")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert!(
+        vary.iter().any(|v| v.contains("accept-encoding")),
+        "{headers:?}"
+    );
+    assert_eq!(headers["cache-control"], "no-cache");
     let (_, headers, body) = send(&app, with("gzip")).await;
     assert_eq!(headers["content-encoding"], "gzip");
     assert_eq!(body, b"gzip copy");
