@@ -12,7 +12,7 @@ mod js;
 pub mod live;
 mod mount;
 pub mod net;
-mod part;
+pub mod part;
 pub mod search_app;
 mod search_js;
 pub mod studio_app;

@@ -1,5 +1,6 @@
 //! What the on-demand parts (search panel, replay hotspots, studio) share: reading their
-//! options, their environment, and the `{destroy()}` handle they return to the overlay.
+//! options, their environment, the `{destroy()}` handle they return to the overlay, and the
+//! `mountPart` entry of the modules that hold them (`src/bin/parts.rs`, `src/bin/studio.rs`).
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -45,4 +46,43 @@ pub(crate) fn render<C: BaseComponent>(root: Element, props: C::Properties) -> J
         }
     });
     js::object(&[("destroy", destroy.into_js_value())])
+}
+
+/// A part's entry: mounts it in `root`, dispatching cart events on `host`, and returns its
+/// `{destroy()}` handle.
+pub type Mount = fn(Element, Element, &JsValue) -> Result<JsValue, JsValue>;
+
+/// A part module's `mountPart(name, root, host, options)`: mounts the part of `parts` named
+/// `name`, or explains that this module has no such part.
+pub fn mount_named(
+    parts: &[(&str, Mount)],
+    name: &str,
+    root: Element,
+    host: Element,
+    options: &JsValue,
+) -> Result<JsValue, JsValue> {
+    match parts.iter().find(|(part, _)| *part == name) {
+        Some((_, mount)) => mount(root, host, options),
+        None => Err(JsValue::from_str(&format!("live-shop: no part {name:?}"))),
+    }
+}
+
+/// Defines a part module's exported `mountPart(name, root, host, options)` over
+/// `"name" => mount` pairs (see [`mount_named`]).
+#[macro_export]
+macro_rules! part_module {
+    ($($name:literal => $mount:path),+ $(,)?) => {
+        /// Mounts the part named `name` in `root`, dispatching cart events on `host`; returns
+        /// its `{destroy()}` handle.
+        #[wasm_bindgen::prelude::wasm_bindgen(js_name = mountPart)]
+        pub fn mount_part(
+            name: &str,
+            root: web_sys::Element,
+            host: web_sys::Element,
+            options: wasm_bindgen::JsValue,
+        ) -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue> {
+            let parts: &[(&str, $crate::part::Mount)] = &[$(($name, $mount)),+];
+            $crate::part::mount_named(parts, name, root, host, &options)
+        }
+    };
 }
