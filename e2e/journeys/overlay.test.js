@@ -258,6 +258,8 @@ test('on a phone, a 16:9 picture holds the whole flash deal and the products but
     await runFlashDeal(backend, product);
     await page.locator('live-shop .pinned .countdown .time').filter({ hasText: /Ends in/ }).waitFor({ timeout: 3000 });
     await page.locator('live-shop .pinned .stock .left').waitFor();
+    // At rest: the card rises into place as it appears.
+    await page.locator('live-shop .pinned .card').evaluate((card) => Promise.all(card.getAnimations().map((a) => a.finished)));
     // A tap at the middle of each control lands on it: none is cut off at the picture's edge.
     const controls = await page.locator('live-shop').evaluate((host) => {
       const root = host.shadowRoot;
