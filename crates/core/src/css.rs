@@ -1,9 +1,10 @@
 //! The overlay's stylesheet as it ships: comments and needless spaces taken out while the
 //! widget compiles (`const fn`, so no build step), the source keeping them.
 //!
-//! Only what is safe in any stylesheet: comments go, a run of white space becomes one space,
-//! and that space goes next to `{`, `}`, `;` and `,`, and after `:`. A space before `:` stays,
-//! since `a :is(b)` and `a ::slotted(b)` differ from `a:is(b)`. Strings are copied as they are.
+//! Only what is safe in any stylesheet: comments go (each counts as white space), a run of
+//! white space becomes one space, and that space goes next to `{`, `}`, `;` and `,`, and after
+//! `:`. A space before `:` stays, since `a :is(b)` and `a ::slotted(b)` differ from `a:is(b)`.
+//! Strings are copied as they are.
 
 /// The length of [`minify`]'s output for `css`.
 pub const fn minified_len(css: &[u8]) -> usize {
