@@ -136,48 +136,13 @@ function failPending(code, message) {
   prepPending.clear();
 }
 
-// The worker's message loop: a classic worker from a blob, so it also starts when the widget
-// is served from another origin than the page. While its thread starts, the page fetches the
-// wasm-bindgen glue and compiles the module (below); the worker then loads both.
-const PREP_WORKER_SOURCE = `let boot;
-const ready = new Promise((resolve, reject) => { boot = { resolve, reject }; });
-self.onmessage = async (event) => {
-  const { id, buffer, profile, box, warm, module, glue, glueUrl, bootError } = event.data;
-  if (module) {
-    try {
-      // The page's copy of the glue; its own URL where a policy refuses blob: scripts.
-      try { importScripts(glue || glueUrl); } catch (e) { if (!glue) throw e; importScripts(glueUrl); }
-      wasm_bindgen({ module_or_path: module }).then(boot.resolve, boot.reject);
-    } catch (e) { boot.reject(e); }
-    return;
-  }
-  if (bootError) { boot.reject(bootError); return; }
-  try { await ready; } catch (e) {
-    self.postMessage({ id, error: { code: 'load', message: String(e) } });
-    return;
-  }
-  if (warm) { wasm_bindgen.warm(); return; }
-  try {
-    const result = wasm_bindgen.prepare(new Uint8Array(buffer), profile, box);
-    self.postMessage({ id, result }, [result.bytes.buffer]);
-  } catch (error) {
-    // A format the pipeline does not read (HEIC, AVIF) may still be one this browser decodes
-    // (Safari reads HEIC): hand the pipeline the browser's upright pixels as a PNG instead.
-    if (error && error.code === 'unsupported' && self.createImageBitmap && self.OffscreenCanvas) {
-      try {
-        const bitmap = await createImageBitmap(new Blob([buffer]), { imageOrientation: 'from-image' });
-        const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-        canvas.getContext('2d').drawImage(bitmap, 0, 0);
-        bitmap.close();
-        const png = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
-        const result = wasm_bindgen.prepare(png, profile, box);
-        self.postMessage({ id, result }, [result.bytes.buffer]);
-        return;
-      } catch (_) { /* the browser cannot read it either: report the pipeline's reason */ }
-    }
-    self.postMessage({ id, error });
-  }
-};`;
+// The worker's message loop is `live-shop-prep-worker-loop.js`, beside the widget's files.
+// Served from the page's origin it is the worker's own script, which `worker-src 'self'`
+// allows. From another origin (a CDN) it cannot be, and where the page's policy allows workers
+// only from blob: URLs the first worker is refused: then a one-line worker from a blob: URL
+// imports it. Jobs wait in the page until the worker says it runs, so that none is lost to a
+// refused worker.
+let loopUrlRefused = false;
 
 // The compiled preprocessing module, kept for the page's lifetime: compiling streams while the
 // worker thread starts, and a worker restarted after a cancelled query reuses it (with whatever
@@ -212,18 +177,33 @@ function compilePrepModule() {
   return prepModule;
 }
 
+/** The running worker: `{ worker, queue }`, queue holding jobs until the worker has started. */
 function startPrepWorker() {
   if (prepWorker) return prepWorker;
-  const url = URL.createObjectURL(new Blob([PREP_WORKER_SOURCE], { type: 'text/javascript' }));
-  const worker = new Worker(url);
-  prepWorker = worker;
-  URL.revokeObjectURL(url);
+  const loop = assetUrl('live-shop-prep-worker-loop.js');
+  const direct = !loopUrlRefused && new URL(loop).origin === location.origin;
+  let worker;
+  if (direct) {
+    worker = new Worker(loop);
+  } else {
+    const url = URL.createObjectURL(new Blob([`importScripts(${JSON.stringify(loop)});`], { type: 'text/javascript' }));
+    worker = new Worker(url);
+    URL.revokeObjectURL(url);
+  }
+  const job = { worker, queue: [] };
+  prepWorker = job;
   const glueUrl = assetUrl('live-shop-prep-worker.js');
   Promise.all([compilePrepModule(), fetchPrepGlue()]).then(
     ([module, glue]) => worker.postMessage({ module, glue, glueUrl }),
     (e) => worker.postMessage({ bootError: String(e) }));
   worker.onmessage = (event) => {
-    const { id, result, error } = event.data || {};
+    const { id, started, result, error } = event.data || {};
+    if (started) {
+      const queue = job.queue;
+      job.queue = null;
+      for (const [message, transfer] of queue) worker.postMessage(message, transfer);
+      return;
+    }
     const pending = prepPending.get(id);
     if (!pending) return;
     prepPending.delete(id);
@@ -234,10 +214,30 @@ function startPrepWorker() {
   worker.onerror = (event) => {
     event.preventDefault();
     worker.terminate();
-    if (prepWorker === worker) prepWorker = null;
-    failPending('load', 'the preprocessing worker could not start');
+    if (prepWorker !== job) return;
+    prepWorker = null;
+    if (direct && job.queue) {
+      // Refused before it ran: start again from a blob: URL, with the jobs it was holding.
+      loopUrlRefused = true;
+      let next;
+      try { next = startPrepWorker(); } catch (_) { next = null; }
+      if (next) {
+        for (const [message, transfer] of job.queue) postToPrep(next, message, transfer);
+        return;
+      }
+    }
+    failPending('load', job.queue
+      ? 'the preprocessing worker could not start (a Content-Security-Policy must allow '
+        + 'workers from the widget\'s origin, or from blob: when the widget is on another one)'
+      : 'the preprocessing worker stopped');
   };
-  return worker;
+  return job;
+}
+
+/** Sends `message` to the worker of `job`, or queues it there until that worker runs. */
+function postToPrep(job, message, transfer = []) {
+  if (job.queue) job.queue.push([message, transfer]);
+  else job.worker.postMessage(message, transfer);
 }
 
 /**
@@ -246,7 +246,7 @@ function startPrepWorker() {
  */
 export function warmPrepWorker() {
   if (prepWorker) return;
-  try { startPrepWorker().postMessage({ warm: true }); } catch (_) { /* reported on first use */ }
+  try { postToPrep(startPrepWorker(), { warm: true }); } catch (_) { /* reported on first use */ }
 }
 
 /** Whether the worker is running (the overlay alone must never start it). */
@@ -277,7 +277,7 @@ export function prepareRaw(blob, profile, box) {
       }
       const id = ++prepSeq;
       prepPending.set(id, { resolve, reject });
-      worker.postMessage({ id, buffer, profile: profile || null, box: box || null }, [buffer]);
+      postToPrep(worker, { id, buffer, profile: profile || null, box: box || null }, [buffer]);
     }, () => reject(prepError('decode', 'the file could not be read')));
   });
 }
@@ -285,7 +285,7 @@ export function prepareRaw(blob, profile, box) {
 /** Stops work in flight (a newer query replaced it); the next call starts a fresh worker. */
 export function cancelPrepare() {
   if (prepWorker && prepPending.size) {
-    prepWorker.terminate();
+    prepWorker.worker.terminate();
     prepWorker = null;
     failPending('aborted', 'replaced by a newer query');
   }

@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { join } from 'node:path';
@@ -182,33 +183,82 @@ test('a cancelled preparation gives way to the next, which reuses the compiled m
   await p.close();
 });
 
-test('under a policy that refuses blob: scripts, the worker loads its glue from its own URL', async () => {
+/** Prepares a generated 1200 × 800 photo with the page's `LiveShop`; the outcome or the error. */
+const prepareRed = (p) => p.evaluate(async () => {
+  const canvas = new OffscreenCanvas(1200, 800);
+  const g = canvas.getContext('2d');
+  g.fillStyle = '#c33';
+  g.fillRect(0, 0, 1200, 800);
+  const photo = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.9 });
+  try {
+    const r = await window.LiveShop.prepareImage(photo, { profile: 'max-512' });
+    return { width: r.width, height: r.height, type: r.blob.type };
+  } catch (e) {
+    return { code: e.code, message: e.message };
+  }
+});
+
+/** The page's HTML, loading the widget from `widget` (the page's origin when empty). */
+const policyHtml = (widget = '') => `<!doctype html><html><head><script type="module" src="${widget}/embed.js"></script></head><body></body></html>`;
+
+/** Opens a page at `url` under `policy`, fulfilled here unless `served` (a real server's). */
+async function policyPage(url, policy, served = false) {
   const p = await browser().newPage();
-  const url = `${backend().url}/strict-policy`;
-  await p.route(url, (route) => route.fulfill({
-    contentType: 'text/html',
-    headers: { 'Content-Security-Policy': "script-src 'self' 'wasm-unsafe-eval'; worker-src blob:" },
-    body: '<!doctype html><html><head><script type="module" src="/embed.js"></script></head><body></body></html>',
-  }));
-  const glueFetches = [];
-  p.on('request', (r) => { if (r.url().endsWith('live-shop-prep-worker.js')) glueFetches.push(r.url()); });
+  const seen = { loop: [], glue: [] };
+  p.on('console', (m) => { if (process.env.DEBUG) console.log(m.text()); });
+  p.on('request', (r) => {
+    if (r.url().endsWith('live-shop-prep-worker-loop.js')) seen.loop.push(r.url());
+    if (r.url().endsWith('live-shop-prep-worker.js')) seen.glue.push(r.url());
+  });
+  if (!served) {
+    await p.route(url, (route) => route.fulfill({ contentType: 'text/html', headers: { 'Content-Security-Policy': policy }, body: policyHtml() }));
+  }
+  await p.addInitScript(() => {
+    window.violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
   await p.goto(url);
   await p.waitForFunction(() => window.LiveShop && window.LiveShop.prepareImage);
-  const result = await p.evaluate(async () => {
-    const canvas = new OffscreenCanvas(1200, 800);
-    const g = canvas.getContext('2d');
-    g.fillStyle = '#c33';
-    g.fillRect(0, 0, 1200, 800);
-    const photo = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.9 });
-    try {
-      const r = await window.LiveShop.prepareImage(photo, { profile: 'max-512' });
-      return { width: r.width, height: r.height, type: r.blob.type };
-    } catch (e) {
-      return { code: e.code, message: e.message };
-    }
-  });
-  assert.deepEqual(result, { width: 512, height: 341, type: 'image/jpeg' });
-  // The page fetched the glue, the policy refused that copy, and the worker fetched it itself.
-  assert.equal(glueFetches.length, 2, `${glueFetches}`);
+  return { p, seen };
+}
+
+test('under a policy that allows only its own scripts, the worker starts from its own URL', async () => {
+  // No worker-src and no blob:, as a careful shop serving the widget itself would write it.
+  const { p, seen } = await policyPage(`${backend().url}/strict-policy`, "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'");
+  assert.deepEqual(await prepareRed(p), { width: 512, height: 341, type: 'image/jpeg' });
+  assert.deepEqual(seen.loop, [`${backend().url}/live-shop-prep-worker-loop.js`]);
+  // The worker took the glue the page fetched while it started.
+  assert.equal(seen.glue.length, 1, `${seen.glue}`);
+  assert.deepEqual(await p.evaluate(() => window.violations), []);
   await p.close();
+});
+
+test('under a policy that allows workers only from blob:, the worker still starts', async () => {
+  // The policy earlier versions of the README gave: the worker from its own URL is refused, so
+  // it starts from a blob: URL, and the glue comes from its own URL (blob: scripts are refused).
+  const { p, seen } = await policyPage(`${backend().url}/blob-workers`, "script-src 'self' 'wasm-unsafe-eval'; worker-src blob:");
+  assert.deepEqual(await prepareRed(p), { width: 512, height: 341, type: 'image/jpeg' });
+  assert.deepEqual(seen.loop, [`${backend().url}/live-shop-prep-worker-loop.js`]);
+  assert.equal(seen.glue.length, 2, `${seen.glue}`);
+  await p.close();
+});
+
+test('served from another origin, the worker starts from a blob: URL and loads its glue from its own URL', async () => {
+  // The shop's page on another port than the widget's backend: two origins. (Served for real:
+  // Chromium does not let a page fulfilled by the test reach a loopback address.) The policy
+  // refuses blob: scripts, so the worker cannot take the page's copy of the glue.
+  const widget = backend().url;
+  const policy = `script-src ${widget} 'wasm-unsafe-eval'; worker-src blob:`;
+  const shop = createServer((_, res) => {
+    res.writeHead(200, { 'content-type': 'text/html', 'content-security-policy': policy });
+    res.end(policyHtml(widget));
+  });
+  await new Promise((resolve) => shop.listen(0, '127.0.0.1', resolve));
+  const { p, seen } = await policyPage(`http://127.0.0.1:${shop.address().port}/shop-page`, policy, true);
+  assert.deepEqual(await prepareRed(p), { width: 512, height: 341, type: 'image/jpeg' });
+  assert.deepEqual(seen.loop, [`${widget}/live-shop-prep-worker-loop.js`]);
+  // The page fetched the glue, the policy refused that copy, and the worker fetched it itself.
+  assert.equal(seen.glue.length, 2, `${seen.glue}`);
+  await p.close();
+  shop.close();
 });

@@ -2,8 +2,8 @@
 //!
 //! Trunk builds this binary with `data-type="worker"` (wasm-bindgen's `no-modules` output).
 //! The widget starts the worker only when visual search opens, so the codecs never weigh on
-//! the overlay's first load. The message loop is the few lines of JS in the widget's glue
-//! (`prepWorkerSource`): it calls [`prepare`] and transfers the bytes back.
+//! the overlay's first load. The message loop is `static/live-shop-prep-worker-loop.js`: it
+//! calls [`prepare`] and transfers the bytes back.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
 use js_sys::{Object, Reflect, Uint8Array};
