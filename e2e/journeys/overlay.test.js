@@ -350,10 +350,12 @@ test('on a phone, a 16:9 picture holds the whole flash deal and the products but
   });
 });
 
-test('on a phone with a picture tall enough for the shelf in it, the open shelf ends inside the picture', async () => {
+test('on a phone with a picture tall enough for the shelf in it, the open shelf ends inside the picture and loads the upcoming shows once', async () => {
   await withBackend({}, async (backend) => {
     const page = await browser().newPage({ viewport: { width: 390, height: 844 } });
     // A 16:9 video cropped to fill a 390 × 380 box: a regular layout, though a small one.
+    const eventLoads = [];
+    page.on('request', (r) => { if (new URL(r.url()).pathname === '/v1/events') eventLoads.push(r.url()); });
     await openPlayerPage(page, backend, { width: 390, height: 380, fit: 'cover' });
     await pin(backend, page, 'p05');
     assert.equal(await page.locator('live-shop .stage.short').count(), 0);
@@ -377,6 +379,17 @@ test('on a phone with a picture tall enough for the shelf in it, the open shelf 
     assert.equal(seen.pinned, false, 'the open shelf takes the pinned card\'s room');
     await page.locator('live-shop .shelf-toggle').click();
     await page.locator('live-shop .pinned .title').waitFor();
+
+    // The upcoming shows loaded once: opened again, the shelf has them at once, and so has the
+    // sheet it turns into when the player becomes too short for it (a phone turning).
+    await page.locator('live-shop .shelf-toggle').click();
+    await panel.locator('.shelf-list li').first().waitFor();
+    assert.ok(await panel.locator('.upcoming li').count() > 0, 'the upcoming shows are gone');
+    await page.locator('live-shop video').evaluate((v) => { v.height = 200; });
+    const sheet = page.locator('live-shop dialog.shelf-sheet');
+    await sheet.locator('.shelf-list li').first().waitFor();
+    assert.ok(await sheet.locator('.upcoming li').count() > 0, 'the sheet has no upcoming shows');
+    assert.equal(eventLoads.length, 1, `${eventLoads}`);
     await page.close();
   });
 });

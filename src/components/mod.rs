@@ -15,4 +15,4 @@ pub use overlay::{
     Widget,
 };
 pub use search::{SearchPanel, SearchPanelProps};
-pub use shelf::{Shelf, ShelfProps, Upcoming};
+pub use shelf::{Shelf, ShelfProps};

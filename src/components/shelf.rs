@@ -28,6 +28,32 @@ pub fn Shelf(props: &ShelfProps) -> Html {
     let open = use_state(|| false);
     let button = use_node_ref();
     let dialog = use_node_ref();
+    // The upcoming shows load when the shelf first opens, and stay while the page does: closing
+    // and opening again, or a panel turning into a sheet, shows them at once. A failed load is
+    // tried again at the next opening.
+    let events = use_state(|| Loadable::<Vec<LiveEvent>>::Idle);
+    {
+        let events = events.clone();
+        let env = use_context::<Env>();
+        use_effect_with(*open, move |&is_open| {
+            if let (true, Some(env)) = (is_open, env) {
+                if matches!(*events, Loadable::Idle | Loadable::Failed(_)) {
+                    events.set(Loadable::Loading);
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let url = api_url(&env.backend, "/v1/events");
+                        let result = net::send("GET", &url, &[], None, 8_000)
+                            .await
+                            .and_then(net::Answer::ok)
+                            .and_then(|a| js::decode::<EventList>(&a.body));
+                        events.set(match result {
+                            Ok(list) => Loadable::Ready(list.events),
+                            Err(e) => Loadable::Failed(e.user_message(env.locale.lang).to_string()),
+                        });
+                    });
+                }
+            }
+        });
+    }
     // The sheet is shown modal once it is in the document. It closes by its button, Escape or a
     // tap beside it, all through the dialog's `close` event; focus goes back to the toggle.
     {
@@ -67,7 +93,7 @@ pub fn Shelf(props: &ShelfProps) -> Html {
                     <li key={card.product_id.clone()}><DealCard card={card.clone()} compact=true /></li>
                 }) }
             </ul>
-            <Upcoming />
+            <Upcoming events={(*events).clone()} />
         </>
     };
     let sheet = props.sheet;
@@ -133,38 +159,25 @@ pub fn Shelf(props: &ShelfProps) -> Html {
 /// Async results.
 #[derive(Clone, Debug, PartialEq)]
 enum Loadable<T> {
+    Idle,
     Loading,
     Ready(T),
     Failed(String),
 }
 
-/// Upcoming shows with calendar links; loaded when the shelf first opens.
+/// Props of [`Upcoming`].
+#[derive(Properties, PartialEq, Clone)]
+struct UpcomingProps {
+    events: Loadable<Vec<LiveEvent>>,
+}
+
+/// Upcoming shows with calendar links.
 #[component]
-pub fn Upcoming() -> Html {
+fn Upcoming(props: &UpcomingProps) -> Html {
     let env = use_context::<Env>();
-    let events = use_state(|| Loadable::<Vec<LiveEvent>>::Loading);
-    {
-        let events = events.clone();
-        let env = env.clone();
-        use_effect_with((), move |_| {
-            if let Some(env) = env {
-                wasm_bindgen_futures::spawn_local(async move {
-                    let url = api_url(&env.backend, "/v1/events");
-                    let result = net::send("GET", &url, &[], None, 8_000)
-                        .await
-                        .and_then(net::Answer::ok)
-                        .and_then(|a| js::decode::<EventList>(&a.body));
-                    events.set(match result {
-                        Ok(list) => Loadable::Ready(list.events),
-                        Err(e) => Loadable::Failed(e.user_message(env.locale.lang).to_string()),
-                    });
-                });
-            }
-        });
-    }
     let Some(env) = env else { return html! {} };
-    let list = match &*events {
-        Loadable::Loading => return html! {},
+    let list = match &props.events {
+        Loadable::Idle | Loadable::Loading => return html! {},
         Loadable::Failed(message) => {
             return html! { <p class="upcoming-error">{message.clone()}</p> }
         }
