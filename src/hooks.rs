@@ -7,7 +7,7 @@ use gloo_events::{EventListener, EventListenerOptions};
 use gloo_timers::callback::{Interval, Timeout};
 use live_shop_core::announce::Announcer;
 use live_shop_core::geometry::{video_boxes, ObjectFit, Rect, VideoBoxes, VideoLayout};
-use live_shop_core::view::{announcement, Card};
+use live_shop_core::view::{self, announcement, Card};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{
@@ -163,19 +163,28 @@ pub struct Fullscreen {
 #[hook]
 pub fn use_fullscreen(host: Element, selector: Option<String>, rect: Option<Rect>) -> Fullscreen {
     let active = use_state_eq(|| false);
-    let target = use_memo((host, selector, rect.is_some()), |(host, selector, _)| {
+    let player = use_memo((host, selector, rect.is_some()), |(host, selector, _)| {
         let document = web_sys::window()?.document()?;
         if !document.fullscreen_enabled() {
             return None;
         }
-        fullscreen_target(host, &find_video(host, selector.as_deref())?)
+        let video = find_video(host, selector.as_deref())?;
+        Some((fullscreen_target(host, &video)?, video))
     });
     {
         let setter = active.setter();
-        use_effect_with(target.clone(), move |target| {
+        use_effect_with(player.clone(), move |player| {
             let document = web_sys::window().and_then(|w| w.document());
-            let listener = match (document, (**target).clone()) {
-                (Some(document), Some(target)) => {
+            let mut hidden = None;
+            let listener = match (document, (**player).clone()) {
+                (Some(document), Some((target, video))) => {
+                    // While the overlay offers its button, the browser's own (which would show
+                    // the video without the overlay) is hidden where the browser allows that.
+                    let list = video.get_attribute("controlslist").unwrap_or_default();
+                    if let Some(with) = view::with_token(&list, view::NO_NATIVE_FULLSCREEN) {
+                        let _ = video.set_attribute("controlslist", &with);
+                        hidden = Some(video);
+                    }
                     let update = {
                         let document = document.clone();
                         move || setter.set(document.fullscreen_element().as_ref() == Some(&target))
@@ -189,11 +198,21 @@ pub fn use_fullscreen(host: Element, selector: Option<String>, rect: Option<Rect
                 }
                 _ => None,
             };
-            move || drop(listener)
+            move || {
+                drop(listener);
+                // Given back as the page had it when the overlay goes (or finds another video).
+                if let Some(video) = hidden {
+                    let list = video.get_attribute("controlslist").unwrap_or_default();
+                    let _ = match view::without_token(&list, view::NO_NATIVE_FULLSCREEN) {
+                        Some(rest) => video.set_attribute("controlslist", &rest),
+                        None => video.remove_attribute("controlslist"),
+                    };
+                }
+            }
         });
     }
     Fullscreen {
-        target: (*target).clone(),
+        target: player.as_ref().as_ref().map(|(target, _)| target.clone()),
         active: *active,
     }
 }

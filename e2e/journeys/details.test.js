@@ -110,6 +110,8 @@ test('the overlay\'s own full-screen button takes the player and the overlay ful
   await page.locator('live-shop .pinned .card').waitFor();
   await page.waitForFunction(() => document.querySelector('video').videoWidth > 0);
   const button = page.locator('live-shop button.fullscreen');
+  // The video's own full-screen button, which would show it without the overlay, is hidden.
+  assert.equal(await page.locator('video').getAttribute('controlslist'), 'nofullscreen');
   assert.equal(await button.getAttribute('aria-label'), 'تمام‌صفحه');
   assert.equal(await button.getAttribute('aria-pressed'), 'false');
   await button.click();
@@ -134,5 +136,14 @@ test('the overlay\'s own full-screen button takes the player and the overlay ful
   await page.waitForTimeout(400);
   const back = await page.locator('live-shop .stage').boundingBox();
   assert.ok(Math.abs(back.width - 480) < 1.5, `back to the page's player: ${back.width}`);
+  // Without the widget the video is the page's again, its own button back.
+  const list = await page.evaluate(async () => {
+    const video = document.querySelector('video');
+    document.body.append(video);
+    document.querySelector('live-shop').remove();
+    await new Promise((r) => setTimeout(r, 100));
+    return video.getAttribute('controlslist');
+  });
+  assert.equal(list, null);
   await page.close();
 });

@@ -213,6 +213,34 @@ pub fn announcement(
     }
 }
 
+/// The token a video's `controlslist` holds while the overlay offers its own full-screen button:
+/// the browser's own button would put the bare video full screen, where nothing of the page,
+/// the overlay included, can show.
+pub const NO_NATIVE_FULLSCREEN: &str = "nofullscreen";
+
+/// `list` (a space-separated token list, such as `controlslist`) with `token` added, or `None`
+/// when it already holds it.
+pub fn with_token(list: &str, token: &str) -> Option<String> {
+    if list
+        .split_ascii_whitespace()
+        .any(|t| t.eq_ignore_ascii_case(token))
+    {
+        return None;
+    }
+    let mut out: Vec<&str> = list.split_ascii_whitespace().collect();
+    out.push(token);
+    Some(out.join(" "))
+}
+
+/// `list` without `token`; `None` when nothing is left (the attribute can go).
+pub fn without_token(list: &str, token: &str) -> Option<String> {
+    let out: Vec<&str> = list
+        .split_ascii_whitespace()
+        .filter(|t| !t.eq_ignore_ascii_case(token))
+        .collect();
+    (!out.is_empty()).then(|| out.join(" "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -357,5 +385,24 @@ mod tests {
             announcement(Some(&before), &before, &en, price, count),
             None
         );
+    }
+
+    #[test]
+    fn token_lists_gain_and_lose_one_token_and_keep_the_page_s() {
+        assert_eq!(
+            with_token("", "nofullscreen").as_deref(),
+            Some("nofullscreen")
+        );
+        assert_eq!(
+            with_token(" nodownload ", "nofullscreen").as_deref(),
+            Some("nodownload nofullscreen")
+        );
+        // The page already hides it: nothing to add, so nothing to take away later.
+        assert_eq!(with_token("nodownload NoFullscreen", "nofullscreen"), None);
+        assert_eq!(
+            without_token("nodownload nofullscreen", "nofullscreen").as_deref(),
+            Some("nodownload")
+        );
+        assert_eq!(without_token("nofullscreen", "nofullscreen"), None);
     }
 }
