@@ -180,10 +180,11 @@ pub fn use_fullscreen(host: Element, selector: Option<String>, rect: Option<Rect
                 (Some(document), Some((target, video))) => {
                     // While the overlay offers its button, the browser's own (which would show
                     // the video without the overlay) is hidden where the browser allows that.
-                    let list = video.get_attribute("controlslist").unwrap_or_default();
-                    if let Some(with) = view::with_token(&list, view::NO_NATIVE_FULLSCREEN) {
+                    let list = video.get_attribute("controlslist");
+                    let with = list.as_deref().unwrap_or_default();
+                    if let Some(with) = view::with_token(with, view::NO_NATIVE_FULLSCREEN) {
                         let _ = video.set_attribute("controlslist", &with);
-                        hidden = Some(video);
+                        hidden = Some((video, list));
                     }
                     let update = {
                         let document = document.clone();
@@ -201,10 +202,9 @@ pub fn use_fullscreen(host: Element, selector: Option<String>, rect: Option<Rect
             move || {
                 drop(listener);
                 // Given back as the page had it when the overlay goes (or finds another video).
-                if let Some(video) = hidden {
-                    let list = video.get_attribute("controlslist").unwrap_or_default();
-                    let _ = match view::without_token(&list, view::NO_NATIVE_FULLSCREEN) {
-                        Some(rest) => video.set_attribute("controlslist", &rest),
+                if let Some((video, list)) = hidden {
+                    let _ = match list {
+                        Some(list) => video.set_attribute("controlslist", &list),
                         None => video.remove_attribute("controlslist"),
                     };
                 }

@@ -39,8 +39,11 @@ pub fn HotspotsApp(props: &HotspotsAppProps) -> Html {
     }
 }
 
+crate::part_styles!("../static/hotspots.css", "live-shop-hotspots-css");
+
 /// Mounts the layer in `root`, for the video in (or named by) `host`.
 pub fn mount(root: Element, host: Element, options: &JsValue) -> Result<JsValue, JsValue> {
+    add_part_styles(&root)?;
     let env = part::env(options, host)?;
     Ok(part::render::<HotspotsApp>(root, HotspotsAppProps { env }))
 }

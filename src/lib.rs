@@ -16,5 +16,6 @@ pub mod part;
 pub mod search_app;
 mod search_js;
 pub mod studio_app;
+mod styles;
 
 pub use mount::{mount, start, CSS};

@@ -27,50 +27,22 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use live_shop_core::css;
 use live_shop_core::i18n::Locale;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{CssStyleSheet, Document, Element, ShadowRoot, ShadowRootInit, ShadowRootMode};
+use web_sys::{CssStyleSheet, Element, ShadowRootInit, ShadowRootMode};
 
 use crate::components::{OverlayProps, StudioOptions, Widget};
 use crate::js;
+use crate::styles;
 
-const SOURCE: &[u8] = include_bytes!("../static/widget.css");
-const MINIFIED: [u8; css::minified_len(SOURCE)] = css::minify(SOURCE);
-
-/// The widget's styles (`static/widget.css` without its comments and needless spaces), inside
-/// each shadow root so page CSS cannot reach in.
-pub const CSS: &str = match std::str::from_utf8(&MINIFIED) {
-    Ok(css) => css,
-    Err(_) => panic!("static/widget.css is not UTF-8"),
-};
+/// The overlay's styles (`static/widget.css`, minified), inside each shadow root so page CSS
+/// cannot reach in.
+pub const CSS: &str = crate::stylesheet!("../static/widget.css");
 
 thread_local! {
-    /// [`CSS`] as one constructed sheet that every instance's shadow root adopts; `None` where
-    /// the browser cannot construct sheets.
-    static SHEET: Option<CssStyleSheet> = CssStyleSheet::new()
-        .ok()
-        .filter(|sheet| sheet.replace_sync(CSS).is_ok());
-}
-
-/// Puts the widget's styles into `shadow`. An adopted sheet, because a page's
-/// Content-Security-Policy without `style-src 'unsafe-inline'` refuses `<style>` elements but
-/// not sheets built through the CSSOM; a `<style>` element where sheets cannot be adopted.
-fn add_styles(shadow: &ShadowRoot, document: &Document) -> Result<(), JsValue> {
-    let adopted = SHEET.with(|sheet| match sheet {
-        Some(sheet) if js_sys::Reflect::has(shadow, &"adoptedStyleSheets".into()) == Ok(true) => {
-            shadow.set_adopted_style_sheets(&js_sys::Array::of1(sheet));
-            true
-        }
-        _ => false,
-    });
-    if !adopted {
-        let style = document.create_element("style")?;
-        style.set_text_content(Some(CSS));
-        shadow.append_child(&style)?;
-    }
-    Ok(())
+    /// [`CSS`] as one constructed sheet that every instance's shadow root adopts.
+    static SHEET: Option<CssStyleSheet> = styles::sheet(CSS);
 }
 
 /// Options of `LiveShop.mount`, read leniently: a wrong type is as if unset.
@@ -162,7 +134,8 @@ pub fn mount(element: Element, options_value: JsValue) -> Result<JsValue, JsValu
         .and_then(|w| w.document())
         .ok_or_else(|| JsValue::from_str("live-shop: no document"))?;
     shadow.set_inner_html("");
-    add_styles(&shadow, &document)?;
+    shadow.set_adopted_style_sheets(&js_sys::Array::new());
+    SHEET.with(|sheet| styles::add(&shadow, sheet.as_ref(), CSS, "live-shop-css"))?;
     // Children of the host (such as a wrapped <video>) stay visible under the overlay.
     let slot = document.create_element("slot")?;
     shadow.append_child(&slot)?;

@@ -1,7 +1,6 @@
 //! The search panel as its own app: `mountPart("search", root, host, options)` in the
 //! `live-shop-parts` module. Options: `backend`, `stream`, `locale`, `video` (selector), `profile`,
-//! `onClose` (called when the shopper closes the panel), `sheet` (set when the overlay shows the
-//! panel in a modal dialog of its own). Returns `{destroy()}`.
+//! `onClose` (called when the shopper closes the panel). Returns `{destroy()}`.
 use std::rc::Rc;
 
 use live_shop_core::deal::Show;
@@ -22,8 +21,6 @@ pub struct SearchAppProps {
     pub env: Env,
     /// Closes the panel.
     pub on_close: Callback<()>,
-    /// In the overlay's modal dialog.
-    pub sheet: bool,
 }
 
 /// The panel with its environment.
@@ -33,18 +30,20 @@ pub fn SearchApp(props: &SearchAppProps) -> Html {
     html! {
         <ContextProvider<Env> context={props.env.clone()}>
             <div dir={props.env.locale.lang.dir()} lang={props.env.locale.tag.clone()}>
-                <SearchPanel show={Rc::new((*show).clone())} on_close={props.on_close.clone()} sheet={props.sheet} />
+                <SearchPanel show={Rc::new((*show).clone())} on_close={props.on_close.clone()} />
             </div>
         </ContextProvider<Env>>
     }
 }
 
+crate::part_styles!("../static/search.css", "live-shop-search-css");
+
 /// Mounts the panel in `root`, dispatching cart events on `host`.
 pub fn mount(root: Element, host: Element, options: &JsValue) -> Result<JsValue, JsValue> {
+    add_part_styles(&root)?;
     let mut env = part::env(options, host)?;
     // Empty: the backend's choice.
     env.search = Some(part::option(options, "profile").unwrap_or_default());
-    let sheet = part::option(options, "sheet").is_some();
     let on_close = js::field(options, "onClose");
     let on_close = Callback::from(move |()| {
         if let Some(f) = on_close.dyn_ref::<js_sys::Function>() {
@@ -53,10 +52,6 @@ pub fn mount(root: Element, host: Element, options: &JsValue) -> Result<JsValue,
     });
     Ok(part::render::<SearchApp>(
         root,
-        SearchAppProps {
-            env,
-            on_close,
-            sheet,
-        },
+        SearchAppProps { env, on_close },
     ))
 }

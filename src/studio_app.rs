@@ -1088,9 +1088,12 @@ fn LivePanel(props: &LivePanelProps) -> Html {
     }
 }
 
+crate::part_styles!("../static/studio.css", "live-shop-studio-css");
+
 /// Mounts the studio in `root`. Options: `backend`, `videoId` (required), `stream`, `locale`,
 /// `src` (the video to start with), `token`.
 pub fn mount(root: Element, host: Element, options: &JsValue) -> Result<JsValue, JsValue> {
+    add_part_styles(&root)?;
     let mut env = part::env(options, host)?;
     if env.video_id.is_none() {
         return Err(JsValue::from_str("video-id is required"));

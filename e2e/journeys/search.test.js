@@ -111,11 +111,20 @@ test('the overlay loads no search code; a photo finds its product, and it goes i
   const lazy = () => requests.map((r) => r.url()).filter((u) => /live-shop-parts|prep-worker/.test(u));
   await page.waitForTimeout(300);
   assert.deepEqual(lazy(), [], 'first load fetched search code');
+  // Nor its styles: they come with the panel, beside the overlay's.
+  const rules = (selector) => page.evaluate((selector) => document.querySelector('live-shop').shadowRoot.adoptedStyleSheets
+    .flatMap((sheet) => [...sheet.cssRules]).filter((rule) => (rule.selectorText || '').includes(selector)).length, selector);
+  assert.equal(await rules('.search-panel'), 0);
+  assert.ok(await rules('.pinned') > 0);
 
   await page.locator('live-shop button.search-open').click();
   const panel = page.locator('live-shop .search-panel');
   await panel.waitFor();
-  assert.equal(await panel.getAttribute('role'), 'dialog');
+  assert.ok(await rules('.search-panel') > 0);
+  // One dialog, named by the panel's heading: the slot that holds the panel.
+  const slot = page.locator('live-shop .part-mount.search-slot');
+  assert.equal(await slot.getAttribute('role'), 'dialog');
+  assert.equal(await slot.getAttribute('aria-labelledby'), 'live-shop-search-title');
   await page.locator('live-shop .search-panel input[type=file]').setInputFiles(JACKET);
   await page.locator('live-shop .crop-photo').waitFor();
   await assertCropLayout(page);
@@ -394,7 +403,7 @@ test('a box drawn and moved with the pointer; results right to left in Arabic', 
   await page.close();
 });
 
-test('on a phone with a short player, the search panel is a sheet over the page with room for the photo', async () => {
+test('on a phone with a short player, the search panel is a sheet over the page with room for the photo, and moves with the player\'s size', async () => {
   const page = await browser().newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -409,12 +418,12 @@ test('on a phone with a short player, the search panel is a sheet over the page 
     modal: dialog.matches(':modal'),
     panel: dialog.querySelector('.search-panel').getBoundingClientRect().toJSON(),
     name: dialog.getRootNode().getElementById(dialog.getAttribute('aria-labelledby'))?.textContent,
-    role: dialog.querySelector('.search-panel').getAttribute('role'),
+    roles: [...dialog.querySelectorAll('*')].map((e) => e.getAttribute('role')).filter((r) => r === 'dialog'),
   }));
   const detail = JSON.stringify(seen);
   assert.ok(seen.modal, detail);
   assert.equal(seen.name, 'Find similar products');
-  assert.equal(seen.role, null, 'one dialog, not a dialog in a dialog');
+  assert.deepEqual(seen.roles, [], 'one dialog, not a dialog in a dialog');
   // The whole screen but a margin, not the 219 px player.
   assert.ok(seen.panel.height >= 844 - 20 && seen.panel.width >= 390 - 20, detail);
 
@@ -422,12 +431,29 @@ test('on a phone with a short player, the search panel is a sheet over the page 
   await assertCropLayout(page);
   const photo = await sheet.locator('.crop-photo').boundingBox();
   assert.ok(photo.height > 219, `the photo is no bigger than the player: ${JSON.stringify(photo)}`);
-  // The player growing (the phone turned) keeps the sheet and the photo in it.
+  // The player growing (the phone turned) takes the panel into it, with the photo; shrinking it
+  // again makes it a sheet again, the photo still there.
   const src = await sheet.locator('.crop-photo').getAttribute('src');
   await page.locator('live-shop video').evaluate((v) => { v.width = 640; v.height = 360; });
-  await page.waitForTimeout(700);
-  assert.equal(await sheet.locator('.crop-photo').getAttribute('src'), src);
+  await sheet.waitFor({ state: 'detached' });
+  const inPlayer = page.locator('live-shop .part-mount.search-slot');
+  assert.equal(await inPlayer.getAttribute('role'), 'dialog');
+  assert.equal(await inPlayer.locator('.crop-photo').getAttribute('src'), src);
+  const focusIn = () => page.evaluate(() => {
+    const root = document.querySelector('live-shop').shadowRoot;
+    return root.activeElement ? root.querySelector('.part-mount.search-slot').contains(root.activeElement) : false;
+  });
+  // A keyboard user's focus moved with the panel.
+  assert.ok(await focusIn(), 'focus left the panel as it moved into the player');
+  const [panelBox, videoBox] = await Promise.all([inPlayer.locator('.search-panel').boundingBox(), page.locator('live-shop video').boundingBox()]);
+  assert.ok(panelBox.x >= videoBox.x && panelBox.y >= videoBox.y && panelBox.x + panelBox.width <= videoBox.x + videoBox.width + 0.5
+    && panelBox.y + panelBox.height <= videoBox.y + videoBox.height + 0.5, `panel ${JSON.stringify(panelBox)} outside the player ${JSON.stringify(videoBox)}`);
   await page.locator('live-shop video').evaluate((v) => { v.width = 390; v.height = 219; });
+  await sheet.locator('.crop-photo').waitFor();
+  assert.equal(await sheet.locator('.crop-photo').getAttribute('src'), src);
+  assert.ok(await sheet.evaluate((d) => d.matches(':modal')), 'the sheet is not modal');
+  assert.ok(await focusIn(), 'focus left the panel as it became a sheet');
+  assert.equal(await page.locator('live-shop .part-mount.search-slot').count(), 1);
   const search = await sheet.locator('.search-now').boundingBox();
   await page.touchscreen.tap(search.x + search.width / 2, search.y + search.height / 2);
   const first = sheet.locator('.results li').first();

@@ -137,9 +137,9 @@ pub fn OverlayView(props: &OverlayViewProps) -> Html {
     let announcement = use_announcements(pinned.clone(), env.clone());
     let style = props.rect.map(Rect::css_box);
     let layout = view::Layout::for_area(props.rect);
-    // The search panel needs more room than the overlay: it is a sheet over the page when the
-    // whole player is short. Chosen when it opens and kept while it is open, so turning the
-    // phone does not start the search over.
+    // The search panel needs more room than the overlay: it is a sheet over the page while the
+    // whole player is short. It moves between the two as the player changes (a phone turning),
+    // keeping the shopper's photo and query.
     let search_sheet = view::Layout::for_area(props.player) == view::Layout::Short;
     let show = &props.show;
     let fullscreen = use_fullscreen(env.host.clone(), env.video.clone(), props.rect);
@@ -162,22 +162,21 @@ pub fn OverlayView(props: &OverlayViewProps) -> Html {
     } else {
         Text::FullScreen
     });
-    // `Some(sheet)` while the panel is open.
-    let search_open = use_state(|| None::<bool>);
+    let search_open = use_state(|| false);
     let search_button = use_node_ref();
     let open_search = {
         let search_open = search_open.clone();
-        Callback::from(move |_: MouseEvent| search_open.set(Some(search_sheet)))
+        Callback::from(move |_: MouseEvent| search_open.set(true))
     };
     let close_search = {
         let search_open = search_open.clone();
-        Callback::from(move |()| search_open.set(None))
+        Callback::from(move |()| search_open.set(false))
     };
     // Focus returns to the button that opened the panel, once the panel is gone: a modal sheet
     // leaves the button inert until then.
     {
         let (button, was_open) = (search_button.clone(), use_mut_ref(|| false));
-        use_effect_with(search_open.is_some(), move |&open| {
+        use_effect_with(*search_open, move |&open| {
             if was_open.replace(open) && !open {
                 if let Some(button) = button.cast::<web_sys::HtmlElement>() {
                     let _ = button.focus();
@@ -208,7 +207,7 @@ pub fn OverlayView(props: &OverlayViewProps) -> Html {
                     }
                     if env.search.is_some() {
                         <button type="button" class="search-open" ref={search_button}
-                            aria-expanded={search_open.is_some().to_string()} onclick={open_search}>
+                            aria-expanded={search_open.to_string()} onclick={open_search}>
                             // Drawn, not a glyph: fonts for Arabic and Persian lack U+2315.
                             <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
                                 <circle cx="6.5" cy="6.5" r="4.5" fill="none" stroke="currentColor" stroke-width="2" />
@@ -241,10 +240,10 @@ pub fn OverlayView(props: &OverlayViewProps) -> Html {
             </section>
             // Over the whole player, letterbox included: the panel needs the room. The host
             // without a video; never past the player onto the page.
-            if let Some(sheet) = *search_open {
-                <PartSlot name="search" options={search_options(env, sheet)} on_close={Some(close_search)}
-                    class="search-slot" place={props.player}
-                    sheet={sheet.then_some("live-shop-search-title")} />
+            if *search_open {
+                <PartSlot name="search" options={search_options(env)} on_close={Some(close_search)}
+                    class="search-slot" place={props.player} dialog={Some("live-shop-search-title")}
+                    sheet={search_sheet} />
             }
         </ContextProvider<Env>>
     }
@@ -266,10 +265,15 @@ pub struct PartSlotProps {
     /// Where the slot goes, relative to the host; the class's place when `None`.
     #[prop_or_default]
     pub place: Option<Rect>,
-    /// `Some(id)`: the part shows in a modal dialog over the whole page instead (a sheet, for a
-    /// short player), named by the part's element `id`. Escape asks the part to close.
+    /// `Some(id)`: the part is a dialog, named by its element `id` (the slot carries the role,
+    /// so that the part is one dialog in either form).
     #[prop_or_default]
-    pub sheet: Option<&'static str>,
+    pub dialog: Option<&'static str>,
+    /// The part shows in a modal dialog over the whole page instead (a sheet, for a short
+    /// player), where Escape asks it to close. It moves in and out of the sheet as this
+    /// changes, without starting over.
+    #[prop_or_default]
+    pub sheet: bool,
 }
 
 /// A lazily loaded part of the widget (the search panel, the replay hotspots, the studio). Its
@@ -296,38 +300,13 @@ pub fn PartSlot(props: &PartSlotProps) -> Html {
             });
             let mount = env.as_ref().and_then(|env| {
                 let shadow = env.host.shadow_root()?;
-                let tag = if props.sheet.is_some() {
-                    "dialog"
-                } else {
-                    "div"
-                };
-                let div = web_sys::window()?.document()?.create_element(tag).ok()?;
+                let div = web_sys::window()?.document()?.create_element("div").ok()?;
                 div.set_class_name(&format!("part-mount {}", props.class.unwrap_or_default()));
                 let _ = div.set_attribute("data-loading", env.text(Text::Loading));
-                if let Some(label) = props.sheet {
-                    let _ = div.set_attribute("aria-labelledby", label);
-                }
                 shadow.append_child(&div).ok()?;
-                Some(div)
+                wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(div).ok()
             });
-            let sheet = mount.clone().and_then(|div| {
-                wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlDialogElement>(div).ok()
-            });
-            // Escape on the sheet is the part's close, as its own close button is.
-            let cancel = sheet.as_ref().map(|dialog| {
-                // Refused only for a dialog outside the document, which nobody sees.
-                let _ = dialog.show_modal();
-                let on_close = props.on_close.clone();
-                gloo_events::EventListener::new(dialog, "cancel", move |event| {
-                    event.prevent_default();
-                    if let Some(on_close) = &on_close {
-                        on_close.emit(());
-                    }
-                })
-            });
-            *slot.borrow_mut() = mount
-                .clone()
-                .and_then(|div| wasm_bindgen::JsCast::dyn_into(div).ok());
+            *slot.borrow_mut() = mount.clone();
             if let (Some(root), Some(env)) = (mount.clone(), env) {
                 let mut fields: Vec<(&str, wasm_bindgen::JsValue)> = props
                     .options
@@ -341,13 +320,8 @@ pub fn PartSlot(props: &PartSlotProps) -> Html {
                 wasm_bindgen_futures::spawn_local(async move {
                     match wasm_bindgen_futures::JsFuture::from(promise).await {
                         Ok(h) => *handle.borrow_mut() = Some(h),
-                        Err(_) => {
-                            // The failure shows in the overlay, which the sheet would cover.
-                            if let Some(dialog) = sheet {
-                                dialog.close();
-                            }
-                            failed.set(true);
-                        }
+                        // Shown in the overlay; a sheet, which would cover it, closes.
+                        Err(_) => failed.set(true),
                     }
                 });
             }
@@ -358,14 +332,68 @@ pub fn PartSlot(props: &PartSlotProps) -> Html {
                 if let Some(div) = mount {
                     div.remove();
                 }
-                drop(cancel);
                 drop(close);
             }
         });
     }
+    {
+        // The part's form: a dialog in the player, or a modal sheet that holds the same element
+        // (moved, not mounted again, so the part keeps its state).
+        let slot = slot.clone();
+        let (on_close, host) = (props.on_close.clone(), env.as_ref().map(|e| e.host.clone()));
+        let class = props.class.unwrap_or_default();
+        let sheet = props.sheet && !*failed;
+        use_effect_with(
+            (sheet, props.dialog, props.options.clone()),
+            move |&(sheet, label, _)| {
+                let div = slot.borrow().clone();
+                let shadow = host.and_then(|h| h.shadow_root());
+                let mut wrapper = None;
+                if let (Some(div), Some(shadow)) = (&div, &shadow) {
+                    for name in ["role", "aria-modal", "aria-labelledby"] {
+                        let _ = div.remove_attribute(name);
+                    }
+                    if sheet {
+                        wrapper = sheet_around(div, shadow, class, label, on_close);
+                    } else if let Some(label) = label {
+                        let _ = div.set_attribute("role", "dialog");
+                        let _ = div.set_attribute("aria-modal", "false");
+                        let _ = div.set_attribute("aria-labelledby", label);
+                    }
+                }
+                move || {
+                    let (Some((dialog, cancel)), Some(div), Some(shadow)) = (wrapper, div, shadow)
+                    else {
+                        return;
+                    };
+                    drop(cancel);
+                    let had_focus = shadow
+                        .active_element()
+                        .is_some_and(|focused| dialog.contains(Some(&focused)));
+                    // Still the part's (not removed with it): back into the player.
+                    if div
+                        .parent_node()
+                        .is_some_and(|p| p.is_same_node(Some(&dialog)))
+                    {
+                        let _ = shadow.append_child(&div);
+                    }
+                    dialog.close();
+                    dialog.remove();
+                    if had_focus {
+                        let first = div.query_selector("[tabindex]").ok().flatten();
+                        if let Some(first) = first.and_then(|e| {
+                            wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok()
+                        }) {
+                            let _ = first.focus();
+                        }
+                    }
+                }
+            },
+        );
+    }
     // Set through the CSSOM, as the overlay's own boxes are (a page's CSP allows it).
     // A sheet covers the page, wherever the player is.
-    let place = props.place.filter(|_| props.sheet.is_none());
+    let place = props.place.filter(|_| !props.sheet || *failed);
     use_effect_with((place, props.options.clone()), move |(place, _)| {
         if let Some(slot) = slot.borrow().as_ref() {
             slot.style()
@@ -380,6 +408,38 @@ pub fn PartSlot(props: &PartSlotProps) -> Html {
     }
 }
 
+/// Moves `div` into a new modal `<dialog>` over the page, named by the element `label`; Escape
+/// there calls `on_close`. Returns the dialog and its Escape listener.
+fn sheet_around(
+    div: &web_sys::HtmlElement,
+    shadow: &web_sys::ShadowRoot,
+    class: &str,
+    label: Option<&'static str>,
+    on_close: Option<Callback<()>>,
+) -> Option<(web_sys::HtmlDialogElement, gloo_events::EventListener)> {
+    let dialog = web_sys::window()?
+        .document()?
+        .create_element("dialog")
+        .ok()?;
+    let dialog: web_sys::HtmlDialogElement = wasm_bindgen::JsCast::dyn_into(dialog).ok()?;
+    // The slot's own class too (`search-slot`), so its sheet is styled as its own.
+    dialog.set_class_name(&format!("part-sheet {class}"));
+    if let Some(label) = label {
+        let _ = dialog.set_attribute("aria-labelledby", label);
+    }
+    shadow.append_child(&dialog).ok()?;
+    dialog.append_child(div).ok()?;
+    // Refused only for a dialog outside the document, which nobody sees.
+    let _ = dialog.show_modal();
+    let cancel = gloo_events::EventListener::new(&dialog, "cancel", move |event| {
+        event.prevent_default();
+        if let Some(on_close) = &on_close {
+            on_close.emit(());
+        }
+    });
+    Some((dialog, cancel))
+}
+
 /// The hotspot layer's options from the environment.
 fn hotspot_options(env: &Env) -> Vec<(&'static str, Option<String>)> {
     vec![
@@ -390,10 +450,9 @@ fn hotspot_options(env: &Env) -> Vec<(&'static str, Option<String>)> {
     ]
 }
 
-/// Search's options from the environment; `sheet`: it shows in a modal dialog over the page.
-fn search_options(env: &Env, sheet: bool) -> Vec<(&'static str, Option<String>)> {
+/// Search's options from the environment.
+fn search_options(env: &Env) -> Vec<(&'static str, Option<String>)> {
     vec![
-        ("sheet", sheet.then(|| "true".to_string())),
         ("backend", Some(env.backend.clone())),
         ("stream", Some(env.stream.clone())),
         ("locale", Some(env.locale.tag.clone())),

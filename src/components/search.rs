@@ -57,10 +57,6 @@ pub struct SearchPanelProps {
     pub show: Rc<Show>,
     /// Closes the panel.
     pub on_close: Callback<()>,
-    /// Inside a modal dialog that is named by the panel's heading: the panel is then not a
-    /// dialog itself.
-    #[prop_or_default]
-    pub sheet: bool,
 }
 
 /// Everything the async query needs, cloned into it.
@@ -703,9 +699,9 @@ pub fn SearchPanel(props: &SearchPanelProps) -> Html {
         });
     }
     html! {
-        <section class="search-panel" role={(!props.sheet).then_some("dialog")}
-            aria-modal={(!props.sheet).then_some("false")} tabindex="-1"
-            aria-labelledby={(!props.sheet).then_some("live-shop-search-title")} ref={panel}
+        // A dialog named by its heading: the overlay's slot around it carries the role, in the
+        // player or as a modal sheet.
+        <section class="search-panel" tabindex="-1" ref={panel}
             onkeydown={on_keydown_panel} ondrop={on_drop} ondragover={on_dragover}>
             <header>
                 <h2 id="live-shop-search-title">{text(SearchText::SearchTitle)}</h2>
