@@ -501,8 +501,18 @@ test('under a strict Content-Security-Policy the overlay keeps its look and visu
   assert.equal(await first.locator('.title').textContent(), 'Harbor Wool Jacket');
   // In this short panel the results were scrolled into it (the page itself did not move).
   await page.waitForTimeout(100);
-  const [shown, card] = await Promise.all(['live-shop .search-panel', 'live-shop .results li'].map((s) => page.locator(s).first().boundingBox()));
-  assert.ok(card.y >= shown.y && card.y + Math.min(card.height, 60) <= shown.y + shown.height, `first result ${JSON.stringify(card)} not in the panel ${JSON.stringify(shown)}`);
+  const [shown, card, header] = await Promise.all(['live-shop .search-panel', 'live-shop .results li', 'live-shop .search-panel > header']
+    .map((s) => page.locator(s).first().boundingBox()));
+  // Under the panel's header, which stays at its top as it scrolls, the close button at hand.
+  assert.ok(card.y >= header.y + header.height - 0.5 && card.y + Math.min(card.height, 60) <= shown.y + shown.height,
+    `first result ${JSON.stringify(card)} not in the panel ${JSON.stringify(shown)} under its header ${JSON.stringify(header)}`);
+  const scrolled = await page.evaluate(() => {
+    const root = document.querySelector('live-shop').shadowRoot;
+    const close = root.querySelector('.search-panel .close');
+    const r = close.getBoundingClientRect();
+    return { top: root.querySelector('.search-panel').scrollTop, reached: root.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === close };
+  });
+  assert.ok(scrolled.top > 0 && scrolled.reached, JSON.stringify(scrolled));
   assert.equal(await page.evaluate(() => window.scrollY), 0);
   // Nothing the page did was refused: the worker started from its own URL.
   assert.deepEqual(await page.evaluate(() => window.violations), []);

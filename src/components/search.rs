@@ -327,6 +327,7 @@ pub fn SearchPanel(props: &SearchPanelProps) -> Html {
     let stage = use_node_ref();
     let panel = use_node_ref();
     let status_line = use_node_ref();
+    let header = use_node_ref();
     let dispatch = {
         let (state, redraw) = (state.clone(), redraw.clone());
         use_callback((), move |event: SearchEvent, _| {
@@ -681,10 +682,13 @@ pub fn SearchPanel(props: &SearchPanelProps) -> Html {
     // Each new one is scrolled into the panel (never the page).
     let reveal = search.phase.reveal();
     {
-        let (panel, line) = (panel.clone(), status_line.clone());
+        let (panel, line, header) = (panel.clone(), status_line.clone(), header.clone());
         use_effect_with(reveal, move |reveal| {
             let panel = panel.cast::<web_sys::HtmlElement>();
             let line = line.cast::<web_sys::HtmlElement>();
+            let header = header
+                .cast::<web_sys::HtmlElement>()
+                .map_or(0.0, |h| f64::from(h.offset_height()));
             if let (Some(panel), Some(line), true) = (panel, line, *reveal != Reveal::Nothing) {
                 let top = reveal_status(
                     f64::from(panel.scroll_top()),
@@ -693,6 +697,7 @@ pub fn SearchPanel(props: &SearchPanelProps) -> Html {
                     f64::from(line.offset_height()),
                     *reveal == Reveal::Results,
                     12.0,
+                    header,
                 );
                 panel.set_scroll_top(top.round() as i32);
             }
@@ -703,7 +708,8 @@ pub fn SearchPanel(props: &SearchPanelProps) -> Html {
         // player or as a modal sheet.
         <section class="search-panel" tabindex="-1" ref={panel}
             onkeydown={on_keydown_panel} ondrop={on_drop} ondragover={on_dragover}>
-            <header>
+            // Stays at the top as the panel scrolls, so its close button is always at hand.
+            <header ref={header}>
                 <h2 id="live-shop-search-title">{text(SearchText::SearchTitle)}</h2>
                 <button type="button" class="close" onclick={close} aria-label={env.text(Text::Close)}>{"×"}</button>
             </header>

@@ -465,7 +465,8 @@ pub enum Reveal {
 /// panel's content, which shows `view_height` from `scroll_top`) is seen: at the top when
 /// results follow it (they take the room below), else just inside the bottom edge if it was
 /// below it. A short panel on a small player otherwise hides progress and results under its
-/// fold. `gap` is kept between the line and the edge.
+/// fold. `gap` is kept between the line and the edge; `header` is the height of the panel's
+/// own header, which stays at the top as the panel scrolls and covers what is under it.
 pub fn reveal_status(
     scroll_top: f64,
     view_height: f64,
@@ -473,9 +474,10 @@ pub fn reveal_status(
     line_height: f64,
     results_follow: bool,
     gap: f64,
+    header: f64,
 ) -> f64 {
     if results_follow {
-        return (line_top - gap).max(0.0);
+        return (line_top - gap - header).max(0.0);
     }
     let bottom = line_top + line_height + gap;
     if bottom > scroll_top + view_height {
@@ -683,14 +685,34 @@ mod tests {
     #[test]
     fn the_status_line_is_scrolled_into_a_short_panel() {
         // A 300 px panel at the top of its content; the line at 420–440.
-        assert_eq!(reveal_status(0.0, 300.0, 420.0, 20.0, false, 12.0), 152.0);
+        assert_eq!(
+            reveal_status(0.0, 300.0, 420.0, 20.0, false, 12.0, 40.0),
+            152.0
+        );
         // Already in view: nothing moves.
-        assert_eq!(reveal_status(0.0, 300.0, 200.0, 20.0, false, 12.0), 0.0);
-        assert_eq!(reveal_status(150.0, 300.0, 420.0, 20.0, false, 12.0), 152.0);
-        // Results below it: the line goes to the top, whether it was below or above.
-        assert_eq!(reveal_status(0.0, 300.0, 420.0, 20.0, true, 12.0), 408.0);
-        assert_eq!(reveal_status(500.0, 300.0, 420.0, 20.0, true, 12.0), 408.0);
-        assert_eq!(reveal_status(0.0, 300.0, 5.0, 20.0, true, 12.0), 0.0);
+        assert_eq!(
+            reveal_status(0.0, 300.0, 200.0, 20.0, false, 12.0, 40.0),
+            0.0
+        );
+        assert_eq!(
+            reveal_status(150.0, 300.0, 420.0, 20.0, false, 12.0, 40.0),
+            152.0
+        );
+        // Results below it: the line goes to the top, whether it was below or above, just
+        // under the header that stays there.
+        assert_eq!(
+            reveal_status(0.0, 300.0, 420.0, 20.0, true, 12.0, 0.0),
+            408.0
+        );
+        assert_eq!(
+            reveal_status(0.0, 300.0, 420.0, 20.0, true, 12.0, 40.0),
+            368.0
+        );
+        assert_eq!(
+            reveal_status(500.0, 300.0, 420.0, 20.0, true, 12.0, 40.0),
+            368.0
+        );
+        assert_eq!(reveal_status(0.0, 300.0, 5.0, 20.0, true, 12.0, 40.0), 0.0);
         // Which phases bring what: progress as a query starts, the outcome when it ends.
         assert_eq!(Phase::Preparing.reveal(), Reveal::Progress);
         assert_eq!(Phase::Matching.reveal(), Reveal::Nothing);
