@@ -398,6 +398,14 @@ test('a box drawn and moved with the pointer; results right to left in Arabic', 
   assert.equal(await page.locator('live-shop .search-panel').evaluate((p) => getComputedStyle(p).direction), 'rtl');
   assert.match(await first.locator('.match').textContent(), /^تطابق [٠-٩]+٪$/);
   assert.equal(await first.locator('button.buy').textContent(), 'أضف إلى السلة');
+  // Each match line ends its own result's box, level with the others in its row.
+  const rows = await page.locator('live-shop .results').evaluate((list) => [...list.children].map((li) => {
+    const [box, match] = [li, li.querySelector('.match')].map((e) => e.getBoundingClientRect());
+    return { top: Math.round(box.top), inside: match.top >= box.top && match.bottom <= box.bottom, line: Math.round(match.top) };
+  }));
+  assert.ok(rows.every((r) => r.inside), JSON.stringify(rows));
+  for (const r of rows) assert.equal(r.line, rows.find((o) => o.top === r.top).line, JSON.stringify(rows));
+  assert.ok(rows.some((r, i) => i > 0 && r.top === rows[0].top), `one result per row: ${JSON.stringify(rows)}`);
   await first.scrollIntoViewIfNeeded();
   await page.locator('live-shop .player, .player').first().screenshot({ path: join(ARTIFACTS, 'search-ar.png') });
   await page.close();

@@ -696,7 +696,7 @@ pub fn SearchPanel(props: &SearchPanelProps) -> Html {
                     f64::from(line.offset_top()),
                     f64::from(line.offset_height()),
                     *reveal == Reveal::Results,
-                    12.0,
+                    8.0,
                     header,
                 );
                 panel.set_scroll_top(top.round() as i32);
