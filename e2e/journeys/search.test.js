@@ -307,6 +307,33 @@ test('camera: the preview takes a photo; a refusal is explained in the shopper\'
   await denied.page.close();
 });
 
+test('the camera preview keeps running while the panel moves into a sheet and back', async () => {
+  const page = await browser().newPage({ viewport: { width: 900, height: 800 } });
+  await openPlayerPage(page, backend(), { width: 640, height: 360 });
+  await page.locator('live-shop button.search-open').click();
+  await page.locator('live-shop .source.camera').click();
+  const preview = () => page.evaluate(() => {
+    const v = document.querySelector('live-shop').shadowRoot.querySelector('video.preview');
+    return v && v.readyState >= 2 ? { playing: !v.paused, time: v.currentTime, sheet: !!v.closest('dialog') } : null;
+  });
+  await page.waitForFunction(() => document.querySelector('live-shop').shadowRoot.querySelector('video.preview')?.readyState >= 2);
+  const before = await preview();
+  const player = page.locator('live-shop video').first();
+  await player.evaluate((v) => { v.width = 390; v.height = 219; });
+  await page.locator('live-shop dialog.search-slot video.preview').waitFor();
+  await page.waitForTimeout(300);
+  const inSheet = await preview();
+  assert.ok(inSheet.sheet && inSheet.playing && inSheet.time > before.time, JSON.stringify([before, inSheet]));
+  await player.evaluate((v) => { v.width = 640; v.height = 360; });
+  await page.locator('live-shop dialog.search-slot').waitFor({ state: 'detached' });
+  await page.waitForTimeout(300);
+  const back = await preview();
+  assert.ok(!back.sheet && back.playing && back.time > inSheet.time, JSON.stringify([inSheet, back]));
+  await page.locator('live-shop .shutter').click();
+  await page.locator('live-shop .crop-photo').waitFor();
+  await page.close();
+});
+
 test('search this frame: the playing video becomes the photo; a cross-origin video is explained', async () => {
   const { page } = await open();
   await page.waitForFunction(() => document.getElementById('video').readyState >= 2, null, { timeout: 15_000 });
