@@ -684,35 +684,28 @@ mod tests {
 
     #[test]
     fn the_status_line_is_scrolled_into_a_short_panel() {
-        // A 300 px panel at the top of its content; the line at 420–440.
-        assert_eq!(
-            reveal_status(0.0, 300.0, 420.0, 20.0, false, 12.0, 40.0),
-            152.0
-        );
-        // Already in view: nothing moves.
-        assert_eq!(
-            reveal_status(0.0, 300.0, 200.0, 20.0, false, 12.0, 40.0),
-            0.0
-        );
-        assert_eq!(
-            reveal_status(150.0, 300.0, 420.0, 20.0, false, 12.0, 40.0),
-            152.0
-        );
-        // Results below it: the line goes to the top, whether it was below or above, just
-        // under the header that stays there.
-        assert_eq!(
-            reveal_status(0.0, 300.0, 420.0, 20.0, true, 12.0, 0.0),
-            408.0
-        );
-        assert_eq!(
-            reveal_status(0.0, 300.0, 420.0, 20.0, true, 12.0, 40.0),
-            368.0
-        );
-        assert_eq!(
-            reveal_status(500.0, 300.0, 420.0, 20.0, true, 12.0, 40.0),
-            368.0
-        );
-        assert_eq!(reveal_status(0.0, 300.0, 5.0, 20.0, true, 12.0, 40.0), 0.0);
+        // A 300 px panel, a 20 px status line, 12 px kept from the edge:
+        // (scroll offset, line's top, results follow, header's height) → new scroll offset.
+        let cases = [
+            // The line at 420–440, below the fold: brought just inside the bottom edge.
+            (0.0, 420.0, false, 40.0, 152.0),
+            // Already in view: nothing moves.
+            (0.0, 200.0, false, 40.0, 0.0),
+            (150.0, 420.0, false, 40.0, 152.0),
+            // Results below it: the line goes to the top, whether it was below or above, just
+            // under the header that stays there.
+            (0.0, 420.0, true, 0.0, 408.0),
+            (0.0, 420.0, true, 40.0, 368.0),
+            (500.0, 420.0, true, 40.0, 368.0),
+            (0.0, 5.0, true, 40.0, 0.0),
+        ];
+        for (scroll, line, follow, header, want) in cases {
+            assert_eq!(
+                reveal_status(scroll, 300.0, line, 20.0, follow, 12.0, header),
+                want,
+                "{scroll} {line} {follow} {header}"
+            );
+        }
         // Which phases bring what: progress as a query starts, the outcome when it ends.
         assert_eq!(Phase::Preparing.reveal(), Reveal::Progress);
         assert_eq!(Phase::Matching.reveal(), Reveal::Nothing);
