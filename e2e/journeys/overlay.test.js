@@ -393,3 +393,26 @@ test('on a phone with a picture tall enough for the shelf in it, the open shelf 
     await page.close();
   });
 });
+
+test('upcoming shows that failed to load say so, and load at the next opening', async () => {
+  await withBackend({}, async (backend) => {
+    const page = await browser().newPage({ viewport: { width: 1000, height: 700 } });
+    let loads = 0;
+    await page.route(`${backend.url}/v1/events`, (route) => {
+      loads += 1;
+      return loads === 1 ? route.fulfill({ status: 503, body: '' }) : route.continue();
+    });
+    await openPlayerPage(page, backend, { width: 640, height: 360 });
+    const toggle = page.locator('live-shop .shelf-toggle');
+    await toggle.click();
+    const failed = page.locator('live-shop .shelf-panel .upcoming-error');
+    await failed.waitFor();
+    assert.equal(await failed.textContent(), 'The shop is having trouble. Please try again soon.');
+    await toggle.click();
+    await toggle.click();
+    await page.locator('live-shop .shelf-panel .upcoming li').first().waitFor();
+    assert.equal(await failed.count(), 0);
+    assert.equal(loads, 2);
+    await page.close();
+  });
+});
