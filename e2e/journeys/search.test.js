@@ -334,6 +334,28 @@ test('the camera preview keeps running while the panel moves into a sheet and ba
   await page.close();
 });
 
+test('search whose code cannot be fetched says so, and its button tries again', async () => {
+  const page = await browser().newPage({ viewport: { width: 900, height: 700 } });
+  let refused = 0;
+  await page.route(/live-shop-parts\.js/, (route) => {
+    if (refused > 0) return route.continue();
+    refused += 1;
+    return route.fulfill({ status: 503, body: '' });
+  });
+  await openPlayerPage(page, backend(), { width: 640, height: 360 });
+  const open = page.locator('live-shop button.search-open');
+  await open.click();
+  const status = page.locator('live-shop .part-status.error');
+  await status.waitFor();
+  assert.equal(await status.textContent(), "Couldn't load this. Check your connection and try again.");
+  // Nothing else where the panel would be: no loading note, no empty dialog.
+  assert.equal(await page.locator('live-shop .part-mount.search-slot').count(), 0);
+  await open.click();
+  await page.locator('live-shop .search-panel').waitFor();
+  assert.equal(await status.count(), 0);
+  await page.close();
+});
+
 test('search this frame: the playing video becomes the photo; a cross-origin video is explained', async () => {
   const { page } = await open();
   await page.waitForFunction(() => document.getElementById('video').readyState >= 2, null, { timeout: 15_000 });

@@ -162,21 +162,23 @@ pub fn OverlayView(props: &OverlayViewProps) -> Html {
     } else {
         Text::FullScreen
     });
-    let search_open = use_state(|| false);
+    // How many times the panel was opened; 0 while it is closed. Each opening is a fresh
+    // panel, so the button tries again after its code failed to load.
+    let search_open = use_state(|| 0u32);
     let search_button = use_node_ref();
     let open_search = {
         let search_open = search_open.clone();
-        Callback::from(move |_: MouseEvent| search_open.set(true))
+        Callback::from(move |_: MouseEvent| search_open.set(search_open.wrapping_add(1).max(1)))
     };
     let close_search = {
         let search_open = search_open.clone();
-        Callback::from(move |()| search_open.set(false))
+        Callback::from(move |()| search_open.set(0))
     };
     // Focus returns to the button that opened the panel, once the panel is gone: a modal sheet
     // leaves the button inert until then.
     {
         let (button, was_open) = (search_button.clone(), use_mut_ref(|| false));
-        use_effect_with(*search_open, move |&open| {
+        use_effect_with(*search_open != 0, move |&open| {
             if was_open.replace(open) && !open {
                 if let Some(button) = button.cast::<web_sys::HtmlElement>() {
                     let _ = button.focus();
@@ -207,7 +209,7 @@ pub fn OverlayView(props: &OverlayViewProps) -> Html {
                     }
                     if env.search.is_some() {
                         <button type="button" class="search-open" ref={search_button}
-                            aria-expanded={search_open.to_string()} onclick={open_search}>
+                            aria-expanded={(*search_open != 0).to_string()} onclick={open_search}>
                             // Drawn, not a glyph: fonts for Arabic and Persian lack U+2315.
                             <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
                                 <circle cx="6.5" cy="6.5" r="4.5" fill="none" stroke="currentColor" stroke-width="2" />
@@ -240,8 +242,8 @@ pub fn OverlayView(props: &OverlayViewProps) -> Html {
             </section>
             // Over the whole player, letterbox included: the panel needs the room. The host
             // without a video; never past the player onto the page.
-            if *search_open {
-                <PartSlot name="search" options={search_options(env)} on_close={Some(close_search)}
+            if *search_open != 0 {
+                <PartSlot key={*search_open} name="search" options={search_options(env)} on_close={Some(close_search)}
                     class="search-slot" place={props.player} dialog={Some("live-shop-search-title")}
                     sheet={search_sheet} />
             }
@@ -316,12 +318,17 @@ pub fn PartSlot(props: &PartSlotProps) -> Html {
                 fields.push(("onClose", close.as_ref().clone()));
                 let options = crate::js::object(&fields);
                 let promise = crate::js::open_part(props.name, &root, &env.host, &options);
+                let root = root.clone();
                 let handle = handle.clone();
                 wasm_bindgen_futures::spawn_local(async move {
                     match wasm_bindgen_futures::JsFuture::from(promise).await {
                         Ok(h) => *handle.borrow_mut() = Some(h),
-                        // Shown in the overlay; a sheet, which would cover it, closes.
-                        Err(_) => failed.set(true),
+                        // Said in the overlay; the empty slot (and the sheet, which would
+                        // cover the message) goes, and the part's button opens it afresh.
+                        Err(_) => {
+                            root.remove();
+                            failed.set(true);
+                        }
                     }
                 });
             }
@@ -403,7 +410,7 @@ pub fn PartSlot(props: &PartSlotProps) -> Html {
     let Some(env) = env else { return html! {} };
     html! {
         if *failed {
-            <p class={classes!("part-status", "error", props.class)} role="status">{env.text(Text::ErrorOffline)}</p>
+            <p class={classes!("part-status", "error", props.class)} role="status">{env.text(Text::PartFailed)}</p>
         }
     }
 }

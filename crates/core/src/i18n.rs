@@ -251,6 +251,8 @@ texts! {
         ErrorServer => ["The shop is having trouble. Please try again soon.", "المتجر يواجه مشكلة. حاول مرة أخرى قريبًا.", "فروشگاه با مشکل روبه‌روست. کمی بعد دوباره امتحان کنید."],
         /// While a part of the widget loads.
         Loading => ["Loading…", "جارٍ التحميل…", "در حال بارگذاری…"],
+        /// A part of the widget (search, hotspots, studio) whose code could not be fetched.
+        PartFailed => ["Couldn't load this. Check your connection and try again.", "تعذّر التحميل. تحقّق من اتصالك وحاول مرة أخرى.", "بارگذاری نشد. اتصال خود را بررسی کنید و دوباره امتحان کنید."],
         /// The hotspot layer, for screen readers.
         Hotspots => ["Products in this video", "منتجات في هذا الفيديو", "محصولات این ویدیو"],
         /// The button that opens visual search.
@@ -309,8 +311,6 @@ texts! {
         NoResults => ["Nothing similar found. Try another photo or a tighter box.", "لم نجد شيئًا مشابهًا. جرّب صورة أخرى أو مربعًا أضيق.", "مورد مشابهی پیدا نشد. عکس دیگری یا کادر کوچک‌تری را امتحان کنید."],
         /// Similarity of a result.
         MatchPercent => ["{n}% match", "تطابق {n}٪", "{n}٪ شباهت"],
-        /// Tries the failed step again.
-        TryAgain => ["Try again", "حاول مرة أخرى", "دوباره تلاش کنید"],
         /// The camera is blocked.
         CameraDenied => ["Camera access is blocked. Allow it in the browser's settings, or choose a photo instead.", "الوصول إلى الكاميرا محظور. اسمح به من إعدادات المتصفح، أو اختر صورة بدلًا من ذلك.", "دسترسی به دوربین مسدود است. آن را در تنظیمات مرورگر مجاز کنید یا به‌جایش عکسی انتخاب کنید."],
         /// No camera.
