@@ -227,8 +227,9 @@ function startPrepWorker() {
       }
     }
     failPending('load', job.queue
-      ? 'the preprocessing worker could not start (a Content-Security-Policy must allow '
-        + 'workers from the widget\'s origin, or from blob: when the widget is on another one)'
+      ? 'the preprocessing worker could not start: live-shop-prep-worker-loop.js must be served '
+        + 'beside the widget, and a Content-Security-Policy must allow workers from the widget\'s '
+        + 'origin, or from blob: when the widget is on another one'
       : 'the preprocessing worker stopped');
   };
   return job;

@@ -1,6 +1,6 @@
 //! The widget's stylesheets. The overlay's is in every instance's shadow root from the start;
-//! each on-demand part brings its own (`static/search.css`, `static/studio.css`) and adds it
-//! there when it first shows, so the overlay's first load carries none of the parts' styles.
+//! each on-demand part brings its own (`static/search.css`, `hotspots.css`, `studio.css`) and
+//! adds it there when it first shows, so the overlay's first load carries none of the parts' styles.
 //!
 //! Each sheet is adopted by the shadow root, because a page's Content-Security-Policy without
 //! `style-src 'unsafe-inline'` refuses `<style>` elements but not sheets built through the

@@ -1,5 +1,6 @@
-//! The overlay's stylesheet as it ships: comments and needless spaces taken out while the
-//! widget compiles (`const fn`, so no build step), the source keeping them.
+//! The widget's stylesheets as they ship (the overlay's and each part's): comments and needless
+//! spaces taken out while the widget compiles (`const fn`, so no build step), the sources
+//! keeping them.
 //!
 //! Only what is safe in any stylesheet: comments go (each counts as white space), a run of
 //! white space becomes one space, and that space goes next to `{`, `}`, `;` and `,`, and after
