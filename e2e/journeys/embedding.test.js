@@ -8,13 +8,13 @@ const browser = useBrowser();
 const backend = useBackend();
 
 /** A page on the backend's origin with the embed script and the given body. */
-async function page(body, viewport = { width: 1000, height: 700 }) {
+async function page(body, viewport = { width: 1000, height: 700 }, html = 'lang="en"') {
   const p = await browser().newPage({ viewport });
   const errors = [];
   p.on('pageerror', (e) => errors.push(e.message));
   await p.route(`${backend().url}/embed-test`, (route) => route.fulfill({
     contentType: 'text/html',
-    body: `<!doctype html><html lang="en"><body style="margin:0">${body}
+    body: `<!doctype html><html ${html}><body style="margin:0">${body}
       <script type="module" src="/embed.js"></script></body></html>`,
   }));
   await p.goto(`${backend().url}/embed-test`);
@@ -41,12 +41,13 @@ test('LiveShop.mount renders, updates and destroys; instances are independent', 
   assert.deepEqual(errors, []);
 });
 
-test('the overlay follows the picture when the player is resized', async () => {
+for (const [dir, html] of [['left to right', 'lang="en"'], ['right to left', 'lang="ar" dir="rtl"']]) {
+test(`the overlay follows the picture when the player is resized (${dir})`, async () => {
   const { p } = await page(`
     <div id="box" style="width:800px;height:600px;border:7px solid #333;padding:5px;background:#000">
       <live-shop stream="demo" video="#v" style="width:0;height:0"></live-shop>
       <video id="v" src="/media/video/bigbuckbunny.mp4" muted style="width:100%;height:100%;display:block"></video>
-    </div>`);
+    </div>`, undefined, html);
   await p.locator('live-shop .pinned .card').waitFor();
   await p.waitForFunction(() => document.getElementById('v').videoWidth > 0);
   const check = async () => {
@@ -64,7 +65,11 @@ test('the overlay follows the picture when the player is resized', async () => {
     }
   };
   await check();
-  // Tall and narrow: pillar bars become letterbox bars.
+  // Wide and low: pillar bars, so the picture touches neither side of the element.
+  await p.evaluate(() => { const b = document.getElementById('box'); b.style.width = '900px'; b.style.height = '300px'; });
+  await p.waitForTimeout(300);
+  await check();
+  // Tall and narrow: letterbox bars.
   await p.evaluate(() => { const b = document.getElementById('box'); b.style.width = '360px'; b.style.height = '640px'; });
   await p.waitForTimeout(300);
   await check();
@@ -73,6 +78,7 @@ test('the overlay follows the picture when the player is resized', async () => {
   await p.waitForTimeout(300);
   await check();
 });
+}
 
 test('impressions, clicks, calendar links and the keyboard', async () => {
   const { p } = await page('<live-shop stream="demo" style="display:block;width:900px"></live-shop>');
@@ -119,15 +125,16 @@ test('impressions, clicks, calendar links and the keyboard', async () => {
 
 test('in a right-to-left page the overlay covers the picture of a video narrower than the element', async () => {
   const p = await browser().newPage({ viewport: { width: 1000, height: 700 } });
-  // Tall enough for the search panel to stay on the player (shorter ones get a sheet).
-  await openPlayerPage(p, backend(), { html: 'lang="fa" dir="rtl"', width: 640, height: 360 });
+  // Tall enough for the search panel to stay on the player (shorter ones get a sheet). A margin
+  // keeps the video off the element's edge, where a box placed from the right would also land.
+  await openPlayerPage(p, backend(), { html: 'lang="fa" dir="rtl"', width: 640, height: 360, css: 'video { margin-inline-start: 60px }' });
   await p.locator('live-shop .pinned .title').waitFor();
   await p.waitForFunction(() => document.querySelector('video').videoWidth > 0);
   await p.waitForTimeout(300);
   const [stage, video, host] = await Promise.all(['live-shop .stage', 'video', 'live-shop'].map((s) => p.locator(s).boundingBox()));
-  // The video sits at the element's right edge, as right-to-left text does.
-  assert.ok(host.width > 900 && Math.abs(video.x + video.width - (host.x + host.width)) < 1, `video ${JSON.stringify(video)}`);
-  for (const k of ['x', 'y', 'height']) assert.ok(Math.abs(stage[k] - video[k]) < 1.5, `${k}: stage ${stage[k]}, video ${video[k]}`);
+  // The video starts at the element's right edge, as right-to-left text does.
+  assert.ok(host.width > 900 && Math.abs(video.x + video.width + 60 - (host.x + host.width)) < 1, `video ${JSON.stringify(video)}`);
+  for (const k of ['x', 'y', 'width', 'height']) assert.ok(Math.abs(stage[k] - video[k]) < 1.5, `${k}: stage ${stage[k]}, video ${video[k]}`);
   await p.locator('live-shop button.search-open').click();
   const panel = await p.locator('live-shop .search-panel').boundingBox();
   assert.ok(panel.x >= video.x && panel.x + panel.width <= video.x + video.width + 0.5, `panel ${JSON.stringify(panel)}`);

@@ -37,12 +37,12 @@ export async function withBackend(options, body) {
  * video at `width` × `height`. `html` holds the root element's attributes; `headers` go with
  * the page (a Content-Security-Policy, say); `fit` is the video's `object-fit`.
  */
-export async function openPlayerPage(page, backend, { html = 'lang="en"', width = 640, height = 360, headers = {}, fit = 'contain' } = {}) {
+export async function openPlayerPage(page, backend, { html = 'lang="en"', width = 640, height = 360, headers = {}, fit = 'contain', css = '' } = {}) {
   const url = `${backend.url}/player-page`;
   await page.route(url, (route) => route.fulfill({
     contentType: 'text/html',
     headers,
-    body: `<!doctype html><html ${html}><head><meta name="viewport" content="width=device-width, initial-scale=1">${fit === 'contain' ? '' : '<link rel="stylesheet" href="/player-page.css">'}</head><body>
+    body: `<!doctype html><html ${html}><head><meta name="viewport" content="width=device-width, initial-scale=1">${fit === 'contain' ? '' : '<link rel="stylesheet" href="/player-page.css">'}${css ? `<style>${css}</style>` : ''}</head><body>
       <live-shop stream="demo"><video src="/media/video/bigbuckbunny.mp4" muted width="${width}" height="${height}"${fit === 'contain' ? '' : ` class="fit-${fit}"`}></video></live-shop>
       <script type="module" src="/embed.js"></script></body></html>`,
   }));

@@ -25,10 +25,13 @@ impl Rect {
         }
     }
 
-    /// `left:…px;top:…px;width:…px;height:…px`, for an absolutely positioned layer.
+    /// `left:…px;top:…px;width:…px;height:…px;right:auto;bottom:auto`, for an absolutely
+    /// positioned layer. `right` and `bottom` are freed because layers that fill the player
+    /// when there is no box have `inset: 0`: with all of left, right and width set, a browser
+    /// drops `left` in a right-to-left container and puts the layer at its right edge.
     pub fn css_box(self) -> String {
         format!(
-            "left:{}px;top:{}px;width:{}px;height:{}px",
+            "left:{}px;top:{}px;width:{}px;height:{}px;right:auto;bottom:auto",
             css_number(self.x),
             css_number(self.y),
             css_number(self.width),
@@ -284,7 +287,7 @@ mod tests {
     fn a_box_as_css() {
         assert_eq!(
             Rect::new(10.0, -2.25, 320.04, 180.0).css_box(),
-            "left:10px;top:-2.3px;width:320px;height:180px"
+            "left:10px;top:-2.3px;width:320px;height:180px;right:auto;bottom:auto"
         );
     }
 
