@@ -3,10 +3,11 @@
 // compressorjs, and the browser's own paths (createImageBitmap 'high' → OffscreenCanvas, and an
 // <img> drawn on a canvas). Real photos: pillow-heif 1.8.1's pug.heic (12 MP) and
 // guitar_cw90.hif (33 MP) as JPEGs (scripts/fetch-bench-photos.sh). Prints warm p50/p95, cold
-// (a fresh page: code fetch, compile, first photo), output bytes, SSIM of luma against Pillow's
+// (the median and range over fresh pages, BENCH_COLD_RUNS of them, default 5: code fetch,
+// compile, first photo), output bytes, SSIM of luma against Pillow's
 // Lanczos-3 reference, and main-thread long tasks; for live-shop also the first photo after the
 // search panel has opened and warmed the worker (`LiveShop.warmUp()`).
-// Usage: node bench/prep.mjs [runs]
+// Usage: node bench/prep.mjs [warm runs]; BENCH_ONLY='live-shop worker,pica' for some rows.
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -18,6 +19,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const CACHE = process.env.LIVE_SHOP_CACHE || join(homedir(), '.cache', 'live-shop');
 const PHOTOS = join(CACHE, 'bench-photos');
 const RUNS = Number(process.argv[2] || 9);
+const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS || 5);
 const QUALITY = 0.85;
 const LIBS = {
   pica: join(HERE, 'node_modules/pica/dist/pica.min.js'),
@@ -70,7 +72,8 @@ const CONTENDERS = {
 };
 
 // Runs in the page: SSIM of luma (11×11 Gaussian, σ 1.5) between a JPEG blob and the reference.
-async function pageSsim(blob, refUrl) {
+async function pageSsim(refBase64) {
+  const blob = window.lastOutput;
   const luma = async (source) => {
     const bitmap = await createImageBitmap(source);
     const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
@@ -83,7 +86,7 @@ async function pageSsim(blob, refUrl) {
     }
     return { y, width, height };
   };
-  const ref = await luma(await (await fetch(refUrl)).blob());
+  const ref = await luma(await (await fetch(`data:image/png;base64,${refBase64}`)).blob());
   const out = await luma(blob);
   if (out.width !== ref.width || out.height !== ref.height) {
     return { ssim: NaN, size: `${out.width}×${out.height}` };
@@ -129,17 +132,18 @@ const percentile = (values, p) => {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 };
 
-async function newPage(browser, backend) {
+const photoBase64 = new Map();
+const base64 = (name) => {
+  if (!photoBase64.has(name)) photoBase64.set(name, readFileSync(join(PHOTOS, name)).toString('base64'));
+  return photoBase64.get(name);
+};
+
+async function newPage(browser, backend, photo) {
   const page = await browser.newPage();
   await page.route(`${backend.url}/bench-prep`, (route) => route.fulfill({
     contentType: 'text/html',
     body: '<!doctype html><html><head><script type="module" src="/embed.js"></script></head><body></body></html>',
   }));
-  for (const name of ['pug.jpg', 'guitar.jpg', 'pug.ref.png', 'guitar.ref.png']) {
-    await page.route(`${backend.url}/bench-photos/${name}`, (route) => route.fulfill({
-      contentType: name.endsWith('png') ? 'image/png' : 'image/jpeg', body: readFileSync(join(PHOTOS, name)),
-    }));
-  }
   await page.addInitScript(() => {
     window.longTasks = [];
     new PerformanceObserver((list) => {
@@ -148,18 +152,25 @@ async function newPage(browser, backend) {
   });
   await page.goto(`${backend.url}/bench-prep`);
   await page.waitForFunction(() => window.LiveShop && window.LiveShop.prepareImage);
+  // Requests a route could match go through this process and back: the worker's script, glue
+  // and wasm, fetched during a cold run, must not.
+  await page.unrouteAll();
   for (const path of Object.values(LIBS)) await page.addScriptTag({ path });
   await page.evaluate(`window.contenders = {${Object.entries(CONTENDERS)
     .map(([name, fn]) => `${JSON.stringify(name)}: ${fn.toString()}`).join(',\n')}};`);
+  await page.evaluate(([b64, type]) => {
+    const raw = atob(b64);
+    const bytes = new Uint8Array(raw.length);
+    for (let i = 0; i < raw.length; i += 1) bytes[i] = raw.charCodeAt(i);
+    window.photo = new Blob([bytes], { type });
+  }, [base64(photo), 'image/jpeg']);
   return page;
 }
 
 /** One timed run in the page: ms, output bytes, output blob kept for SSIM, long tasks. */
-async function run(page, name, photo, w, h) {
-  return page.evaluate(async ({ name, photo, w, h }) => {
-    window.photos ??= {};
-    window.photos[photo] ??= await (await fetch(`/bench-photos/${photo}`)).blob();
-    const blob = window.photos[photo];
+async function run(page, name, w, h) {
+  return page.evaluate(async ({ name, w, h }) => {
+    const blob = window.photo;
     await new Promise((r) => setTimeout(r, 50));
     window.longTasks = [];
     const start = performance.now();
@@ -168,7 +179,7 @@ async function run(page, name, photo, w, h) {
     await new Promise((r) => setTimeout(r, 50));
     window.lastOutput = out;
     return { ms, bytes: out.size, longest: Math.max(0, ...window.longTasks) };
-  }, { name, photo, w, h });
+  }, { name, w, h });
 }
 
 const backend = await new Backend().start();
@@ -182,20 +193,26 @@ try {
       return [png.readUInt32BE(16), png.readUInt32BE(20)];
     })();
     console.log(`\n== ${label} → ${size[0]}×${size[1]} JPEG, ${RUNS} warm runs each`);
-    console.log(['contender'.padEnd(26), 'cold ms', 'p50 ms', 'p95 ms', 'bytes', 'SSIM-Y', 'longest task ms'].join('\t'));
+    console.log(['contender'.padEnd(26), 'cold ms (range)', 'p50 ms', 'p95 ms', 'bytes', 'SSIM-Y', 'longest task ms'].join('\t'));
     const only = process.env.BENCH_ONLY;
     for (const name of Object.keys(CONTENDERS).filter((n) => !only || only.split(',').includes(n))) {
-      // Cold: a fresh page, so code, wasm and workers load as for a shopper.
-      const coldPage = await newPage(browser, backend);
-      const cold = await run(coldPage, name, photo, ...size);
-      await coldPage.close();
-      const page = await newPage(browser, backend);
-      await run(page, name, photo, ...size);
+      // Cold: fresh pages, so code, wasm and workers load as for a shopper; the median of a few,
+      // since one cold run on this machine can be 50 ms off the next.
+      const colds = [];
+      for (let i = 0; i < COLD_RUNS; i += 1) {
+        const coldPage = await newPage(browser, backend, photo);
+        colds.push(await run(coldPage, name, ...size));
+        await coldPage.close();
+      }
+      const cold = { ms: percentile(colds.map((c) => c.ms), 50), longest: Math.max(...colds.map((c) => c.longest)) };
+      const coldRange = `${Math.min(...colds.map((c) => c.ms)).toFixed(0)}–${Math.max(...colds.map((c) => c.ms)).toFixed(0)}`;
+      const page = await newPage(browser, backend, photo);
+      await run(page, name, ...size);
       const warm = [];
       let longest = 0;
       let bytes = 0;
       for (let i = 0; i < RUNS; i += 1) {
-        const r = await run(page, name, photo, ...size);
+        const r = await run(page, name, ...size);
         warm.push(r.ms);
         longest = Math.max(longest, r.longest);
         bytes = r.bytes;
@@ -204,16 +221,16 @@ try {
       // second or more later.
       let opened = null;
       if (name === 'live-shop worker') {
-        const fresh = await newPage(browser, backend);
+        const fresh = await newPage(browser, backend, photo);
         await fresh.evaluate(() => { window.LiveShop.warmUp(); return new Promise((r) => setTimeout(r, 1000)); });
-        opened = (await run(fresh, name, photo, ...size)).ms;
+        opened = (await run(fresh, name, ...size)).ms;
         await fresh.close();
       }
-      const { ssim, size: outSize } = await page.evaluate(`(${pageSsim.toString()})(window.lastOutput, '/bench-photos/${ref}')`);
+      const { ssim, size: outSize } = await page.evaluate(pageSsim, readFileSync(join(PHOTOS, ref)).toString('base64'));
       await page.close();
       const row = { photo, name, opened, cold: cold.ms, p50: percentile(warm, 50), p95: percentile(warm, 95), bytes, ssim, outSize, longest: Math.max(longest, cold.longest) };
       results.push(row);
-      console.log([name.padEnd(26), row.cold.toFixed(0), row.p50.toFixed(0), row.p95.toFixed(0), bytes,
+      console.log([name.padEnd(26), `${row.cold.toFixed(0)} (${coldRange})`.padEnd(15), row.p50.toFixed(0), row.p95.toFixed(0), bytes,
         Number.isNaN(ssim) ? `n/a (${outSize})` : ssim.toFixed(4), row.longest.toFixed(0)].join('\t'));
       if (opened !== null) console.log(`  first photo 1 s after the search panel opened (worker warmed): ${opened.toFixed(0)} ms`);
     }

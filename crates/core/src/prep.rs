@@ -588,6 +588,16 @@ pub fn flatten(image: &DynamicImage) -> RgbImage {
     out
 }
 
+/// [`flatten`] for an image the caller is done with: 8-bit RGB, what photos decode to, is
+/// taken as it is instead of copied (a 12 MP photo decoded at 1/4 scale is 2.3 MB, and the
+/// copy's fresh memory is what a first photo pays most for).
+pub fn into_rgb(image: DynamicImage) -> RgbImage {
+    match image {
+        DynamicImage::ImageRgb8(rgb) => rgb,
+        other => flatten(&other),
+    }
+}
+
 /// Prepares untrusted bytes for search with `profile`, cropped to `crop` (in the upright
 /// image's coordinates).
 pub fn prepare(
@@ -609,7 +619,7 @@ pub fn prepare(
         (cover(out_w, rw, width), cover(out_h, rh, height))
     };
     let decoded = decode_scaled(bytes, limits, &wanted)?;
-    let mut prepared = prepare_image(&decoded.image, profile, crop)?;
+    let mut prepared = prepare_image(decoded.image, profile, crop)?;
     prepared.original = decoded.original;
     prepared.decoded_by = decoded.path;
     Ok(prepared)
@@ -644,12 +654,12 @@ pub fn square_pixels(image: &DynamicImage, crop: CropBox, side: u32) -> Result<V
 
 /// Prepares decoded pixels: crop, Lanczos3 resize, JPEG under the profile's byte cap.
 pub fn prepare_image(
-    image: &DynamicImage,
+    image: DynamicImage,
     profile: Profile,
     crop: CropBox,
 ) -> Result<Prepared, PrepError> {
     let crop = crop.clamped()?;
-    let rgb = flatten(image);
+    let rgb = into_rgb(image);
     let (width, height) = rgb.dimensions();
     let region = region(crop, width, height, profile == Profile::Square224);
     let (out_w, out_h) = profile.output_size(

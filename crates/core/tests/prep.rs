@@ -17,8 +17,8 @@ use image::{
 };
 use live_shop_core::i18n::Lang;
 use live_shop_core::prep::{
-    decode, decode_scaled, hash_distance, prepare, prepare_image, CropBox, DecodePath, PrepError,
-    PrepLimits, Prepared, Profile,
+    decode, decode_scaled, flatten, hash_distance, into_rgb, prepare, prepare_image, CropBox,
+    DecodePath, PrepError, PrepLimits, Prepared, Profile,
 };
 
 const RED: [u8; 3] = [220, 20, 20];
@@ -278,7 +278,7 @@ fn scaled_decoding_keeps_the_output_of_a_full_decode() {
     ] {
         let fast = prepare(&bytes, profile, crop, &limits()).unwrap();
         assert_eq!(fast.decoded_by, path, "{profile:?} {crop:?}");
-        let slow = prepare_image(&decode(&bytes, &limits()).unwrap().image, profile, crop).unwrap();
+        let slow = prepare_image(decode(&bytes, &limits()).unwrap().image, profile, crop).unwrap();
         assert_eq!((fast.width, fast.height), (slow.width, slow.height));
         assert_eq!(fast.original, (3000, 2000));
         assert_eq!(fast.crop, slow.crop);
@@ -365,6 +365,18 @@ fn sixteen_bit_and_grey_become_eight_bit_rgb() {
         let prepared = prepare(&bytes, Profile::Max512, CropBox::FULL, &limits()).unwrap();
         assert_centre_near(&prepared, want);
     }
+}
+
+#[test]
+fn a_decoded_rgb_photo_is_taken_without_a_copy() {
+    let photo = quadrants(64, 48);
+    let pixels = photo.as_raw().as_ptr();
+    let taken = into_rgb(DynamicImage::ImageRgb8(photo));
+    assert_eq!(taken.as_raw().as_ptr(), pixels);
+    // Other kinds still go through flatten.
+    let clear = DynamicImage::ImageRgba8(RgbaImage::from_pixel(2, 2, Rgba([9, 9, 9, 0])));
+    assert_eq!(into_rgb(clear.clone()), flatten(&clear));
+    assert_eq!(into_rgb(clear).get_pixel(0, 0).0, [255, 255, 255]);
 }
 
 #[test]
