@@ -7,7 +7,9 @@
 // compile, first photo), output bytes, SSIM of luma against Pillow's
 // Lanczos-3 reference, and main-thread long tasks; for live-shop also the first photo after the
 // search panel has opened and warmed the worker (`LiveShop.warmUp()`).
-// Usage: node bench/prep.mjs [warm runs]; BENCH_ONLY='live-shop worker,pica' for some rows.
+// Usage: node bench/prep.mjs [warm runs]; BENCH_ONLY='live-shop worker,pica' for some rows;
+// BENCH_FLAGS='--js-flags=--no-wasm-dynamic-tiering' passes Chromium flags, to measure what
+// the browser's choices cost.
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -183,7 +185,7 @@ async function run(page, name, w, h) {
 }
 
 const backend = await new Backend().start();
-const browser = await launch();
+const browser = await launch(process.env.BENCH_FLAGS ? process.env.BENCH_FLAGS.split(" ") : []);
 const results = [];
 try {
   for (const [photo, label] of [['pug.jpg', 'pug 4032×3024 (12 MP)'], ['guitar.jpg', 'guitar 4672×7008 (33 MP)']]) {
