@@ -63,6 +63,7 @@ fn measure(host: &Element, video: &HtmlVideoElement) -> Option<VideoBoxes> {
             f64::from(video.video_height()),
         ),
         fit: ObjectFit::parse(&style.get_property_value("object-fit").unwrap_or_default()),
+        controls: video.controls(),
     };
     let h = host.get_bounding_client_rect();
     let origin = (

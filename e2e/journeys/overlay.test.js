@@ -39,15 +39,27 @@ test('the demo show pins a deal with its price over the video', async () => {
     assert.equal(await card.locator('.title').textContent(), pinned.title);
     assert.match(await card.locator('.price').textContent(), /\d/);
     assert.equal(await page.locator('live-shop .banner strong').textContent(), 'Fall Deals For You');
-    // The overlay covers the video's picture, not its letterbox bars.
-    const stage = await page.locator('live-shop .stage').boundingBox();
+    // The overlay covers the video's picture, not its letterbox bars, and leaves the video's
+    // own controls (the bottom 64 px of the element in Chromium) free to use.
     const video = await page.locator('#video').boundingBox();
     const size = await page.locator('#video').evaluate((v) => [v.videoWidth, v.videoHeight]);
     const pictureHeight = video.width * size[1] / size[0];
+    const pictureTop = video.y + (video.height - pictureHeight) / 2;
+    const controlsTop = video.y + video.height - 64;
+    assert.ok(pictureTop + pictureHeight > controlsTop + 10, 'the controls reach into the picture');
+    const stage = await page.locator('live-shop .stage').boundingBox();
     assert.ok(Math.abs(stage.width - video.width) < 1.5, `stage ${stage.width} video ${video.width}`);
-    assert.ok(Math.abs(stage.height - pictureHeight) < 1.5, `stage ${stage.height} picture ${pictureHeight}`);
-    assert.ok(Math.abs(stage.y - (video.y + (video.height - pictureHeight) / 2)) < 1.5);
+    assert.ok(Math.abs(stage.y - pictureTop) < 1.5);
+    assert.ok(Math.abs(stage.y + stage.height - controlsTop) < 1.5, `stage ends at ${stage.y + stage.height}, controls start at ${controlsTop}`);
+    for (const part of ['live-shop .pinned .card', 'live-shop .shelf-toggle']) {
+      const box = await page.locator(part).boundingBox();
+      assert.ok(box.y + box.height <= controlsTop, `${part} ends at ${box.y + box.height}, over the controls`);
+    }
     await page.screenshot({ path: join(ARTIFACTS, 'demo.png') });
+    // Without controls the whole picture is the stage.
+    await page.locator('#video').evaluate((v) => { v.controls = false; });
+    await page.waitForFunction((want) => Math.abs(document.querySelector('live-shop').shadowRoot
+      .querySelector('.stage').getBoundingClientRect().height - want) < 1.5, pictureHeight, { timeout: 2000 });
     assert.deepEqual(errors, []);
   });
 });

@@ -103,7 +103,7 @@ pub fn Overlay(props: &OverlayProps) -> Html {
     let boxes = use_video_boxes(props.host.clone(), props.video.clone());
     html! {
         <OverlayView {env} show={live.show.clone()} reconnecting={live.reconnecting}
-            rect={boxes.map(|b| b.picture)} player={boxes.map(|b| b.player)} />
+            rect={boxes.map(|b| b.stage)} player={boxes.map(|b| b.player)} />
     }
 }
 
@@ -117,7 +117,8 @@ pub struct OverlayViewProps {
     /// Whether the live link is down.
     #[prop_or_default]
     pub reconnecting: bool,
-    /// Where the video's picture is, relative to the host.
+    /// Where the stage is, relative to the host: the video's picture, less the strip its own
+    /// controls take when it shows them.
     #[prop_or_default]
     pub rect: Option<Rect>,
     /// Where the whole video element is, relative to the host: the search panel covers it.

@@ -134,7 +134,13 @@ pub struct VideoLayout {
     pub intrinsic: (f64, f64),
     /// Computed `object-fit`.
     pub fit: ObjectFit,
+    /// Whether the element shows the browser's own controls (its `controls` attribute).
+    pub controls: bool,
 }
+
+/// How far up from the bottom of a video element the browser's own controls reach: Chromium's
+/// buttons and timeline take 64 px; Firefox's and Safari's take less.
+pub const NATIVE_CONTROLS: f64 = 64.0;
 
 /// The overlay's box relative to `origin` (the top-left of the element the overlay is
 /// positioned in): the visible picture of the video.
@@ -170,14 +176,36 @@ pub struct VideoBoxes {
     pub picture: Rect,
     /// The whole video element, letterbox included: the room for panels such as visual search.
     pub player: Rect,
+    /// The picture less the strip the browser's own controls cover, when the video shows them:
+    /// the room for the overlay's cards and buttons, which would otherwise sit on the play
+    /// button and the timeline.
+    pub stage: Rect,
 }
 
-/// The picture and the player box of `video`, relative to `origin`.
+/// The picture, the player box and the stage of `video`, relative to `origin`.
 pub fn video_boxes(video: &VideoLayout, origin: (f64, f64)) -> VideoBoxes {
     let b = video.border_box;
+    let picture = overlay_box(video, origin);
+    let bottom = if video.insets[3].is_finite() {
+        video.insets[3].max(0.0)
+    } else {
+        0.0
+    };
+    let controls_top = b.y + b.height - bottom - NATIVE_CONTROLS - origin.1;
+    let covered = if video.controls {
+        (picture.y + picture.height - controls_top).clamp(0.0, picture.height)
+    } else {
+        0.0
+    };
     VideoBoxes {
-        picture: overlay_box(video, origin),
+        picture,
         player: Rect::new(b.x - origin.0, b.y - origin.1, b.width, b.height),
+        stage: Rect::new(
+            picture.x,
+            picture.y,
+            picture.width,
+            picture.height - covered,
+        ),
     }
 }
 
@@ -207,6 +235,7 @@ mod tests {
             insets: [10.0, 10.0, 10.0, 10.0],
             intrinsic: (1280.0, 720.0),
             fit: ObjectFit::Contain,
+            controls: false,
         };
         // Content box 400×400 at (110, 60); picture 400×225 centred vertically.
         let r = overlay_box(&video, (100.0, 50.0));
@@ -220,6 +249,7 @@ mod tests {
             insets: [0.0; 4],
             intrinsic: (1920.0, 1080.0),
             fit: ObjectFit::Contain,
+            controls: false,
         };
         assert_eq!(
             overlay_box(&video, (0.0, 0.0)),
@@ -275,12 +305,43 @@ mod tests {
             insets: [0.0; 4],
             intrinsic: (640.0, 480.0),
             fit: ObjectFit::Contain,
+            controls: false,
         };
         let boxes = video_boxes(&video, (100.0, 50.0));
         assert_eq!(boxes.player, Rect::new(30.0, 30.0, 711.0, 400.0));
         assert_eq!(boxes.picture, overlay_box(&video, (100.0, 50.0)));
         assert!(boxes.picture.width < boxes.player.width);
         assert_eq!(boxes.picture.height, boxes.player.height);
+    }
+
+    #[test]
+    fn the_stage_leaves_the_browsers_controls_free() {
+        let video = |height: f64, controls: bool| VideoLayout {
+            border_box: Rect::new(10.0, 20.0, 640.0, height),
+            insets: [0.0, 0.0, 0.0, 2.0],
+            intrinsic: (1920.0, 1080.0),
+            fit: ObjectFit::Contain,
+            controls,
+        };
+        let stage = |height, controls| video_boxes(&video(height, controls), (10.0, 20.0)).stage;
+        // The picture fills the element: the controls' 64 px come off its bottom, above the
+        // padding.
+        assert_eq!(stage(362.0, true), Rect::new(0.0, 0.0, 640.0, 296.0));
+        assert_eq!(stage(362.0, false), Rect::new(0.0, 0.0, 640.0, 360.0));
+        // Letterboxed: the bar under the picture (59 px) takes most of the controls.
+        assert_eq!(stage(480.0, true), Rect::new(0.0, 59.0, 640.0, 355.0));
+        // A bar taller than the controls leaves the picture whole; a picture shorter than the
+        // controls leaves no stage, never a negative one.
+        assert_eq!(stage(600.0, true), Rect::new(0.0, 119.0, 640.0, 360.0));
+        let tiny = video_boxes(
+            &VideoLayout {
+                border_box: Rect::new(0.0, 0.0, 80.0, 45.0),
+                ..video(0.0, true)
+            },
+            (0.0, 0.0),
+        );
+        assert_eq!(tiny.stage.height, 0.0);
+        assert!(tiny.picture.height > 40.0);
     }
 
     #[test]
