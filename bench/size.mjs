@@ -9,7 +9,7 @@ const dist = process.argv[2] || 'dist';
 const files = ['embed.js', 'live-shop.js', 'live-shop_bg.wasm'];
 // Only the snippets the overlay's JS imports are fetched on first load.
 const imported = (js) => [...readFileSync(join(dist, js), 'utf8')
-  .matchAll(/from '\.\/(snippets\/[^']+)'/g)].map((m) => join(dist, m[1]));
+  .matchAll(/from\s*(['"])\.\/(snippets\/[^'"]+)\1/g)].map((m) => join(dist, m[2]));
 const paths = [...files.map((f) => join(dist, f)), ...new Set(imported('live-shop.js'))];
 let total = { raw: 0, gzip: 0, brotli: 0 };
 console.log('file'.padEnd(60), 'raw'.padStart(9), 'gzip'.padStart(9), 'brotli'.padStart(9));

@@ -11,6 +11,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 TRUNK_VERSION=0.21.14
 BINARYEN_VERSION=132.0.0
+TERSER_VERSION=5.51.2
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
@@ -42,6 +43,12 @@ if [ "$(wasm-opt --version 2>/dev/null)" != "wasm-opt version ${BINARYEN_VERSION
   say "installing wasm-opt from npm binaryen@$BINARYEN_VERSION"
   mkdir -p "$LIVE_SHOP_CACHE/npm-tools"
   npm install --prefix "$LIVE_SHOP_CACHE/npm-tools" --cache "$LIVE_SHOP_CACHE/npm" --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION"
+fi
+
+if [ "$(terser --version 2>/dev/null)" != "terser $TERSER_VERSION" ]; then
+  say "installing terser $TERSER_VERSION from npm (minifies the widget's JS)"
+  mkdir -p "$LIVE_SHOP_CACHE/npm-tools"
+  npm install --prefix "$LIVE_SHOP_CACHE/npm-tools" --cache "$LIVE_SHOP_CACHE/npm" --no-audit --no-fund --silent "terser@$TERSER_VERSION"
 fi
 
 lock_sum=$(sha256sum e2e/package-lock.json | cut -d' ' -f1)
