@@ -362,6 +362,37 @@ test('on a phone, a 16:9 picture holds the whole flash deal and the products but
   });
 });
 
+test('a video with its own controls keeps them free where the overlay has room, and not on a phone', async () => {
+  await withBackend({ demoShow: true }, async (backend) => {
+    const page = await browser().newPage({ viewport: { width: 800, height: 700 } });
+    const measure = () => page.locator('live-shop').evaluate((host) => {
+      const root = host.shadowRoot;
+      const box = (s) => root.querySelector(s).getBoundingClientRect();
+      const video = host.querySelector('video').getBoundingClientRect();
+      return { stage: box('.stage'), card: box('.pinned .card'), toggle: box('.shelf-toggle'), video,
+        short: root.querySelector('.stage').classList.contains('short') };
+    });
+    for (const [width, height, reserved] of [[640, 360, true], [390, 219, false]]) {
+      await openPlayerPage(page, backend, { width, height });
+      await page.locator('live-shop .pinned .card').waitFor();
+      await page.waitForFunction(() => document.querySelector('video').videoWidth > 0);
+      await page.locator('video').evaluate((v) => { v.controls = true; });
+      await page.waitForTimeout(800);
+      const m = await measure();
+      const detail = JSON.stringify(m);
+      if (reserved) {
+        // 360 px less Chromium's 64 px of controls: the short layout, clear of the controls.
+        assert.ok(Math.abs(m.stage.height - 296) < 1.5 && m.short, detail);
+        for (const part of [m.card, m.toggle]) assert.ok(part.bottom <= m.video.bottom - 64 + 0.5, detail);
+      } else {
+        // 219 px cannot hold both: the overlay keeps the whole picture, card and button in it.
+        assert.ok(Math.abs(m.stage.height - 219) < 1.5, detail);
+        for (const part of [m.card, m.toggle]) assert.ok(part.bottom <= m.stage.bottom + 0.5, detail);
+      }
+    }
+  });
+});
+
 test('on a phone with a picture tall enough for the shelf in it, the open shelf ends inside the picture and loads the upcoming shows once', async () => {
   await withBackend({}, async (backend) => {
     const page = await browser().newPage({ viewport: { width: 390, height: 844 } });

@@ -138,6 +138,8 @@ pub struct VideoLayout {
     pub controls: bool,
 }
 
+use crate::view::SHORT_ROOM;
+
 /// How far up from the bottom of a video element the browser's own controls reach: Chromium's
 /// buttons and timeline take 64 px; Firefox's and Safari's take less.
 pub const NATIVE_CONTROLS: f64 = 64.0;
@@ -178,7 +180,8 @@ pub struct VideoBoxes {
     pub player: Rect,
     /// The picture less the strip the browser's own controls cover, when the video shows them:
     /// the room for the overlay's cards and buttons, which would otherwise sit on the play
-    /// button and the timeline.
+    /// button and the timeline. Where that would leave less than [`SHORT_ROOM`] (a phone held
+    /// upright), both cannot fit, and the stage is the whole picture, over the controls.
     pub stage: Rect,
 }
 
@@ -194,6 +197,11 @@ pub fn video_boxes(video: &VideoLayout, origin: (f64, f64)) -> VideoBoxes {
     let controls_top = b.y + b.height - bottom - NATIVE_CONTROLS - origin.1;
     let covered = if video.controls {
         (picture.y + picture.height - controls_top).clamp(0.0, picture.height)
+    } else {
+        0.0
+    };
+    let covered = if picture.height - covered >= SHORT_ROOM {
+        covered
     } else {
         0.0
     };
@@ -330,18 +338,20 @@ mod tests {
         assert_eq!(stage(362.0, false), Rect::new(0.0, 0.0, 640.0, 360.0));
         // Letterboxed: the bar under the picture (59 px) takes most of the controls.
         assert_eq!(stage(480.0, true), Rect::new(0.0, 59.0, 640.0, 355.0));
-        // A bar taller than the controls leaves the picture whole; a picture shorter than the
-        // controls leaves no stage, never a negative one.
+        // A bar taller than the controls leaves the picture whole.
         assert_eq!(stage(600.0, true), Rect::new(0.0, 119.0, 640.0, 360.0));
-        let tiny = video_boxes(
-            &VideoLayout {
-                border_box: Rect::new(0.0, 0.0, 80.0, 45.0),
-                ..video(0.0, true)
-            },
-            (0.0, 0.0),
-        );
-        assert_eq!(tiny.stage.height, 0.0);
-        assert!(tiny.picture.height > 40.0);
+        // A picture that would keep less than the short layout needs (a phone held upright:
+        // 219 px) keeps all of it, over the controls; one that keeps just enough gives way.
+        let phone = |height: f64| VideoLayout {
+            border_box: Rect::new(0.0, 0.0, 390.0, height),
+            insets: [0.0; 4],
+            intrinsic: (390.0, height),
+            ..video(0.0, true)
+        };
+        let on_phone = |height| video_boxes(&phone(height), (0.0, 0.0));
+        assert_eq!(on_phone(219.0).stage, on_phone(219.0).picture);
+        assert_eq!(on_phone(282.0).stage.height, 282.0);
+        assert_eq!(on_phone(283.0).stage.height, 219.0);
     }
 
     #[test]

@@ -167,6 +167,10 @@ pub enum Layout {
 /// the products button, the padding) is about 310 px tall.
 pub const SHORT_PICTURE: f64 = 320.0;
 
+/// The least height the short layout is made for: a 16:9 picture on a phone 390 px wide
+/// (219 px) holds the whole flash deal and the products button.
+pub const SHORT_ROOM: f64 = 219.0;
+
 impl Layout {
     /// The layout over `area`: the video's picture for the overlay, the whole video element
     /// for the search panel. Without one (no video: the overlay is a block of its own) it is
