@@ -1,6 +1,8 @@
 //! Where the picture of a `<video>` actually is inside its element box, for every `object-fit`,
 //! so the overlay covers the picture and not the black bars.
 
+use crate::view::SHORT_ROOM;
+
 /// A rectangle in CSS pixels.
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
 pub struct Rect {
@@ -138,18 +140,23 @@ pub struct VideoLayout {
     pub controls: bool,
 }
 
-use crate::view::SHORT_ROOM;
-
 /// How far up from the bottom of a video element the browser's own controls reach: Chromium's
 /// buttons and timeline take 64 px; Firefox's and Safari's take less.
 pub const NATIVE_CONTROLS: f64 = 64.0;
 
+/// A border-plus-padding width as the browser reported it, never negative or NaN.
+fn inset(value: f64) -> f64 {
+    if value.is_finite() {
+        value.max(0.0)
+    } else {
+        0.0
+    }
+}
+
 /// The overlay's box relative to `origin` (the top-left of the element the overlay is
 /// positioned in): the visible picture of the video.
 pub fn overlay_box(video: &VideoLayout, origin: (f64, f64)) -> Rect {
-    let [left, top, right, bottom] = video
-        .insets
-        .map(|v| if v.is_finite() { v.max(0.0) } else { 0.0 });
+    let [left, top, right, bottom] = video.insets.map(inset);
     let content = Rect::new(
         video.border_box.x + left,
         video.border_box.y + top,
@@ -189,12 +196,7 @@ pub struct VideoBoxes {
 pub fn video_boxes(video: &VideoLayout, origin: (f64, f64)) -> VideoBoxes {
     let b = video.border_box;
     let picture = overlay_box(video, origin);
-    let bottom = if video.insets[3].is_finite() {
-        video.insets[3].max(0.0)
-    } else {
-        0.0
-    };
-    let controls_top = b.y + b.height - bottom - NATIVE_CONTROLS - origin.1;
+    let controls_top = b.y + b.height - inset(video.insets[3]) - NATIVE_CONTROLS - origin.1;
     let covered = if video.controls {
         (picture.y + picture.height - controls_top).clamp(0.0, picture.height)
     } else {

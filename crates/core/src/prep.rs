@@ -589,8 +589,8 @@ pub fn flatten(image: &DynamicImage) -> RgbImage {
 }
 
 /// [`flatten`] for an image the caller is done with: 8-bit RGB, what photos decode to, is
-/// taken as it is instead of copied (a 12 MP photo decoded at 1/4 scale is 2.3 MB, and the
-/// copy's fresh memory is what a first photo pays most for).
+/// taken as it is instead of copied (a 12 MP photo decoded at 1/4 scale is 2.3 MB; on a first
+/// photo in the browser, the copy into fresh memory took 1–9 ms).
 pub fn into_rgb(image: DynamicImage) -> RgbImage {
     match image {
         DynamicImage::ImageRgb8(rgb) => rgb,
