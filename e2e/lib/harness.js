@@ -35,8 +35,9 @@ export async function withBackend(options, body) {
 /**
  * Opens, in `page`, a page on the backend's origin with one `<live-shop>` around the demo
  * video at `width` × `height`. `html` holds the root element's attributes; `headers` go with
- * the page (a Content-Security-Policy, say); `fit` is the video's `object-fit`; `css` is more
- * CSS for the page.
+ * the page (a Content-Security-Policy, say); `fit` is the video's `object-fit`, in a stylesheet
+ * of its own so that it also applies under a strict policy; `css` is more CSS for the page, in
+ * a `<style>` element (which such a policy refuses).
  */
 export async function openPlayerPage(page, backend, { html = 'lang="en"', width = 640, height = 360, headers = {}, fit = 'contain', css = '' } = {}) {
   const url = `${backend.url}/player-page`;
