@@ -102,6 +102,8 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
     let query = use_state(String::new);
     let found = use_state(Vec::<Product>::new);
     let known = use_mut_ref(std::collections::HashMap::<String, Product>::new);
+    // The saved manifest (or the draft) has been read: until then an empty list means nothing.
+    let loaded = use_mut_ref(|| false);
     let drag = use_mut_ref(|| None::<String>);
     // A range handle being dragged: the hotspot, and whether it is the start.
     let range_drag = use_mut_ref(|| None::<(String, bool)>);
@@ -240,7 +242,7 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
             redraw.clone(),
             save.clone(),
         );
-        let known = known.clone();
+        let (known, loaded) = (known.clone(), loaded.clone());
         use_effect_with((), move |_| {
             let draft = load_draft(&env);
             wasm_bindgen_futures::spawn_local(async move {
@@ -269,6 +271,7 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                     }
                     (None, None) => {}
                 }
+                *loaded.borrow_mut() = true;
                 // Product names for the hotspots already there.
                 let ids: Vec<String> = doc
                     .borrow()
@@ -815,6 +818,9 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                             <button type="button" class="keep-both" onclick={resolve(Some(Keep::Both))}>{L::StudioKeepBoth.get(lang)}</button>
                         </div>
                     </div>
+                }
+                if *loaded.borrow() && document.manifest.hotspots.is_empty() {
+                    <p class="studio-empty">{L::StudioEmpty.get(lang)}</p>
                 }
                 <ul class="hotspot-list">
                     { for document.manifest.hotspots.iter().map(|h| {

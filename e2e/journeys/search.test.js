@@ -413,8 +413,32 @@ test('a pasted or dropped image becomes the photo', async () => {
     [png.readUInt32BE(16), png.readUInt32BE(20)]);
   await page.locator('live-shop .search-panel button.back').click();
   await photo.waitFor({ state: 'detached' });
+  // A file dragged over the panel marks it as a drop target, until it leaves or lands.
+  const panel = page.locator('live-shop .search-panel');
+  const zone = page.locator('live-shop .search-panel .sources');
+  const drag = (type, onto) => page.evaluate(({ type, onto }) => {
+    const root = document.querySelector('live-shop').shadowRoot;
+    const related = onto ? root.querySelector(onto) : null;
+    root.querySelector('.search-panel').dispatchEvent(new DragEvent(type, {
+      dataTransfer: new DataTransfer(), relatedTarget: related, bubbles: true, cancelable: true, composed: true,
+    }));
+  }, { type, onto });
+  assert.equal(await panel.evaluate((p) => p.classList.contains('dropping')), false);
+  const calm = await zone.evaluate((z) => getComputedStyle(z).borderTopColor);
+  await drag('dragover');
+  await page.locator('live-shop .search-panel.dropping').waitFor();
+  assert.notEqual(await zone.evaluate((z) => getComputedStyle(z).borderTopColor), calm);
+  // Onto one of its own buttons is still over the panel; out of it is not.
+  await drag('dragleave', '.source.camera');
+  await page.waitForTimeout(200);
+  assert.equal(await panel.evaluate((p) => p.classList.contains('dropping')), true);
+  await drag('dragleave');
+  await page.locator('live-shop .search-panel:not(.dropping)').waitFor();
+  await drag('dragover');
+  await page.locator('live-shop .search-panel.dropping').waitFor();
   await withFile('drop');
   await photo.waitFor();
+  assert.equal(await panel.evaluate((p) => p.classList.contains('dropping')), false);
   await page.close();
 });
 

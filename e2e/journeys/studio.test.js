@@ -64,8 +64,12 @@ async function viewerHotspot(backend, width, seconds) {
 test('a hotspot made in the studio shows on the viewer at its moment and spot, at two player sizes', async () => {
   await withBackend({}, async (backend) => {
     const { page, errors } = await studio(backend);
+    // A new video says how to begin; the hint goes with the first hotspot.
+    const empty = page.locator('live-shop .studio-side .studio-empty');
+    assert.match(await empty.textContent(), /^No hotspots yet\. .*click it in the picture\.$/);
     await seek(page, 1);
     await addHotspot(page, 0.3, 0.4, 'jacket');
+    await empty.waitFor({ state: 'detached' });
     // Later, the item has moved: a second keyframe.
     await seek(page, 3);
     const picture = await page.locator('live-shop .studio-picture').boundingBox();
@@ -157,6 +161,7 @@ test('a save without a creator token is refused and nothing is written (studio i
     await page.evaluate(() => document.getElementById('studio').setAttribute('locale', 'fa'));
     await page.locator('live-shop .studio[dir=rtl]').waitFor();
     assert.equal(await page.locator('live-shop button.save').textContent(), 'ذخیره');
+    assert.match(await page.locator('live-shop .studio-empty').textContent(), /^هنوز نقطه خریدی نیست/);
     await page.waitForFunction(() => document.querySelector('live-shop').shadowRoot
       .querySelector('video.studio-video')?.readyState >= 1);
     await seek(page, 1);

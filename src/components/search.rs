@@ -328,6 +328,8 @@ pub fn SearchPanel(props: &SearchPanelProps) -> Html {
     let panel = use_node_ref();
     let status_line = use_node_ref();
     let header = use_node_ref();
+    // A file is being dragged over the panel: it shows where it would land.
+    let dropping = use_state_eq(|| false);
     let dispatch = {
         let (state, redraw) = (state.clone(), redraw.clone());
         use_callback((), move |event: SearchEvent, _| {
@@ -425,13 +427,35 @@ pub fn SearchPanel(props: &SearchPanelProps) -> Html {
         Callback::from(move |e: Event| take_photo.emit(search_js::image_from_event(&e)))
     };
     let on_drop = {
-        let take_photo = take_photo.clone();
+        let (take_photo, dropping) = (take_photo.clone(), dropping.clone());
         Callback::from(move |e: DragEvent| {
             e.prevent_default();
+            dropping.set(false);
             take_photo.emit(search_js::image_from_event(&e));
         })
     };
-    let on_dragover = Callback::from(|e: DragEvent| e.prevent_default());
+    let on_dragover = {
+        let dropping = dropping.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            dropping.set(true);
+        })
+    };
+    let on_dragleave = {
+        let (dropping, panel) = (dropping.clone(), panel.clone());
+        Callback::from(move |e: DragEvent| {
+            // Moving onto one of the panel's own parts is not leaving it.
+            let onto = e
+                .related_target()
+                .and_then(|t| t.dyn_into::<web_sys::Node>().ok());
+            let inside = panel
+                .cast::<web_sys::Node>()
+                .is_some_and(|p| onto.is_some_and(|t| p.contains(Some(&t))));
+            if !inside {
+                dropping.set(false);
+            }
+        })
+    };
     let on_camera = {
         let (dispatch, camera) = (dispatch.clone(), camera.clone());
         Callback::from(move |_: MouseEvent| {
@@ -706,8 +730,8 @@ pub fn SearchPanel(props: &SearchPanelProps) -> Html {
     html! {
         // A dialog named by its heading: the overlay's slot around it carries the role, in the
         // player or as a modal sheet.
-        <section class="search-panel" tabindex="-1" ref={panel}
-            onkeydown={on_keydown_panel} ondrop={on_drop} ondragover={on_dragover}>
+        <section class={classes!("search-panel", dropping.then_some("dropping"))} tabindex="-1" ref={panel}
+            onkeydown={on_keydown_panel} ondrop={on_drop} ondragover={on_dragover} ondragleave={on_dragleave}>
             // Stays at the top as the panel scrolls, so its close button is always at hand.
             <header ref={header}>
                 <h2 id="live-shop-search-title">{text(SearchText::SearchTitle)}</h2>

@@ -421,6 +421,8 @@ texts! {
         StudioHotspot => ["Hotspot {n}", "النقطة التفاعلية {n}", "نقطه خرید {n}"],
         /// Studio: "No product yet".
         StudioNoProduct => ["No product yet", "لا منتج بعد", "هنوز محصولی نیست"],
+        /// Studio: "No hotspots yet. Play or scrub to the moment a product shows, then click it in the picture.".
+        StudioEmpty => ["No hotspots yet. Play or scrub to the moment a product shows, then click it in the picture.", "لا نقاط تفاعلية بعد. شغّل الفيديو أو انتقل إلى اللحظة التي يظهر فيها المنتج، ثم انقر عليه في الصورة.", "هنوز نقطه خریدی نیست. ویدیو را پخش کنید یا به لحظه‌ای بروید که محصول دیده می‌شود، سپس روی آن در تصویر کلیک کنید."],
         /// Studio: "Find a product".
         StudioFindProduct => ["Find a product ", "ابحث عن منتج ", "یافتن محصول "],
         /// Studio: "From".
