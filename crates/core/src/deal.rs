@@ -11,6 +11,11 @@ use crate::protocol::{
 /// How many ended deals a show keeps, newest last.
 const ENDED_DEALS_KEPT: usize = 5;
 
+/// How long after its scheduled end an ended deal still shows ("Deal ended"), in ms. A deal
+/// that sold out early shows as ended until its scheduled end and this long after; then the
+/// product's card is its own again, without a deal line.
+pub const ENDED_DEAL_SHOWN_MS: Millis = 30_000;
+
 /// Something that changes the show.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
@@ -218,7 +223,8 @@ impl Show {
     }
 
     /// The deal to show for a product at server time `now`: a running one first, else the next
-    /// scheduled one, else the one that ended last.
+    /// scheduled one, else the one that ended last, until [`ENDED_DEAL_SHOWN_MS`] after its
+    /// scheduled end.
     pub fn deal_for(&self, product_id: &str, now: Millis) -> Option<&FlashDeal> {
         let deals = || {
             self.flash_deals
@@ -232,7 +238,12 @@ impl Show {
                     .filter(|d| d.status == DealStatus::Scheduled && now < d.starts_at)
                     .min_by_key(|d| d.starts_at)
             })
-            .or_else(|| deals().rfind(|d| d.status == DealStatus::Ended))
+            .or_else(|| {
+                deals().rfind(|d| {
+                    d.status == DealStatus::Ended
+                        && now < d.ends_at.saturating_add(ENDED_DEAL_SHOWN_MS)
+                })
+            })
     }
 
     /// The state as sent over the wire.
@@ -521,6 +532,55 @@ pub(crate) mod tests {
             Some(Availability::SoldOut)
         );
         assert_eq!(over.and_then(|d| d.offer.inventory_level), Some(0));
+        // Sold out early, it shows as ended through its scheduled end and a while after; then
+        // the product's card is its own again.
+        assert!(show
+            .deal_for("a", 5_000 + ENDED_DEAL_SHOWN_MS - 1)
+            .is_some());
+        assert!(show.deal_for("a", 5_000 + ENDED_DEAL_SHOWN_MS).is_none());
+    }
+
+    #[test]
+    fn an_ended_deal_shows_for_a_while_then_gives_way() {
+        let mut show = started();
+        for (seq, change) in [
+            (
+                6,
+                Change::FlashDealScheduled {
+                    deal: deal("d1", "a", 2_000, 5_000),
+                },
+            ),
+            (
+                7,
+                Change::FlashDealStarted {
+                    deal_id: "d1".into(),
+                },
+            ),
+            (
+                8,
+                Change::FlashDealEnded {
+                    deal_id: "d1".into(),
+                    reason: EndReason::Expired,
+                },
+            ),
+        ] {
+            show.apply(event("e1", seq, change));
+        }
+        let ended = |now| show.deal_for("a", now).map(|d| d.id.as_str());
+        assert_eq!(ended(5_000), Some("d1"));
+        assert_eq!(ended(5_000 + ENDED_DEAL_SHOWN_MS - 1), Some("d1"));
+        assert_eq!(ended(5_000 + ENDED_DEAL_SHOWN_MS), None);
+        // The card then shows the product's own offer, with no countdown.
+        let product = show.product("a").cloned();
+        let card = product
+            .and_then(|p| crate::view::Card::new(&show, &p, "", 5_000 + ENDED_DEAL_SHOWN_MS));
+        assert_eq!(card.map(|c| c.deal.is_none()), Some(true));
+        // A new deal for the product is shown, scheduled, whatever ended before.
+        let next = Change::FlashDealScheduled {
+            deal: deal("d2", "a", 90_000, 99_000),
+        };
+        show.apply(event("e1", 9, next));
+        assert_eq!(show.deal_for("a", 6_000).map(|d| d.id.as_str()), Some("d2"));
     }
 
     #[test]
