@@ -13,7 +13,7 @@ use live_shop_core::json::{decode_value, quote};
 use live_shop_core::protocol::{CatalogPage, Product};
 use live_shop_core::studio::{
     change_json, clock, flash_deal, local_clock, moved_range, shortcut, DealProblem, Document,
-    Draft, Edit, Shortcut,
+    Draft, Edit, Saved, Shortcut,
 };
 use live_shop_core::url::{api_url, encode_component, overlay_path};
 use wasm_bindgen::prelude::*;
@@ -249,11 +249,18 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                 let lang = env.locale.lang;
                 let video = env.video_id.clone().unwrap_or_default();
                 let url = api_url(&env.backend, &overlay_path(&video));
-                let saved = net::send("GET", &url, &[], None, 8_000).await.ok();
-                let saved = saved.filter(|a| a.status == 200).and_then(|a| {
+                let answer = net::send("GET", &url, &[], None, 8_000).await.ok();
+                let outcome = Saved::of(answer.as_ref().map(|a| a.status));
+                let saved = answer.filter(|_| outcome == Saved::Found).and_then(|a| {
                     let m: Manifest = js::decode(&a.body).ok()?;
                     Some((m, a.etag))
                 });
+                // Unread, the video is not known to be new: an empty studio would say it is.
+                let unknown =
+                    outcome == Saved::Unknown || (outcome == Saved::Found && saved.is_none());
+                if unknown && draft.is_none() {
+                    notice.set(L::StudioLoadFailed.get(lang).into());
+                }
                 match (draft, saved) {
                     (Some(draft), _) => {
                         *base.borrow_mut() = draft.base;
@@ -271,7 +278,7 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                     }
                     (None, None) => {}
                 }
-                *loaded.borrow_mut() = true;
+                *loaded.borrow_mut() = !unknown;
                 // Product names for the hotspots already there.
                 let ids: Vec<String> = doc
                     .borrow()

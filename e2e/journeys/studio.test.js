@@ -131,6 +131,30 @@ test('a hotspot made in the studio shows on the viewer at its moment and spot, a
   });
 });
 
+test('a video whose saved hotspots cannot be read is not shown as new', async () => {
+  await withBackend({}, async (backend) => {
+    const page = await browser().newPage({ viewport: { width: 1280, height: 900 } });
+    let answer = 'abort';
+    await page.route('**/v1/videos/*/overlay', (route) => (route.request().method() !== 'GET'
+      ? route.continue()
+      : answer === 'abort' ? route.abort('connectionfailed') : route.fulfill({ status: 503, body: '{}' })));
+    await page.goto(`${backend.url}/studio`);
+    const status = page.locator('live-shop .studio-status');
+    for (const next of ['abort', 'unavailable']) {
+      answer = next;
+      await page.evaluate((id) => document.getElementById('studio').setAttribute('video-id', id), `unread-${next}`);
+      await status.filter({ hasText: "Couldn't load this video's saved hotspots." }).waitFor();
+      assert.equal(await page.locator('live-shop .studio-empty').count(), 0, next);
+    }
+    // Read, a video with nothing saved says how to begin.
+    await page.unrouteAll();
+    await page.evaluate(() => document.getElementById('studio').setAttribute('video-id', 'new-video'));
+    await page.locator('live-shop .studio-empty').waitFor();
+    assert.equal(await status.textContent(), '');
+    await page.close();
+  });
+});
+
 test('two studios save the same video: the second sees the conflict and keeps both edits', async () => {
   await withBackend({}, async (backend) => {
     const a = await studio(backend, 'clip');

@@ -401,6 +401,8 @@ texts! {
         StudioNeedToken => ["A creator token is needed to save. Enter yours above.", "يلزم رمز صانع المحتوى للحفظ. أدخل رمزك في الأعلى.", "برای ذخیره توکن سازنده لازم است. توکن خود را بالا وارد کنید."],
         /// Studio: "The server refused the save ({n}).".
         StudioRefused => ["The server refused the save ({n}).", "رفض الخادم الحفظ ({n}).", "کارگزار ذخیره را نپذیرفت ({n})."],
+        /// Studio: "Couldn't load this video's saved hotspots. Check your connection and reload the page.".
+        StudioLoadFailed => ["Couldn't load this video's saved hotspots. Check your connection and reload the page.", "تعذّر تحميل النقاط التفاعلية المحفوظة لهذا الفيديو. تحقّق من اتصالك وأعد تحميل الصفحة.", "نقطه‌های خرید ذخیره‌شده این ویدیو بارگیری نشد. اتصال خود را بررسی کنید و صفحه را دوباره بارگیری کنید."],
         /// Studio: "Your unsaved draft was restored.".
         StudioDraftRestored => ["Your unsaved draft was restored.", "استُعيدت مسودتك غير المحفوظة.", "پیش‌نویس ذخیره‌نشده شما بازیابی شد."],
         /// Studio: "Imported.".

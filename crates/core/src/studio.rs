@@ -277,6 +277,29 @@ pub fn local_clock(seconds: f64, digits: crate::i18n::Digits) -> String {
     crate::i18n::ltr_isolate(&digits.apply(&clock(seconds)))
 }
 
+/// What the studio learnt when it asked for a video's saved manifest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Saved {
+    /// 200: a manifest, still to be read.
+    Found,
+    /// 404: nothing saved for this video yet, so the studio starts empty.
+    Nothing,
+    /// No answer, or one that says nothing of the video (a server error): the studio must not
+    /// present the video as new.
+    Unknown,
+}
+
+impl Saved {
+    /// From the answer's status; `None` when no answer came.
+    pub fn of(status: Option<u16>) -> Saved {
+        match status {
+            Some(200) => Saved::Found,
+            Some(404) => Saved::Nothing,
+            _ => Saved::Unknown,
+        }
+    }
+}
+
 /// What the studio keeps in the browser between reloads: the edit, the saved version it was
 /// based on (for merging) with its ETag, and whether a save is waiting for the network.
 #[derive(Clone, Debug, PartialEq)]
@@ -591,5 +614,14 @@ mod tests {
             "\u{2066}۱:۱۵.۳\u{2069}"
         );
         assert_eq!(local_clock(5.0, Digits::Arabic), "\u{2066}٠:٠٥.٠\u{2069}");
+    }
+
+    #[test]
+    fn only_a_404_means_nothing_was_saved() {
+        assert_eq!(Saved::of(Some(200)), Saved::Found);
+        assert_eq!(Saved::of(Some(404)), Saved::Nothing);
+        for status in [None, Some(0), Some(401), Some(500), Some(503), Some(304)] {
+            assert_eq!(Saved::of(status), Saved::Unknown, "{status:?}");
+        }
     }
 }
