@@ -715,15 +715,18 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
 
     html! {
         <div class="studio" ref={studio_ref} dir={lang.dir()} lang={env.locale.tag.clone()} onkeydown={on_key} tabindex="-1">
-            <nav class="studio-tabs" role="tablist">
-                <button type="button" role="tab" aria-selected={(!live).to_string()}
-                    onclick={let t = tab_live.clone(); Callback::from(move |_: MouseEvent| t.set(false))}>{L::StudioTabHotspots.get(lang)}</button>
-                <button type="button" role="tab" aria-selected={live.to_string()}
-                    onclick={let t = tab_live.clone(); Callback::from(move |_: MouseEvent| t.set(true))}>{L::StudioTabLive.get(lang)}</button>
+            <div class="studio-tabs">
+                <div class="tabs" role="tablist">
+                    <button type="button" role="tab" aria-selected={(!live).to_string()}
+                        onclick={let t = tab_live.clone(); Callback::from(move |_: MouseEvent| t.set(false))}>{L::StudioTabHotspots.get(lang)}</button>
+                    <button type="button" role="tab" aria-selected={live.to_string()}
+                        onclick={let t = tab_live.clone(); Callback::from(move |_: MouseEvent| t.set(true))}>{L::StudioTabLive.get(lang)}</button>
+                </div>
+                // Beside the tabs, not among them: a tab list holds tabs only.
                 <label class="token">{L::StudioToken.get(lang)}
                     <input type="password" value={(*token).clone()} oninput={on_token} autocomplete="off" />
                 </label>
-            </nav>
+            </div>
             if live {
                 <LivePanel env={env.clone()} token={(*token).clone()} found={(*found).clone()}
                     on_query={on_query.clone()} deal={(*deal_form).clone()}
@@ -736,7 +739,7 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                 <div class="studio-picture" ref={picture_ref} ~style={picture_style}
                     onpointerdown={on_picture_down} onpointermove={on_picture_move}
                     onpointerup={on_picture_up.clone()} onpointercancel={on_picture_up}
-                    aria-label={L::StudioPicture.get(lang)}>
+                    role="group" aria-label={L::StudioPicture.get(lang)}>
                     { for dots.iter().map(|(h, (x, y))| {
                         let style = format!("left:{}%;top:{}%", css_number(x * 100.0), css_number(y * 100.0));
                         let chosen = selected.as_ref().is_some_and(|s| s.id == h.id);

@@ -191,9 +191,10 @@ async fn over_a_short_picture_the_products_open_as_a_sheet_that_closes_back_to_i
         .query("button.shelf-toggle")
         .unwrap()
         .unchecked_into::<web_sys::HtmlElement>();
+    // Named with the count it shows, so that a voice command naming it finds it.
     assert_eq!(
         toggle.get_attribute("aria-label").as_deref(),
-        Some("المنتجات (٢)")
+        Some("المنتجات، ٢")
     );
     assert_eq!(
         toggle.get_attribute("aria-haspopup").as_deref(),

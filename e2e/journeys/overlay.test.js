@@ -296,7 +296,7 @@ test('on a phone, a 16:9 picture holds the whole flash deal and the products but
     for (const c of controls.controls) assert.ok(c.inside && c.reached, `${c.selector} cannot be tapped: ${detail}`);
 
     const toggle = page.locator('live-shop .shelf-toggle');
-    assert.equal(await toggle.getAttribute('aria-label'), 'Products (12)');
+    assert.equal(await toggle.getAttribute('aria-label'), 'Products, 12');
     const tap = async (locator) => {
       const box = await locator.boundingBox();
       await page.touchscreen.tap(box.x + box.width / 2, box.y + box.height / 2);

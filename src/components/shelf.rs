@@ -93,7 +93,7 @@ pub fn Shelf(props: &ShelfProps) -> Html {
                     <li key={card.product_id.clone()}><DealCard card={card.clone()} compact=true /></li>
                 }) }
             </ul>
-            <Upcoming events={(*events).clone()} />
+            <Upcoming events={(*events).clone()} nested={props.sheet} />
         </>
     };
     let sheet = props.sheet;
@@ -128,7 +128,7 @@ pub fn Shelf(props: &ShelfProps) -> Html {
         <div class="shelf">
             // Over a short picture: a bag and the count, named for screen readers.
             <button type="button" class={classes!("shelf-toggle", sheet.then_some("icon"))} ref={button}
-                aria-label={sheet.then(|| label.clone())} aria-haspopup={sheet.then_some("dialog")}
+                aria-label={sheet.then(|| fill(env.text(Text::ShelfCount), "n", &count))} aria-haspopup={sheet.then_some("dialog")}
                 aria-expanded={open.to_string()} aria-controls="live-shop-shelf" onclick={toggle}>
                 if sheet {
                     <svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">
@@ -169,6 +169,8 @@ enum Loadable<T> {
 #[derive(Properties, PartialEq, Clone)]
 struct UpcomingProps {
     events: Loadable<Vec<LiveEvent>>,
+    /// Inside the products sheet, under its own heading.
+    nested: bool,
 }
 
 /// Upcoming shows with calendar links.
@@ -187,7 +189,8 @@ fn Upcoming(props: &UpcomingProps) -> Html {
     let tag = env.locale.intl_tag();
     html! {
         <section class="upcoming" aria-label={env.text(Text::Upcoming)}>
-            <h3>{env.text(Text::Upcoming)}</h3>
+            // A section of the overlay, or of the sheet when in it.
+            <@{if props.nested { "h3" } else { "h2" }}>{env.text(Text::Upcoming)}</@>
             <ul>
                 { for list.iter().map(|event| {
                     let ics = api_url(&env.backend, &format!("/v1/events/{}.ics", js_sys::encode_uri_component(&event.id)));

@@ -231,6 +231,9 @@ texts! {
         NowPrice => ["Now {price}", "الآن {price}", "اکنون {price}"],
         /// Shelf toggle, closed.
         ShowShelf => ["Products ({n})", "المنتجات ({n})", "محصولات ({n})"],
+        /// The products button's name when it shows a bag and the count alone: the count as
+        /// seen, so that a voice command naming it finds the button.
+        ShelfCount => ["Products, {n}", "المنتجات، {n}", "محصولات، {n}"],
         /// Shelf toggle, open.
         HideShelf => ["Hide products", "إخفاء المنتجات", "بستن محصولات"],
         /// Upcoming events heading.
