@@ -935,7 +935,7 @@ fn HotspotEditor(props: &HotspotEditorProps) -> Html {
     };
     html! {
         <section class="hotspot-editor" aria-label={fill(L::StudioHotspot.get(lang), "n", &h.id)}>
-            <h3>{fill(L::StudioHotspot.get(lang), "n", &h.id)}</h3>
+            <h2>{fill(L::StudioHotspot.get(lang), "n", &h.id)}</h2>
             <p class="product">{ if h.product_id.is_empty() { L::StudioNoProduct.get(lang).to_string() } else { props.title.clone() } }</p>
             <label>{L::StudioFindProduct.get(lang)}<input type="search" class="product-search" oninput={props.on_query.clone()} /></label>
             <ul class="product-results">

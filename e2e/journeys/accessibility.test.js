@@ -1,19 +1,22 @@
 // The widget audited with axe-core (WCAG 2.1 A and AA, and axe's best practices) in each state a
 // shopper or a creator meets: the overlay with a running deal, the products open, visual search
-// from its sources to its results, the products sheet on a phone, right to left in Arabic, the
-// studio and a replay. Only the widget is audited, not the demo page around it.
+// from its sources (and the camera) to its results, the products sheet on a phone, right to left
+// in Arabic, the studio's hotspot editor and live control, and a replay's hotspot card. Only the
+// widget is audited, not the demo page around it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { useBackend, useBrowser } from '../lib/harness.js';
+import { TOKEN } from '../lib/server.js';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const CACHE = process.env.LIVE_SHOP_CACHE || join(homedir(), '.cache', 'live-shop');
 const JACKET = join(CACHE, 'media', 'stamps', 'clothes', 't_jacket.png');
 
-const browser = useBrowser();
+// Chromium's fake camera, for the camera's preview.
+const browser = useBrowser(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream']);
 const backend = useBackend({ search: true, demoShow: true });
 
 /** Axe's violations inside the page's <live-shop> elements, one line each. */
@@ -30,7 +33,7 @@ async function audit(page, state, seen) {
   for (const line of await violations(page)) seen.push(`${state}: ${line}`);
 }
 
-test('the overlay, the products, visual search and the studio pass axe, in English and Arabic', async () => {
+test('the overlay, the products, visual search, the studio and a replay pass axe, in English and Arabic', async () => {
   const seen = [];
   for (const query of ['', '?locale=ar']) {
     const page = await browser().newPage({ viewport: { width: 1100, height: 800 } });
@@ -46,6 +49,10 @@ test('the overlay, the products, visual search and the studio pass axe, in Engli
     await page.locator('live-shop button.search-open').click();
     await page.locator('live-shop .search-panel .sources').waitFor();
     await audit(page, `search ${query}`, seen);
+    await page.locator('live-shop .source.camera').click();
+    await page.locator('live-shop video.preview').waitFor();
+    await audit(page, `camera ${query}`, seen);
+    await page.locator('live-shop .camera button.back').click();
     await page.locator('live-shop .search-panel input[type=file]').setInputFiles(JACKET);
     await page.locator('live-shop .crop-photo').waitFor();
     await audit(page, `crop ${query}`, seen);
@@ -64,12 +71,40 @@ test('the overlay, the products, visual search and the studio pass axe, in Engli
   await audit(phone, 'phone sheet', seen);
   await phone.close();
 
-  for (const path of ['studio', 'replay']) {
-    const page = await browser().newPage({ viewport: { width: 1280, height: 900 } });
-    await page.goto(`${backend().url}/${path}`);
-    await page.locator(path === 'studio' ? 'live-shop .studio-picture' : 'live-shop .stage').waitFor();
-    await audit(page, path, seen);
-    await page.close();
-  }
+  const studio = await browser().newPage({ viewport: { width: 1280, height: 900 } });
+  await studio.goto(`${backend().url}/studio`);
+  await studio.waitForFunction(() => document.querySelector('live-shop')?.shadowRoot
+    ?.querySelector('video.studio-video')?.readyState >= 1);
+  await audit(studio, 'studio', seen);
+  const picture = await studio.locator('live-shop .studio-picture').boundingBox();
+  await studio.mouse.click(picture.x + 0.3 * picture.width, picture.y + 0.4 * picture.height);
+  await studio.locator('live-shop .hotspot-editor input.product-search').fill('jacket');
+  await studio.locator('live-shop .hotspot-editor .product-results button').first().waitFor();
+  await audit(studio, 'studio editor', seen);
+  await studio.locator('live-shop [role=tab]').nth(1).click();
+  await studio.locator('live-shop .live-panel input.product-search').fill('jacket');
+  await studio.locator('live-shop .live-panel .product-results button').first().waitFor();
+  await audit(studio, 'studio live', seen);
+  await studio.close();
+
+  // A saved hotspot, its card open on the replay.
+  const manifest = {
+    version: 1, videoId: 'bunny',
+    hotspots: [{ id: 'h1', productId: 'p01', start: 0, end: 5, keyframes: [{ t: 0, x: 0.5, y: 0.4 }], cta: 'Shop the look' }],
+  };
+  const put = await fetch(`${backend().url}/v1/videos/bunny/overlay`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, 'if-none-match': '*' },
+    body: JSON.stringify(manifest),
+  });
+  assert.ok(put.ok, `saving the manifest: ${put.status}`);
+  const replay = await browser().newPage({ viewport: { width: 1280, height: 800 } });
+  await replay.goto(`${backend().url}/replay`);
+  await replay.waitForFunction(() => document.getElementById('video').readyState >= 1);
+  await replay.evaluate(() => { const v = document.getElementById('video'); v.pause(); v.currentTime = 1; });
+  await replay.locator('live-shop .hotspot').first().click();
+  await replay.locator('live-shop .hotspot-card').waitFor();
+  await audit(replay, 'replay', seen);
+  await replay.close();
   assert.deepEqual(seen, []);
 });
