@@ -6,6 +6,7 @@ use std::rc::Rc;
 
 use live_shop_core::deal::Show;
 use live_shop_core::geometry::Rect;
+use live_shop_core::view::Layout;
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
 use yew::prelude::*;
@@ -30,9 +31,12 @@ pub fn HotspotsApp(props: &HotspotsAppProps) -> Html {
     // Over the video's picture, as the overlay's stage is.
     let rect = use_overlay_box(props.env.host.clone(), props.env.video.clone());
     let style = rect.map(Rect::css_box);
+    // Over a short picture the product card is compact, as the pinned card is.
+    let short = Layout::for_area(rect) == Layout::Short;
     html! {
         <ContextProvider<Env> context={props.env.clone()}>
-            <div class="hotspots-stage" ~style={style} dir={props.env.locale.lang.dir()} lang={props.env.locale.tag.clone()}>
+            <div class={classes!("hotspots-stage", short.then_some("short"))} ~style={style}
+                dir={props.env.locale.lang.dir()} lang={props.env.locale.tag.clone()}>
                 <Hotspots {video_id} show={(*show).clone()} />
             </div>
         </ContextProvider<Env>>

@@ -131,6 +131,49 @@ test('a hotspot made in the studio shows on the viewer at its moment and spot, a
   });
 });
 
+test('on a phone, a hotspot\'s product card fits a 16:9 picture, Add to cart and all', async () => {
+  // The demo show pins a product: the card takes its place.
+  await withBackend({ demoShow: true }, async (backend) => {
+    const manifest = {
+      version: 1, videoId: 'bunny',
+      hotspots: [{ id: 'h1', productId: 'p01', start: 0, end: 5, keyframes: [{ t: 0, x: 0.5, y: 0.4 }], cta: 'Shop the look' }],
+    };
+    const put = await fetch(`${backend.url}/v1/videos/bunny/overlay`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, 'if-none-match': '*' },
+      body: JSON.stringify(manifest),
+    });
+    assert.equal(put.status, 201);
+    const page = await browser().newPage({ viewport: { width: 390, height: 844 }, hasTouch: true });
+    await page.goto(`${backend.url}/replay`);
+    // The player as tall as its picture: 342 × 192.
+    await page.addStyleTag({ content: '.player video { block-size: auto !important; }' });
+    await page.waitForFunction(() => document.getElementById('video').readyState >= 1);
+    await page.evaluate(() => { const v = document.getElementById('video'); v.pause(); v.currentTime = 1; });
+    const pinned = page.locator('live-shop .pinned .card');
+    await pinned.waitFor();
+    await page.locator('live-shop button.hotspot').tap();
+    const card = page.locator('live-shop .hotspot-card');
+    await card.locator('button.buy').waitFor();
+    const picture = await page.locator('#video').boundingBox();
+    assert.ok(picture.height < 200, `picture ${picture.height} px tall`);
+    for (const part of ['', ' button.buy', ' .cta', ' button.close']) {
+      const box = await page.locator(`live-shop .hotspot-card${part}`).boundingBox();
+      assert.ok(box.y >= picture.y && box.y + box.height <= picture.y + picture.height + 0.5
+        && box.x >= picture.x && box.x + box.width <= picture.x + picture.width + 0.5,
+      `.hotspot-card${part} ${JSON.stringify(box)} outside the picture ${JSON.stringify(picture)}`);
+    }
+    // Nothing of it is hidden behind a scroll.
+    assert.ok(await card.evaluate((c) => c.scrollHeight <= c.clientHeight));
+    // It takes the pinned card's place, which comes back when it closes.
+    assert.equal(await pinned.isVisible(), false);
+    await card.locator('button.close').tap();
+    await card.waitFor({ state: 'detached' });
+    assert.equal(await pinned.isVisible(), true);
+    await page.close();
+  });
+});
+
 test('a video whose saved hotspots cannot be read is not shown as new', async () => {
   await withBackend({}, async (backend) => {
     const page = await browser().newPage({ viewport: { width: 1280, height: 900 } });
