@@ -250,14 +250,15 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                 let video = env.video_id.clone().unwrap_or_default();
                 let url = api_url(&env.backend, &overlay_path(&video));
                 let answer = net::send("GET", &url, &[], None, 8_000).await.ok();
-                let outcome = Saved::of(answer.as_ref().map(|a| a.status));
-                let saved = answer.filter(|_| outcome == Saved::Found).and_then(|a| {
+                let status = answer.as_ref().map(|a| a.status);
+                let read = answer.and_then(|a| {
                     let m: Manifest = js::decode(&a.body).ok()?;
                     Some((m, a.etag))
                 });
+                let outcome = Saved::of(status, read.is_some());
+                let saved = read.filter(|_| outcome == Saved::Found);
                 // Unread, the video is not known to be new: an empty studio would say it is.
-                let unknown =
-                    outcome == Saved::Unknown || (outcome == Saved::Found && saved.is_none());
+                let unknown = outcome == Saved::Unknown;
                 if unknown && draft.is_none() {
                     notice.set(L::StudioLoadFailed.get(lang).into());
                 }

@@ -280,20 +280,21 @@ pub fn local_clock(seconds: f64, digits: crate::i18n::Digits) -> String {
 /// What the studio learnt when it asked for a video's saved manifest.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Saved {
-    /// 200: a manifest, still to be read.
+    /// 200 with a manifest that could be read.
     Found,
     /// 404: nothing saved for this video yet, so the studio starts empty.
     Nothing,
-    /// No answer, or one that says nothing of the video (a server error): the studio must not
-    /// present the video as new.
+    /// No answer, one that says nothing of the video (a server error), or a manifest that could
+    /// not be read: the studio must not present the video as new.
     Unknown,
 }
 
 impl Saved {
-    /// From the answer's status; `None` when no answer came.
-    pub fn of(status: Option<u16>) -> Saved {
+    /// From the answer's status (`None` when no answer came) and whether its body read as a
+    /// manifest.
+    pub fn of(status: Option<u16>, readable: bool) -> Saved {
         match status {
-            Some(200) => Saved::Found,
+            Some(200) if readable => Saved::Found,
             Some(404) => Saved::Nothing,
             _ => Saved::Unknown,
         }
@@ -618,10 +619,12 @@ mod tests {
 
     #[test]
     fn only_a_404_means_nothing_was_saved() {
-        assert_eq!(Saved::of(Some(200)), Saved::Found);
-        assert_eq!(Saved::of(Some(404)), Saved::Nothing);
+        assert_eq!(Saved::of(Some(200), true), Saved::Found);
+        // A 200 whose body is not a manifest says nothing of what was saved.
+        assert_eq!(Saved::of(Some(200), false), Saved::Unknown);
+        assert_eq!(Saved::of(Some(404), false), Saved::Nothing);
         for status in [None, Some(0), Some(401), Some(500), Some(503), Some(304)] {
-            assert_eq!(Saved::of(status), Saved::Unknown, "{status:?}");
+            assert_eq!(Saved::of(status, true), Saved::Unknown, "{status:?}");
         }
     }
 }
