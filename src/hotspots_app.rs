@@ -13,7 +13,7 @@ use yew::prelude::*;
 
 use crate::components::Hotspots;
 use crate::context::Env;
-use crate::hooks::use_overlay_box;
+use crate::hooks::use_video_boxes;
 use crate::part;
 
 /// Props of [`HotspotsApp`].
@@ -29,15 +29,17 @@ pub fn HotspotsApp(props: &HotspotsAppProps) -> Html {
     let show = use_memo((), |_| Rc::new(Show::default()));
     let video_id = props.env.video_id.clone().unwrap_or_default();
     // Over the video's picture, as the overlay's stage is.
-    let rect = use_overlay_box(props.env.host.clone(), props.env.video.clone());
+    let boxes = use_video_boxes(props.env.host.clone(), props.env.video.clone());
+    let rect = boxes.map(|b| b.picture);
     let style = rect.map(Rect::css_box);
+    let lowest = boxes.map_or(1.0, |b| b.lowest_hotspot());
     // Over a short picture the product card is compact, as the pinned card is.
     let short = Layout::for_area(rect) == Layout::Short;
     html! {
         <ContextProvider<Env> context={props.env.clone()}>
             <div class={classes!("hotspots-stage", short.then_some("short"))} ~style={style}
                 dir={props.env.locale.lang.dir()} lang={props.env.locale.tag.clone()}>
-                <Hotspots {video_id} show={(*show).clone()} />
+                <Hotspots {video_id} show={(*show).clone()} {lowest} />
             </div>
         </ContextProvider<Env>>
     }

@@ -13,6 +13,8 @@ import { Backend } from '../lib/server.js';
 const CACHE = process.env.LIVE_SHOP_CACHE || join(homedir(), '.cache', 'live-shop');
 const JACKET = join(CACHE, 'media', 'stamps', 'clothes', 't_jacket.png');
 const PHOTO = join(CACHE, 'pillow', 'pillow-13.0.0', 'Tests', 'images', 'xmp_test.jpg');
+// A bull mastiff (foolbox's ImageNet sample photos): nothing the shop sells looks like it.
+const DOG = join(CACHE, 'foolbox', 'data', 'imagenet_00_243.jpg');
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'artifacts');
 mkdirSync(ARTIFACTS, { recursive: true });
 
@@ -166,6 +168,27 @@ test('the overlay loads no search code; a photo finds its product, and it goes i
   await page.keyboard.press('Escape');
   await panel.waitFor({ state: 'detached' });
   assert.equal(await page.evaluate(() => document.querySelector('live-shop').shadowRoot.activeElement?.className), 'search-open');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a photo of nothing the shop sells says there is no close match, above the nearest products', async () => {
+  const { page, errors } = await open();
+  await page.locator('live-shop button.search-open').click();
+  await page.locator('live-shop .search-panel input[type=file]').setInputFiles(DOG);
+  await page.locator('live-shop .crop-photo').waitFor();
+  await page.locator('live-shop .search-now').click();
+  await page.locator('live-shop .results li').first().waitFor({ timeout: 30_000 });
+  const shown = await page.locator('live-shop .results li').count();
+  assert.ok(shown > 0);
+  assert.equal(await page.locator('live-shop .search-status').textContent(), `No close match. The ${shown} nearest products:`);
+  // The same panel, a photo of a product it sells: similar products again.
+  await page.locator('live-shop .search-panel button.back').click();
+  await page.locator('live-shop .search-panel input[type=file]').setInputFiles(JACKET);
+  await page.locator('live-shop .crop-photo').waitFor();
+  await page.locator('live-shop .search-now').click();
+  await page.locator('live-shop .search-status').filter({ hasText: /^\d+ similar products$/ }).waitFor({ timeout: 30_000 });
+  assert.equal(await page.locator('live-shop .results li .title').first().textContent(), 'Harbor Wool Jacket');
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -53,6 +53,26 @@ async function save(page) {
   await page.locator('live-shop button.save').click();
 }
 
+/** The replay video's picture on the page, inside its letterboxed element. */
+async function pictureBox(page) {
+  const video = await page.locator('#video').boundingBox();
+  const size = await page.evaluate(() => [document.getElementById('video').videoWidth, document.getElementById('video').videoHeight]);
+  const scale = Math.min(video.width / size[0], video.height / size[1]);
+  const w = size[0] * scale;
+  const h = size[1] * scale;
+  return { x: video.x + (video.width - w) / 2, y: video.y + (video.height - h) / 2, w, h };
+}
+
+/** Saves `hotspots` as the demo video's manifest, through the API with the creator token. */
+async function putHotspots(backend, hotspots) {
+  const put = await fetch(`${backend.url}/v1/videos/bunny/overlay`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, 'if-none-match': '*' },
+    body: JSON.stringify({ version: 1, videoId: 'bunny', hotspots }),
+  });
+  assert.equal(put.status, 201);
+}
+
 async function viewerHotspot(backend, width, seconds) {
   const page = await browser().newPage({ viewport: { width, height: 800 } });
   await page.goto(`${backend.url}/replay`);
@@ -106,13 +126,7 @@ test('a hotspot made in the studio shows on the viewer at its moment and spot, a
       const spot = viewer.locator('live-shop button.hotspot');
       await spot.waitFor({ timeout: 10_000 });
       assert.equal(await spot.locator('.hotspot-label').textContent(), 'Harbor Wool Jacket');
-      const video = await viewer.locator('#video').boundingBox();
-      const size = await viewer.evaluate(() => [document.getElementById('video').videoWidth, document.getElementById('video').videoHeight]);
-      // The picture inside the letterboxed element.
-      const scale = Math.min(video.width / size[0], video.height / size[1]);
-      const pic = { w: size[0] * scale, h: size[1] * scale };
-      pic.x = video.x + (video.width - pic.w) / 2;
-      pic.y = video.y + (video.height - pic.h) / 2;
+      const pic = await pictureBox(viewer);
       const b = await spot.locator('.dot').boundingBox();
       const fx = (b.x + b.width / 2 - pic.x) / pic.w;
       const fy = (b.y + b.height / 2 - pic.y) / pic.h;
@@ -134,16 +148,9 @@ test('a hotspot made in the studio shows on the viewer at its moment and spot, a
 test('on a phone, a hotspot\'s product card fits a 16:9 picture, Add to cart and all', async () => {
   // The demo show pins a product: the card takes its place.
   await withBackend({ demoShow: true }, async (backend) => {
-    const manifest = {
-      version: 1, videoId: 'bunny',
-      hotspots: [{ id: 'h1', productId: 'p01', start: 0, end: 5, keyframes: [{ t: 0, x: 0.5, y: 0.4 }], cta: 'Shop the look' }],
-    };
-    const put = await fetch(`${backend.url}/v1/videos/bunny/overlay`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, 'if-none-match': '*' },
-      body: JSON.stringify(manifest),
-    });
-    assert.equal(put.status, 201);
+    await putHotspots(backend, [
+      { id: 'h1', productId: 'p01', start: 0, end: 5, keyframes: [{ t: 0, x: 0.5, y: 0.4 }], cta: 'Shop the look' },
+    ]);
     const page = await browser().newPage({ viewport: { width: 390, height: 844 }, hasTouch: true });
     await page.goto(`${backend.url}/replay`);
     // The player as tall as its picture: 342 × 192.
@@ -165,11 +172,46 @@ test('on a phone, a hotspot\'s product card fits a 16:9 picture, Add to cart and
     }
     // Nothing of it is hidden behind a scroll.
     assert.ok(await card.evaluate((c) => c.scrollHeight <= c.clientHeight));
-    // It takes the pinned card's place, which comes back when it closes.
+    // It takes the pinned card's place, and the top row's (it would cover the search button
+    // half): both come back when it closes.
+    const search = page.locator('live-shop button.search-open');
     assert.equal(await pinned.isVisible(), false);
+    assert.equal(await search.isVisible(), false);
     await card.locator('button.close').tap();
     await card.waitFor({ state: 'detached' });
     assert.equal(await pinned.isVisible(), true);
+    assert.equal(await search.isVisible(), true);
+    await page.close();
+  });
+});
+
+test('a hotspot placed where the browser\'s controls are is drawn just above them', async () => {
+  await withBackend({}, async (backend) => {
+    // Near the bottom edge, where Chromium's timeline is while the video shows its controls.
+    await putHotspots(backend, [{ id: 'h1', productId: 'p01', start: 0, end: 5, keyframes: [{ t: 0, x: 0.5, y: 0.97 }] }]);
+    const page = await viewerHotspot(backend, 1280, 1);
+    // The player as tall as its picture, so the controls are over the picture itself.
+    await page.addStyleTag({ content: '.player video { block-size: auto !important; }' });
+    const spot = page.locator('live-shop button.hotspot');
+    await spot.waitFor({ timeout: 10_000 });
+    const video = await page.locator('#video').boundingBox();
+    const controlsTop = video.y + video.height - 64;
+    // The layer follows the player's new size within moments; the assertion says where it ended.
+    await page.waitForFunction(() => document.querySelector('live-shop').shadowRoot
+      .querySelector('button.hotspot').getBoundingClientRect().bottom <= document.getElementById('video')
+      .getBoundingClientRect().bottom - 64 + 0.5, null, { timeout: 5_000 }).catch(() => {});
+    const button = await spot.boundingBox();
+    assert.ok(button.y + button.height <= controlsTop + 0.5, `hotspot ${JSON.stringify(button)}, controls from ${controlsTop}`);
+    // It still opens its product.
+    await spot.click();
+    await page.locator('live-shop .hotspot-card button.buy').waitFor();
+    // Without the browser's controls, it is where the creator put it.
+    await page.evaluate(() => document.getElementById('video').removeAttribute('controls'));
+    const pic = await pictureBox(page);
+    await page.waitForFunction((want) => {
+      const dot = document.querySelector('live-shop').shadowRoot.querySelector('button.hotspot .dot').getBoundingClientRect();
+      return Math.abs(dot.y + dot.height / 2 - want) < 2;
+    }, pic.y + 0.97 * pic.h);
     await page.close();
   });
 });

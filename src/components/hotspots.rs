@@ -25,6 +25,10 @@ pub struct HotspotsProps {
     pub video_id: String,
     /// The live show, so a product's running deal shows on its card.
     pub show: Rc<Show>,
+    /// The lowest a hotspot's centre may sit, as a fraction of the picture's height: above the
+    /// browser's controls where they cover the picture (core's `VideoBoxes::lowest_hotspot`).
+    #[prop_or(1.0)]
+    pub lowest: f64,
 }
 
 async fn load(env: &Env, path: &str) -> Option<String> {
@@ -99,6 +103,7 @@ pub fn Hotspots(props: &HotspotsProps) -> Html {
                         open.set(if expanded { None } else { Some(id.clone()) })
                     })
                 };
+                let y = y.min(props.lowest);
                 let style = format!("left:{}%;top:{}%", css_number(x * 100.0), css_number(y * 100.0));
                 Some(html! {
                     <button key={hotspot.id.clone()} type="button" class="hotspot" ~style={style}

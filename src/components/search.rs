@@ -11,8 +11,8 @@ use live_shop_core::geometry::css_number;
 use live_shop_core::i18n::{fill, SearchText, Text};
 use live_shop_core::protocol::{ErrorBody, SearchOptions, SearchResults};
 use live_shop_core::search::{
-    choose_profile, reveal_status, Arrow, CameraError, Event as SearchEvent, Failure, Phase, Plan,
-    Query, Region, RetryPolicy, Reveal, Search,
+    choose_profile, reveal_status, Arrow, CameraError, Event as SearchEvent, Failure, Found, Phase,
+    Plan, Query, Region, RetryPolicy, Reveal, Search,
 };
 use live_shop_core::url::api_url;
 use live_shop_core::view::Card;
@@ -670,12 +670,13 @@ pub fn SearchPanel(props: &SearchPanelProps) -> Html {
             .step()
             .map(|i| text(steps[i]).to_string())
             .unwrap_or_default(),
-        Phase::Results(r) if r.results.is_empty() => text(SearchText::NoResults).to_string(),
-        Phase::Results(r) => fill(
-            text(SearchText::ResultsCount),
-            "n",
-            &env.count(r.results.len() as u32),
-        ),
+        Phase::Results(r) => match Found::of(r) {
+            Found::Nothing => text(SearchText::NoResults).to_string(),
+            Found::Similar(n) => fill(text(SearchText::ResultsCount), "n", &env.count(n as u32)),
+            Found::OnlyDistant(n) => {
+                fill(text(SearchText::NoCloseMatch), "n", &env.count(n as u32))
+            }
+        },
         Phase::Failed(f) => f.message(env.locale.lang).to_string(),
         _ => String::new(),
     };

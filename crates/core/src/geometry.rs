@@ -219,6 +219,23 @@ pub fn video_boxes(video: &VideoLayout, origin: (f64, f64)) -> VideoBoxes {
     }
 }
 
+/// Half the height of a replay hotspot's button (its dot, label and ring), in CSS pixels.
+pub const HOTSPOT_HALF_HEIGHT: f64 = 16.0;
+
+impl VideoBoxes {
+    /// The lowest a replay hotspot's centre may sit, as a fraction of the picture's height:
+    /// the bottom, unless the browser's own controls cover a strip of the picture. A hotspot
+    /// placed there would sit on the timeline and take its clicks, so it is drawn just above
+    /// the strip instead (1.0 when nothing covers the picture).
+    pub fn lowest_hotspot(&self) -> f64 {
+        let (picture, stage) = (self.picture.height, self.stage.height);
+        if !(picture > 0.0 && stage < picture) {
+            return 1.0;
+        }
+        ((stage - HOTSPOT_HALF_HEIGHT) / picture).clamp(0.0, 1.0)
+    }
+}
+
 /// A CSS number with one decimal (`-12.5`, `300`), by integer arithmetic: the widget's wasm
 /// carries no float formatting for its styles.
 pub fn css_number(value: f64) -> String {
@@ -354,6 +371,38 @@ mod tests {
         assert_eq!(on_phone(219.0).stage, on_phone(219.0).picture);
         assert_eq!(on_phone(282.0).stage.height, 282.0);
         assert_eq!(on_phone(283.0).stage.height, 219.0);
+    }
+
+    #[test]
+    fn hotspots_keep_clear_of_the_browsers_controls() {
+        let video = |height: f64, controls: bool| VideoLayout {
+            border_box: Rect::new(0.0, 0.0, 640.0, height),
+            insets: [0.0; 4],
+            intrinsic: (1920.0, 1080.0),
+            fit: ObjectFit::Contain,
+            controls,
+        };
+        let lowest =
+            |height, controls| video_boxes(&video(height, controls), (0.0, 0.0)).lowest_hotspot();
+        // 360 px of picture, the controls' 64 px over its bottom: a hotspot's centre stays 16 px
+        // above them, at (296 - 16) / 360 of the height.
+        assert!((lowest(360.0, true) - 280.0 / 360.0).abs() < 1e-9);
+        // Without controls, or with a bar under the picture that takes them, anywhere.
+        assert_eq!(lowest(360.0, false), 1.0);
+        assert_eq!(lowest(600.0, true), 1.0);
+        // A phone's short picture keeps the whole height: the controls are over it anyway.
+        let phone = VideoLayout {
+            border_box: Rect::new(0.0, 0.0, 342.0, 192.0),
+            ..video(0.0, true)
+        };
+        assert_eq!(video_boxes(&phone, (0.0, 0.0)).lowest_hotspot(), 1.0);
+        // Before the video has a size, nothing to keep clear of.
+        let no_size = VideoBoxes {
+            picture: Rect::new(0.0, 0.0, 0.0, 0.0),
+            player: Rect::new(0.0, 0.0, 0.0, 0.0),
+            stage: Rect::new(0.0, 0.0, 0.0, 0.0),
+        };
+        assert_eq!(no_size.lowest_hotspot(), 1.0);
     }
 
     #[test]

@@ -310,6 +310,8 @@ texts! {
         StepMatching => ["Finding matches", "البحث عن تطابقات", "یافتن موارد مشابه"],
         /// Results heading.
         ResultsCount => ["{n} similar products", "منتجات مشابهة: {n}", "{n} محصول مشابه"],
+        /// Results the backend says are none of them close: the nearest it has.
+        NoCloseMatch => ["No close match. The {n} nearest products:", "لا يوجد تطابق قريب. أقرب المنتجات: {n}", "مورد خیلی مشابهی پیدا نشد. نزدیک‌ترین محصولات: {n}"],
         /// No results.
         NoResults => ["Nothing similar found. Try another photo or a tighter box.", "لم نجد شيئًا مشابهًا. جرّب صورة أخرى أو مربعًا أضيق.", "مورد مشابهی پیدا نشد. عکس دیگری یا کادر کوچک‌تری را امتحان کنید."],
         /// Similarity of a result.

@@ -397,6 +397,7 @@ impl FromJson for SearchHit {
         Some(SearchHit {
             product: optional(json, "product")?,
             similarity: similarity.clamp(-1.0, 1.0) as f32,
+            close: json.field("close").and_then(|c| c.boolean()),
         })
     }
 }

@@ -428,6 +428,11 @@ pub struct SearchHit {
     pub product: Product,
     /// Cosine similarity of the embeddings, -1 to 1.
     pub similarity: f32,
+    /// Whether the backend judges the product a close match for the photo, by its own model's
+    /// measure (a similarity means different things to different models). `None`: it does not
+    /// say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub close: Option<bool>,
 }
 
 /// `POST /v1/search/image` answer.

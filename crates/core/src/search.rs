@@ -426,6 +426,31 @@ impl RetryPolicy {
     }
 }
 
+/// What an answer found, as the results line says it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Found {
+    /// No results at all.
+    Nothing,
+    /// This many results, close matches or unjudged.
+    Similar(usize),
+    /// This many results, every one judged by the backend not a close match: the nearest it
+    /// has, which the shopper should not take for look-alikes.
+    OnlyDistant(usize),
+}
+
+impl Found {
+    /// Judges `answer`: distant only when some result says whether it is close and none is.
+    pub fn of(answer: &SearchResults) -> Found {
+        let hits = &answer.results;
+        let judged = hits.iter().any(|h| h.close.is_some());
+        match hits.len() {
+            0 => Found::Nothing,
+            n if judged && !hits.iter().any(|h| h.close == Some(true)) => Found::OnlyDistant(n),
+            n => Found::Similar(n),
+        }
+    }
+}
+
 /// Where a search stands.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub enum Phase {
@@ -680,6 +705,39 @@ mod tests {
         let json = r#"{"profile":"square-224","profiles":["square-224","max-512"]}"#;
         let decoded: SearchOptions = crate::json::decode(json.as_bytes()).unwrap();
         assert_eq!(decoded, square);
+    }
+
+    #[test]
+    fn an_answer_of_only_distant_products_is_told_apart() {
+        let answer = |closes: &[Option<bool>]| {
+            let body = format!(
+                r#"{{"queryId":"q","serverTime":0,"results":[{}]}}"#,
+                closes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, close)| {
+                        let close = close.map_or(String::new(), |c| format!(r#","close":{c}"#));
+                        format!(
+                            r#"{{"similarity":0.4{close},"product":{{"id":"p{i}","title":"Mug"}}}}"#
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+            let decoded: SearchResults = crate::json::decode(body.as_bytes()).unwrap();
+            assert_eq!(decoded.results.len(), closes.len(), "{body}");
+            Found::of(&decoded)
+        };
+        assert_eq!(answer(&[]), Found::Nothing);
+        // A backend that does not judge: results are similar products, as before.
+        assert_eq!(answer(&[None, None]), Found::Similar(2));
+        // One close match among them is enough.
+        assert_eq!(answer(&[Some(true), Some(false)]), Found::Similar(2));
+        assert_eq!(
+            answer(&[Some(false), Some(false), Some(false)]),
+            Found::OnlyDistant(3)
+        );
+        assert_eq!(answer(&[Some(false), None]), Found::OnlyDistant(2));
     }
 
     #[test]

@@ -33,7 +33,7 @@ use crate::error::ApiError;
 use crate::hub::{CatchUp, Hub, LiveStream};
 use crate::now_ms;
 use crate::overlays::{Expect, OverlayStore, SqliteStore, Stored};
-use crate::search::{SearchError, VisualSearch};
+use crate::search::{SearchError, VisualSearch, CLOSE_MATCH};
 
 /// Shared server state.
 #[derive(Debug)]
@@ -686,6 +686,7 @@ async fn search_image(
             Some(SearchHit {
                 product,
                 similarity,
+                close: Some(similarity >= CLOSE_MATCH),
             })
         })
         .collect();

@@ -144,6 +144,43 @@ async fn a_photo_of_a_product_finds_it_first() {
             .windows(2)
             .all(|w| w[0].similarity >= w[1].similarity));
         assert!(!results.query_id.is_empty());
+        // And it says so: the product is a close match.
+        assert_eq!(results.results[0].close, Some(true));
+    }
+}
+
+#[tokio::test]
+async fn a_photo_of_nothing_the_shop_sells_has_no_close_match() {
+    let (app, _) = app();
+    // foolbox's ImageNet photos of a bull mastiff, a jeep and a bald eagle.
+    for name in [
+        "imagenet_00_243.jpg",
+        "imagenet_06_609.jpg",
+        "imagenet_17_22.jpg",
+    ] {
+        let bytes =
+            std::fs::read(live_shop_testkit::cache().join("foolbox/data").join(name)).unwrap();
+        let photo = prepare(
+            &bytes,
+            Profile::Square224,
+            CropBox::FULL,
+            &PrepLimits::default(),
+        )
+        .unwrap()
+        .jpeg;
+        let (status, body) = send(&app, multipart(Some(&photo), "{}")).await;
+        assert_eq!(status, StatusCode::OK);
+        let results: SearchResults = decode(&body).unwrap();
+        assert!(!results.results.is_empty());
+        assert!(
+            results.results.iter().all(|r| r.close == Some(false)),
+            "{name}: {:?}",
+            results
+                .results
+                .iter()
+                .map(|r| (&r.product.id, r.similarity))
+                .collect::<Vec<_>>()
+        );
     }
 }
 

@@ -12,7 +12,7 @@ use image::{imageops, DynamicImage, ExtendedColorType, Rgba, RgbaImage};
 use live_shop_core::prep::{decode, prepare, CropBox, PrepLimits, Profile};
 use live_shop_server::catalog::Catalog;
 use live_shop_server::demo::Dice;
-use live_shop_server::search::VisualSearch;
+use live_shop_server::search::{preferred_profile, VisualSearch, CLOSE_MATCH};
 
 /// Rotates an RGBA image by `degrees` around its centre onto a transparent canvas that fits it.
 fn rotate(src: &RgbaImage, degrees: f64) -> RgbaImage {
@@ -301,6 +301,114 @@ fn run() -> Result<(), String> {
         println!(
             "  {name:<12} {}: recall@5 {change:+.1} points, {share:.2} % of the bytes",
             if met { "met" } else { "not met" }
+        );
+    }
+    close_matches(&search, &cache, &queries)
+}
+
+/// The photo's best similarity, prepared as the widget prepares it for this backend, and
+/// whether that best result is `product_id`.
+fn best(
+    search: &VisualSearch,
+    bytes: &[u8],
+    crop: CropBox,
+    product_id: Option<&str>,
+) -> Result<(f32, bool), String> {
+    let profile = Profile::parse(&preferred_profile()).map_err(|e| e.to_string())?;
+    let prepared =
+        prepare(bytes, profile, crop, &PrepLimits::default()).map_err(|e| e.to_string())?;
+    let hits = search
+        .search(Some(&prepared.jpeg), None, CropBox::FULL, 1)
+        .map_err(|e| e.to_string())?
+        .ok_or("no results")?;
+    let (id, similarity) = hits.products.first().ok_or("no results")?;
+    Ok((*similarity, product_id == Some(id.as_str())))
+}
+
+/// `min p5 p50 p95 max` of `values`.
+fn spread(values: &mut [f32]) -> String {
+    values.sort_by(f32::total_cmp);
+    let at = |p: usize| {
+        values
+            .get((values.len().saturating_sub(1)) * p / 100)
+            .copied()
+            .unwrap_or(f32::NAN)
+    };
+    format!(
+        "{:.3} {:.3} {:.3} {:.3} {:.3}",
+        at(0),
+        at(5),
+        at(50),
+        at(95),
+        at(100)
+    )
+}
+
+/// How well [`CLOSE_MATCH`] tells a photo of a catalog product from a photo of something the
+/// catalog does not hold: foolbox's ImageNet photos (dogs, birds, a jeep, a yurt …; its
+/// strawberry is left out, as the catalog sells one) and bare crops of the backgrounds.
+fn close_matches(search: &VisualSearch, cache: &Path, queries: &[Query]) -> Result<(), String> {
+    let mut found = Vec::new();
+    let mut missed = 0;
+    for query in queries {
+        let (similarity, right) = best(search, &query.bytes, query.crop, Some(&query.product_id))?;
+        if right {
+            found.push(similarity);
+        } else {
+            missed += 1;
+        }
+    }
+    let mut unrelated = Vec::new();
+    let photos = cache.join("foolbox/data");
+    let mut names: Vec<_> = std::fs::read_dir(&photos)
+        .map_err(|e| format!("{}: {e} (run scripts/fetch-test-data.sh)", photos.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "jpg") && !p.to_string_lossy().ends_with("_949.jpg")
+        })
+        .collect();
+    names.sort();
+    for path in &names {
+        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        unrelated.push(best(search, &bytes, CropBox::FULL, None)?.0);
+    }
+    let photos = names.len();
+    for name in ["brick.png", "grass.png", "gravel.png"] {
+        let bytes =
+            std::fs::read(cache.join("skimage").join(name)).map_err(|e| format!("{name}: {e}"))?;
+        for (x, y) in [(0.0, 0.0), (0.5, 0.0), (0.0, 0.5), (0.5, 0.5)] {
+            let crop = CropBox {
+                x,
+                y,
+                width: 0.5,
+                height: 0.5,
+            };
+            unrelated.push(best(search, &bytes, crop, None)?.0);
+        }
+    }
+    println!();
+    println!(
+        "close matches ({}, the backend's profile): best similarity, min p5 p50 p95 max",
+        preferred_profile()
+    );
+    let (queries_n, unrelated_n) = (found.len(), unrelated.len());
+    println!(
+        "  generated queries whose product came first ({queries_n}; {missed} others): {}",
+        spread(&mut found)
+    );
+    println!(
+        "  photos of nothing the catalog holds ({unrelated_n}: {photos} ImageNet photos, {} background crops): {}",
+        unrelated_n - photos,
+        spread(&mut unrelated)
+    );
+    println!("  counted as close matches, by threshold:");
+    for threshold in [0.35, 0.4, CLOSE_MATCH, 0.5, 0.6] {
+        let close = |v: &[f32]| v.iter().filter(|s| **s >= threshold).count();
+        println!(
+            "    {threshold:.2}{}: {} of {queries_n} found products, {} of {unrelated_n} unrelated photos",
+            if threshold == CLOSE_MATCH { " (CLOSE_MATCH)" } else { "" },
+            close(&found),
+            close(&unrelated)
         );
     }
     Ok(())
