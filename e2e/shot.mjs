@@ -1,0 +1,15 @@
+import { launch } from './lib/browser.js';
+import { Backend } from './lib/server.js';
+import { homedir } from 'node:os';
+const backend = await new Backend({ search: true }).start();
+const browser = await launch();
+const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+await page.goto(`${backend.url}/?lang=ar`);
+await page.locator('live-shop button.search-open').click();
+await page.locator('live-shop .search-panel input[type=file]').setInputFiles(homedir() + '/.cache/live-shop/foolbox/data/imagenet_00_243.jpg');
+await page.locator('live-shop .search-now').click();
+await page.locator('live-shop .results li').first().waitFor({ timeout: 30000 });
+await page.waitForTimeout(1500);
+await page.screenshot({ path: '/tmp/nomatch.png' });
+console.log(await page.locator('live-shop .search-status').textContent());
+await browser.close(); await backend.stop();
