@@ -839,7 +839,11 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                         html! {
                             <li key={h.id.clone()} class={classes!(chosen.then_some("selected"))}>
                                 <button type="button" onclick={select(h.id.clone())} aria-pressed={chosen.to_string()}>
-                                    {format!("{} · {} · {}–{}", h.id, if h.product_id.is_empty() { L::StudioNoProduct.get(lang).into() } else { title_of(&h.product_id) }, local_clock(h.start, digits), local_clock(h.end, digits))}
+                                    // The product's title isolated, so a Latin title in a
+                                    // Persian list keeps its words (and the times) in place.
+                                    {format!("{} · ", h.id)}
+                                    <bdi>{if h.product_id.is_empty() { L::StudioNoProduct.get(lang).into() } else { title_of(&h.product_id) }}</bdi>
+                                    {format!(" · {}–{}", local_clock(h.start, digits), local_clock(h.end, digits))}
                                 </button>
                             </li>
                         }
@@ -937,7 +941,7 @@ fn HotspotEditor(props: &HotspotEditorProps) -> Html {
     html! {
         <section class="hotspot-editor" aria-label={fill(L::StudioHotspot.get(lang), "n", &h.id)}>
             <h2>{fill(L::StudioHotspot.get(lang), "n", &h.id)}</h2>
-            <p class="product">{ if h.product_id.is_empty() { L::StudioNoProduct.get(lang).to_string() } else { props.title.clone() } }</p>
+            <p class="product" dir="auto">{ if h.product_id.is_empty() { L::StudioNoProduct.get(lang).to_string() } else { props.title.clone() } }</p>
             <label>{L::StudioFindProduct.get(lang)}<input type="search" class="product-search" oninput={props.on_query.clone()} /></label>
             <ul class="product-results">
                 { for props.found.iter().map(|p| {
@@ -945,7 +949,7 @@ fn HotspotEditor(props: &HotspotEditorProps) -> Html {
                     html! {
                         <li key={p.id.clone()}>
                             <button type="button" onclick={Callback::from(move |_: MouseEvent| edit.emit(Edit::Product { id: id.clone(), product_id: pid.clone() }))}>
-                                {p.title.clone()}
+                                <bdi>{p.title.clone()}</bdi>
                             </button>
                         </li>
                     }
@@ -1084,7 +1088,7 @@ fn LivePanel(props: &LivePanelProps) -> Html {
                     html! {
                         <li key={p.id.clone()}>
                             <button type="button" aria-pressed={pressed.to_string()}
-                                onclick={Callback::from(move |_: MouseEvent| chosen.set(Some(product.clone())))}>{p.title.clone()}</button>
+                                onclick={Callback::from(move |_: MouseEvent| chosen.set(Some(product.clone())))}><bdi>{p.title.clone()}</bdi></button>
                         </li>
                     }
                 }) }

@@ -197,6 +197,43 @@ test('locale="ar" renders right to left with Arabic digits', async () => {
   });
 });
 
+/** Where the pinned title's characters at `indices` are drawn, and the title's own box. */
+const titleGlyphs = (page, indices) => page.locator('live-shop').evaluate((host, indices) => {
+  const title = host.shadowRoot.querySelector('.pinned .title');
+  const at = (i) => {
+    const range = document.createRange();
+    range.setStart(title.firstChild, i);
+    range.setEnd(title.firstChild, i + 1);
+    const r = range.getBoundingClientRect();
+    return { left: r.left, right: r.right };
+  };
+  const box = title.getBoundingClientRect();
+  return { glyphs: indices.map(at), box: { left: box.left, right: box.right }, cut: title.scrollWidth > title.clientWidth };
+}, indices);
+
+test('in Arabic, a Latin product title reads left to right, in its own order, and is cut at its end', async () => {
+  await withBackend({}, async (backend) => {
+    // "35 mm Film Camera": laid out right to left, it would read "mm Film Camera 35".
+    const { page } = await open(backend, '?locale=ar');
+    await pin(backend, page, 'p44');
+    const { glyphs: [three, film, last], box } = await titleGlyphs(page, [0, 6, 16]);
+    assert.ok(three.right <= film.left && film.right <= last.left, `"3" at ${three.left}, "F" at ${film.left}, "a" at ${last.left}`);
+    // Still aligned as Arabic reads: against the card's right.
+    assert.ok(box.right - last.right < 1.5, `the title ends at ${last.right}, its box at ${box.right}`);
+    await page.close();
+
+    // On a phone the compact card cuts a long title: its beginning stays in view.
+    const phone = await browser().newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    await phone.goto(`${backend.url}/?locale=ar`);
+    await pin(backend, phone, 'p05');
+    const cut = await titleGlyphs(phone, [0]);
+    assert.ok(cut.cut, 'the title fits: nothing to check');
+    assert.ok(cut.glyphs[0].left >= cut.box.left - 0.5 && cut.glyphs[0].right <= cut.box.right + 0.5,
+      `"O" at ${JSON.stringify(cut.glyphs[0])}, the title at ${JSON.stringify(cut.box)}`);
+    await phone.close();
+  });
+});
+
 test('hostile data shows as text and never breaks the widget', async () => {
   await withBackend({}, async (backend) => {
     const page = await browser().newPage();

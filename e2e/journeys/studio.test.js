@@ -274,7 +274,30 @@ test('a save without a creator token is refused and nothing is written (studio i
     await page.waitForFunction(() => document.querySelector('live-shop').shadowRoot
       .querySelector('video.studio-video')?.readyState >= 1);
     await seek(page, 1);
-    await addHotspot(page, 0.5, 0.5, 'jacket');
+    await addHotspot(page, 0.5, 0.5, 'film camera');
+    // The product's Latin title keeps its order in the Persian list and editor: laid out right
+    // to left, "35 mm Film Camera" would read "mm Film Camera 35".
+    for (const selector of ['.hotspot-list li', '.hotspot-editor .product']) {
+      const order = await page.locator(`live-shop ${selector}`).first().evaluate((element) => {
+        const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+        const at = (needle) => {
+          for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            const i = node.data.indexOf(needle);
+            if (i >= 0) {
+              const range = document.createRange();
+              range.setStart(node, i);
+              range.setEnd(node, i + 1);
+              return range.getBoundingClientRect().left;
+            }
+          }
+          return NaN;
+        };
+        const three = at('35 mm');
+        walker.currentNode = element;
+        return { three, film: at('Film'), text: element.textContent };
+      });
+      assert.ok(order.three < order.film, `${selector}: ${JSON.stringify(order)}`);
+    }
     // Times and counts in Persian digits, each time kept left to right.
     const time = await page.locator('live-shop output.time').textContent();
     assert.match(time, /^\u2066۰:۰۱\.۰\u2069 \/ \u2066[۰-۹]+:[۰-۹]{2}\.[۰-۹]\u2069$/, time);

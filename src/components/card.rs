@@ -61,9 +61,11 @@ pub fn DealCard(props: &DealCardProps) -> Html {
             }
             <div class="info">
                 if let Some(brand) = card.brand.clone() {
-                    <p class="brand">{brand}</p>
+                    <p class="brand" dir="auto">{brand}</p>
                 }
-                <p class="title">{card.title.clone()}</p>
+                // The shop's words take their own direction: a Latin title in an Arabic card
+                // reads (and is cut) left to right, and an Arabic one in English right to left.
+                <p class="title" dir="auto">{card.title.clone()}</p>
                 <p class="prices">
                     <span class="price">{price}</span>
                     if let Some(original) = original {

@@ -109,7 +109,7 @@ pub fn Hotspots(props: &HotspotsProps) -> Html {
                     <button key={hotspot.id.clone()} type="button" class="hotspot" ~style={style}
                         aria-expanded={expanded.to_string()} data-hotspot={hotspot.id.clone()} {onclick}>
                         <span class="dot" aria-hidden="true"></span>
-                        <span class="hotspot-label">{name}</span>
+                        <span class="hotspot-label" dir="auto">{name}</span>
                     </button>
                 })
             }) }
@@ -124,7 +124,7 @@ pub fn Hotspots(props: &HotspotsProps) -> Html {
                     }>
                         <DealCard {card} compact=true />
                         if let Some(cta) = hotspot.cta.clone() {
-                            <p class="cta">{cta}</p>
+                            <p class="cta" dir="auto">{cta}</p>
                         }
                         <button type="button" class="close" aria-label={env.text(Text::Close)}
                             onclick={let open = open.clone(); Callback::from(move |_: MouseEvent| open.set(None))}>{"×"}</button>

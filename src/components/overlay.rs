@@ -199,9 +199,9 @@ pub fn OverlayView(props: &OverlayViewProps) -> Html {
                     }
                     if let Some(banner) = show.banner.clone() {
                         <p class="banner">
-                            <strong>{banner.title}</strong>
+                            <strong dir="auto">{banner.title}</strong>
                             if let Some(subtitle) = banner.subtitle {
-                                <span>{subtitle}</span>
+                                <span dir="auto">{subtitle}</span>
                             }
                         </p>
                     }

@@ -196,7 +196,7 @@ fn Upcoming(props: &UpcomingProps) -> Html {
                     let ics = api_url(&env.backend, &format!("/v1/events/{}.ics", js_sys::encode_uri_component(&event.id)));
                     html! {
                         <li key={event.id.clone()}>
-                            <span class="event-title">{event.title.clone()}</span>
+                            <span class="event-title" dir="auto">{event.title.clone()}</span>
                             <time>{js::format_date_time(&tag, event.starts_at as f64)}</time>
                             <a class="calendar" href={ics} download={format!("{}.ics", event.id)}>
                                 {env.text(Text::AddToCalendar)}
