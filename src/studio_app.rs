@@ -725,7 +725,7 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                 </div>
                 // Beside the tabs, not among them: a tab list holds tabs only.
                 <label class="token">{L::StudioToken.get(lang)}
-                    <input type="password" value={(*token).clone()} oninput={on_token} autocomplete="off" />
+                    <input type="password" dir="ltr" value={(*token).clone()} oninput={on_token} autocomplete="off" />
                 </label>
             </div>
             if live {
@@ -785,7 +785,7 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                     }) }
                 </div>
                 <div class="studio-source">
-                    <label>{L::StudioVideoUrl.get(lang)}<input type="url" value={(*src).clone()} onchange={on_src} /></label>
+                    <label>{L::StudioVideoUrl.get(lang)}<input type="url" dir="ltr" value={(*src).clone()} onchange={on_src} /></label>
                     <label>{L::StudioVideoFile.get(lang)}<input type="file" accept="video/*" onchange={on_file} /></label>
                 </div>
             </div>
@@ -942,7 +942,7 @@ fn HotspotEditor(props: &HotspotEditorProps) -> Html {
         <section class="hotspot-editor" aria-label={fill(L::StudioHotspot.get(lang), "n", &h.id)}>
             <h2>{fill(L::StudioHotspot.get(lang), "n", &h.id)}</h2>
             <p class="product" dir="auto">{ if h.product_id.is_empty() { L::StudioNoProduct.get(lang).to_string() } else { props.title.clone() } }</p>
-            <label>{L::StudioFindProduct.get(lang)}<input type="search" class="product-search" oninput={props.on_query.clone()} /></label>
+            <label>{L::StudioFindProduct.get(lang)}<input type="search" dir="auto" class="product-search" oninput={props.on_query.clone()} /></label>
             <ul class="product-results">
                 { for props.found.iter().map(|p| {
                     let (edit, id, pid) = (props.edit.clone(), id.clone(), p.id.clone());
@@ -956,14 +956,14 @@ fn HotspotEditor(props: &HotspotEditorProps) -> Html {
                 }) }
             </ul>
             <div class="row times">
-                <label>{L::StudioFrom.get(lang)}<input class="start" value={format!("{:.2}", h.start)} onchange={on_times("start")} /></label>
-                <label>{L::StudioTo.get(lang)}<input class="end" value={format!("{:.2}", h.end)} onchange={on_times("end")} /></label>
+                <label>{L::StudioFrom.get(lang)}<input class="start" dir="ltr" value={format!("{:.2}", h.start)} onchange={on_times("start")} /></label>
+                <label>{L::StudioTo.get(lang)}<input class="end" dir="ltr" value={format!("{:.2}", h.end)} onchange={on_times("end")} /></label>
                 <button type="button" class="start-here" onclick={range(props.time, h.end.max(props.time + 0.1))}>{L::StudioStartHere.get(lang)}</button>
                 <button type="button" class="end-here" onclick={range(h.start, props.time.max(h.start + 0.1))}>{L::StudioEndHere.get(lang)}</button>
             </div>
             <p class="keyframes">{fill(L::StudioPositions.get(lang), "n", &props.digits.apply(&h.keyframes.len().to_string()))}</p>
-            <label>{L::StudioLabel.get(lang)}<input class="label" value={h.label.clone().unwrap_or_default()} onchange={on_text("label")} /></label>
-            <label>{L::StudioCta.get(lang)}<input class="cta" value={h.cta.clone().unwrap_or_default()} onchange={on_text("cta")} /></label>
+            <label>{L::StudioLabel.get(lang)}<input class="label" dir="auto" value={h.label.clone().unwrap_or_default()} onchange={on_text("label")} /></label>
+            <label>{L::StudioCta.get(lang)}<input class="cta" dir="auto" value={h.cta.clone().unwrap_or_default()} onchange={on_text("cta")} /></label>
             <button type="button" class="delete" onclick={delete}>{L::StudioDelete.get(lang)}</button>
         </section>
     }
@@ -1080,7 +1080,7 @@ fn LivePanel(props: &LivePanelProps) -> Html {
     html! {
         <section class="live-panel" aria-label={L::StudioLive.get(lang)}>
             <p>{fill(L::StudioStream.get(lang), "n", &props.env.stream)}</p>
-            <label>{L::StudioFindProduct.get(lang)}<input type="search" class="product-search" oninput={props.on_query.clone()} /></label>
+            <label>{L::StudioFindProduct.get(lang)}<input type="search" dir="auto" class="product-search" oninput={props.on_query.clone()} /></label>
             <ul class="product-results">
                 { for props.found.iter().map(|p| {
                     let (chosen, product) = (chosen.clone(), p.clone());
@@ -1099,9 +1099,9 @@ fn LivePanel(props: &LivePanelProps) -> Html {
             </div>
             <fieldset class="deal">
                 <legend>{L::StudioFlashDeal.get(lang)}</legend>
-                <label>{L::StudioPrice.get(lang)}<input class="deal-price" inputmode="decimal" value={props.deal.0.clone()} oninput={field(0)} /></label>
-                <label>{L::StudioSeconds.get(lang)}<input class="deal-seconds" inputmode="numeric" value={props.deal.1.clone()} oninput={field(1)} /></label>
-                <label>{L::StudioStock.get(lang)}<input class="deal-stock" inputmode="numeric" value={props.deal.2.clone()} oninput={field(2)} /></label>
+                <label>{L::StudioPrice.get(lang)}<input class="deal-price" dir="ltr" inputmode="decimal" value={props.deal.0.clone()} oninput={field(0)} /></label>
+                <label>{L::StudioSeconds.get(lang)}<input class="deal-seconds" dir="ltr" inputmode="numeric" value={props.deal.1.clone()} oninput={field(1)} /></label>
+                <label>{L::StudioStock.get(lang)}<input class="deal-stock" dir="ltr" inputmode="numeric" value={props.deal.2.clone()} oninput={field(2)} /></label>
                 <button type="button" class="start-deal" onclick={start_deal} disabled={chosen.is_none()}>{L::StudioStartDeal.get(lang)}</button>
             </fieldset>
             <p class="live-status" role="status">{(*status).clone()}</p>

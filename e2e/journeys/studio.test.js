@@ -298,6 +298,10 @@ test('a save without a creator token is refused and nothing is written (studio i
       });
       assert.ok(order.three < order.film, `${selector}: ${JSON.stringify(order)}`);
     }
+    // Addresses, the token and times are typed left to right in the Persian studio too.
+    for (const input of ['input[type=url]', 'input[type=password]', '.hotspot-editor input.start']) {
+      assert.equal(await page.locator(`live-shop ${input}`).evaluate((e) => getComputedStyle(e).direction), 'ltr', input);
+    }
     // Times and counts in Persian digits, each time kept left to right.
     const time = await page.locator('live-shop output.time').textContent();
     assert.match(time, /^\u2066۰:۰۱\.۰\u2069 \/ \u2066[۰-۹]+:[۰-۹]{2}\.[۰-۹]\u2069$/, time);
