@@ -95,6 +95,15 @@ fn query_photo_as(catalog: &Catalog, id: &str, profile: Profile) -> Vec<u8> {
         .jpeg
 }
 
+/// The results' products and similarities, best first, for failure messages.
+fn ranking(results: &SearchResults) -> Vec<(&str, f32)> {
+    results
+        .results
+        .iter()
+        .map(|r| (r.product.id.as_str(), r.similarity))
+        .collect()
+}
+
 #[tokio::test]
 async fn the_backend_asks_for_the_profile_its_model_reads() {
     let (app, catalog) = app();
@@ -129,16 +138,7 @@ async fn a_photo_of_a_product_finds_it_first() {
         let (status, body) = send(&app, multipart(Some(&query_photo(&catalog, id)), "{}")).await;
         assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
         let results: SearchResults = decode(&body).unwrap();
-        assert_eq!(
-            results.results[0].product.id,
-            id,
-            "{:?}",
-            results
-                .results
-                .iter()
-                .map(|r| (&r.product.id, r.similarity))
-                .collect::<Vec<_>>()
-        );
+        assert_eq!(results.results[0].product.id, id, "{:?}", ranking(&results));
         assert!(results
             .results
             .windows(2)
@@ -175,11 +175,7 @@ async fn a_photo_of_nothing_the_shop_sells_has_no_close_match() {
         assert!(
             results.results.iter().all(|r| r.close == Some(false)),
             "{name}: {:?}",
-            results
-                .results
-                .iter()
-                .map(|r| (&r.product.id, r.similarity))
-                .collect::<Vec<_>>()
+            ranking(&results)
         );
     }
 }
