@@ -342,6 +342,48 @@ export function closePart(handle) {
 }
 
 /**
+ * While `target` is full screen, sets the declarations of `fill` (CSS text, each made
+ * `!important`) on `video` and on each element between it and `target`, and those of
+ * `videoFill` on the video too; on leaving, puts back each property as it was, leaving whatever
+ * else the page set meanwhile. Returns a stop function.
+ */
+export function fillWhileFullScreen(target, video, fill, videoFill) {
+  let undo = null;
+  const update = () => {
+    const on = document.fullscreenElement === target;
+    if (on && !undo) undo = fillScreen(target, video, fill, videoFill);
+    if (!on && undo) { undo(); undo = null; }
+  };
+  document.addEventListener('fullscreenchange', update);
+  update();
+  return () => {
+    document.removeEventListener('fullscreenchange', update);
+    if (undo) undo();
+  };
+}
+
+function fillScreen(target, video, fill, videoFill) {
+  const declarations = (text) => text.split(';').map((d) => d.split(':').map((s) => s.trim()))
+    .filter(([name, value]) => name && value !== undefined);
+  const undo = [];
+  for (let el = video; el && el !== target && target.contains(el); el = el.parentElement) {
+    if (!el.style) continue;
+    const style = el.style;
+    const had = el.hasAttribute('style');
+    const set = declarations(el === video ? `${fill};${videoFill}` : fill);
+    const before = set.map(([name]) => [name, style.getPropertyValue(name), style.getPropertyPriority(name)]);
+    for (const [name, value] of set) style.setProperty(name, value, 'important');
+    undo.push(() => {
+      for (const [name, value, priority] of before) {
+        if (value) style.setProperty(name, value, priority); else style.removeProperty(name);
+      }
+      if (!had && style.length === 0) el.removeAttribute('style');
+    });
+  }
+  return () => undo.forEach((put) => put());
+}
+
+/**
  * Calls `onTime(seconds)` as the video's picture changes: on every presented frame where the
  * browser has requestVideoFrameCallback, and on timeupdate/seeked everywhere. Returns a stop
  * function.

@@ -9,7 +9,7 @@ use live_shop_core::announce::Announcer;
 use live_shop_core::geometry::{video_boxes, ObjectFit, Rect, VideoBoxes, VideoLayout};
 use live_shop_core::view::{self, announcement, Card};
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
     Element, HtmlVideoElement, IntersectionObserver, IntersectionObserverEntry,
     IntersectionObserverInit,
@@ -179,6 +179,14 @@ pub fn use_fullscreen(host: Element, selector: Option<String>, rect: Option<Rect
             let mut hidden = None;
             let listener = match (document, (**player).clone()) {
                 (Some(document), Some((target, video))) => {
+                    // While it is on, the video and any box the page wrapped it in fill the
+                    // screen.
+                    let filling = js::fill_while_full_screen(
+                        &target,
+                        &video,
+                        view::FULLSCREEN_FILL,
+                        view::FULLSCREEN_VIDEO,
+                    );
                     // While the overlay offers its button, the browser's own (which would show
                     // the video without the overlay) is hidden where the browser allows that.
                     let list = video.get_attribute("controlslist");
@@ -192,16 +200,17 @@ pub fn use_fullscreen(host: Element, selector: Option<String>, rect: Option<Rect
                         move || setter.set(document.fullscreen_element().as_ref() == Some(&target))
                     };
                     update();
-                    Some(EventListener::new(
-                        &document,
-                        "fullscreenchange",
-                        move |_| update(),
-                    ))
+                    let listener =
+                        EventListener::new(&document, "fullscreenchange", move |_| update());
+                    Some((listener, filling))
                 }
                 _ => None,
             };
             move || {
-                drop(listener);
+                if let Some((listener, filling)) = listener {
+                    drop(listener);
+                    let _ = filling.call0(&JsValue::NULL);
+                }
                 // Given back as the page had it when the overlay goes (or finds another video).
                 if let Some((video, list)) = hidden {
                     let _ = match list {

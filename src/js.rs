@@ -27,6 +27,14 @@ extern "C" {
         on_time: &js_sys::Function,
     ) -> js_sys::Function;
 
+    #[wasm_bindgen(js_name = fillWhileFullScreen)]
+    pub fn fill_while_full_screen(
+        target: &web_sys::Element,
+        video: &web_sys::HtmlVideoElement,
+        fill: &str,
+        video_fill: &str,
+    ) -> js_sys::Function;
+
     #[wasm_bindgen(js_name = installApi)]
     pub fn install_api(api: &JsValue);
 

@@ -108,6 +108,49 @@ test('in full screen the overlay still covers the picture', async () => {
   assert.ok(Math.abs(stage.x - (1280 - size[0] * scale) / 2) < 1.5, `x ${stage.x}`);
 });
 
+test('a video inside the page\'s own player box fills the screen too, and the page gets its box back', async () => {
+  const page = await browser().newPage({ viewport: { width: 1280, height: 720 } });
+  const url = `${backend().url}/skin-page`;
+  await page.route(url, (route) => route.fulfill({
+    contentType: 'text/html',
+    body: `<!doctype html><html lang="en"><head><style>
+      .skin { width: 480px; height: 270px; padding: 6px; background: #333; }
+      .skin video { width: 480px; height: 270px; }
+    </style></head><body>
+      <live-shop stream="demo"><div class="skin"><video src="/media/video/bigbuckbunny.mp4" muted style="border-radius: 4px; width: 480px"></video></div></live-shop>
+      <script type="module" src="/embed.js"></script></body></html>`,
+  }));
+  await page.goto(url);
+  await page.locator('live-shop .pinned .card').waitFor();
+  await page.waitForFunction(() => document.querySelector('video').videoWidth > 0);
+  const skinBefore = await page.locator('.skin').boundingBox();
+  await page.locator('live-shop button.fullscreen').click();
+  await page.waitForFunction(() => document.fullscreenElement === document.querySelector('live-shop'));
+  await page.waitForTimeout(400);
+  const [video, stage, size] = await Promise.all([
+    page.locator('video').boundingBox(),
+    page.locator('live-shop .stage').boundingBox(),
+    page.locator('video').evaluate((v) => [v.videoWidth, v.videoHeight]),
+  ]);
+  assert.deepEqual([video.x, video.y, video.width, video.height], [0, 0, 1280, 720]);
+  const scale = Math.min(1280 / size[0], 720 / size[1]);
+  assert.ok(Math.abs(stage.width - size[0] * scale) < 1.5 && Math.abs(stage.height - size[1] * scale) < 1.5,
+    `the overlay ${JSON.stringify(stage)} over a ${size} picture`);
+  await page.locator('live-shop button.fullscreen').click();
+  await page.waitForFunction(() => !document.fullscreenElement);
+  await page.waitForTimeout(400);
+  // The page's own box and sizes, as they were, and the video's own inline style.
+  const [skinAfter, inline] = await Promise.all([
+    page.locator('.skin').boundingBox(),
+    page.evaluate(() => [document.querySelector('.skin').style.cssText, document.querySelector('video').style.cssText]),
+  ]);
+  assert.deepEqual(skinAfter, skinBefore);
+  assert.deepEqual(inline, ['', 'border-radius: 4px; width: 480px;']);
+  const back = await page.locator('video').boundingBox();
+  assert.deepEqual([back.width, back.height], [480, 270]);
+  await page.close();
+});
+
 test('the overlay\'s own full-screen button takes the player and the overlay full screen, and back', async () => {
   const page = await browser().newPage({ viewport: { width: 1280, height: 720 } });
   await openPlayerPage(page, backend(), { html: 'lang="fa"', width: 480, height: 270 });

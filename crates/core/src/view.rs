@@ -222,6 +222,16 @@ pub fn announcement(
 /// the overlay included, can show.
 pub const NO_NATIVE_FULLSCREEN: &str = "nofullscreen";
 
+/// Inline declarations (each set `!important`) that make a video, and each element between it
+/// and the element shown full screen, fill the screen while the overlay's full screen is on: a
+/// page's player skin wraps its video in boxes of a set size, which would otherwise keep the
+/// picture small in a corner of a black screen. Each property is given back on leaving.
+pub const FULLSCREEN_FILL: &str =
+    "width:100%;height:100%;max-width:none;max-height:none;margin:0;padding:0;box-sizing:border-box";
+
+/// What [`FULLSCREEN_FILL`] adds for the video itself: letterboxed.
+pub const FULLSCREEN_VIDEO: &str = "object-fit:contain";
+
 /// `list` (a space-separated token list, such as `controlslist`) with `token` added, or `None`
 /// when it already holds it.
 pub fn with_token(list: &str, token: &str) -> Option<String> {
