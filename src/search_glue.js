@@ -2,8 +2,11 @@
 // (getUserMedia's options, canvas capture, XMLHttpRequest's upload events). Loaded only with the
 // search panel's module.
 
-/** The first image file of an input change, a drop or a paste; null if there is none. */
-export function imageFromEvent(event) {
+/**
+ * The file of an input change, a drop or a paste: its first image, else its first file (the
+ * studio takes videos and manifests through it too); null if there is none.
+ */
+export function fileFromEvent(event) {
   const list = (event.target && event.target.files) ||
     (event.dataTransfer && event.dataTransfer.files) ||
     (event.clipboardData && event.clipboardData.files) || [];

@@ -3,8 +3,8 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/src/search_glue.js")]
 extern "C" {
-    #[wasm_bindgen(js_name = imageFromEvent)]
-    pub fn image_from_event(event: &web_sys::Event) -> JsValue;
+    #[wasm_bindgen(js_name = fileFromEvent)]
+    pub fn file_from_event(event: &web_sys::Event) -> JsValue;
 
     #[wasm_bindgen(js_name = openCamera)]
     pub fn open_camera(video: &web_sys::HtmlVideoElement) -> js_sys::Promise;

@@ -625,7 +625,7 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
     let on_file = {
         let src = src.clone();
         Callback::from(move |e: Event| {
-            let file = search_js::image_from_event(&e);
+            let file = search_js::file_from_event(&e);
             if file.is_object() {
                 src.set(search_js::object_url(&file));
             }
@@ -675,7 +675,7 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
     let on_import = {
         let (edit, notice, manifest_id) = (edit.clone(), notice.clone(), manifest_id.clone());
         Callback::from(move |e: Event| {
-            let file = search_js::image_from_event(&e);
+            let file = search_js::file_from_event(&e);
             let (edit, notice, manifest_id) = (edit.clone(), notice.clone(), manifest_id.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 let text = match file.dyn_into::<web_sys::Blob>() {

@@ -393,7 +393,7 @@ pub fn SearchPanel(props: &SearchPanelProps) -> Html {
         use_effect_with((), move |_| {
             let listener = web_sys::window().map(|window| {
                 EventListener::new(&window, "paste", move |event| {
-                    let file = search_js::image_from_event(event);
+                    let file = search_js::file_from_event(event);
                     if !file.is_null() {
                         take_photo.emit(file);
                     }
@@ -424,14 +424,14 @@ pub fn SearchPanel(props: &SearchPanelProps) -> Html {
     };
     let on_file = {
         let take_photo = take_photo.clone();
-        Callback::from(move |e: Event| take_photo.emit(search_js::image_from_event(&e)))
+        Callback::from(move |e: Event| take_photo.emit(search_js::file_from_event(&e)))
     };
     let on_drop = {
         let (take_photo, dropping) = (take_photo.clone(), dropping.clone());
         Callback::from(move |e: DragEvent| {
             e.prevent_default();
             dropping.set(false);
-            take_photo.emit(search_js::image_from_event(&e));
+            take_photo.emit(search_js::file_from_event(&e));
         })
     };
     let on_dragover = {
