@@ -1,6 +1,8 @@
 //! The cart bridge: the page decides how to add to cart by answering `live-shop:add-to-cart`;
-//! unanswered, the backend's reference cart takes the add; without one, the product page opens.
+//! unanswered, the shop's own cart takes the add when the page named one (`cart="shopify"`),
+//! else the backend's reference cart; without one, the product page opens.
 use gloo_timers::future::TimeoutFuture;
+use live_shop_core::adapter::{CartStep, ShopCart};
 use live_shop_core::error::BackendError;
 use live_shop_core::i18n::Text;
 use live_shop_core::protocol::{CartItemRequest, Offer};
@@ -23,7 +25,7 @@ pub enum CartResult {
     Failed(String),
 }
 
-/// Runs one add: the page first, then the backend, then the product page.
+/// Runs one add: the page first, then the shop's or the backend's cart, then the product page.
 pub async fn add_to_cart(env: &Env, card: &Card, quantity: u32, key: &str) -> CartResult {
     let product = js::object(&[
         ("id", card.product_id.as_str().into()),
@@ -48,18 +50,87 @@ pub async fn add_to_cart(env: &Env, card: &Card, quantity: u32, key: &str) -> Ca
             ),
         };
     }
+    if let Some(cart) = &env.cart {
+        return match &card.variant_id {
+            Some(variant) => shop_add(env, cart, card, variant, quantity).await,
+            // The shopper chooses a size or colour on the product page first.
+            None => open_product(card)
+                .unwrap_or_else(|| CartResult::Failed(env.text(Text::ErrorGeneric).into())),
+        };
+    }
     match backend_add(env, card, quantity, key).await {
         Ok(()) => CartResult::Added(None),
-        Err(e) if e.is_unsupported() => match &card.url {
-            Some(url) => {
-                if let Some(window) = web_sys::window() {
-                    let _ = window.open_with_url_and_target_and_features(url, "_blank", "noopener");
-                }
-                CartResult::OpenedProduct
-            }
-            None => CartResult::Failed(e.user_message(env.locale.lang).to_string()),
-        },
+        Err(e) if e.is_unsupported() => open_product(card)
+            .unwrap_or_else(|| CartResult::Failed(e.user_message(env.locale.lang).to_string())),
         Err(e) => CartResult::Failed(e.user_message(env.locale.lang).to_string()),
+    }
+}
+
+/// Opens the product's page in a new tab; `None` when it has none.
+fn open_product(card: &Card) -> Option<CartResult> {
+    let url = card.url.as_ref()?;
+    if let Some(window) = web_sys::window() {
+        let _ = window.open_with_url_and_target_and_features(url, "_blank", "noopener");
+    }
+    Some(CartResult::OpenedProduct)
+}
+
+/// Adds to the shop's own cart on the page's origin, with the shopper's session. A shop's cart
+/// takes no idempotency key, so a failed add is never retried unasked: the shopper's next press
+/// is the retry. On success the element announces `live-shop:cart-updated`, for the page to
+/// refresh its own cart count.
+async fn shop_add(
+    env: &Env,
+    cart: &ShopCart,
+    card: &Card,
+    variant: &str,
+    quantity: u32,
+) -> CartResult {
+    let failed = |e: BackendError| CartResult::Failed(e.user_message(env.locale.lang).to_string());
+    let mut call = cart.start(variant, quantity);
+    if !cart.is_add(&call) {
+        let nonce = match net::send(call.method, &call.url, &[], None, 10_000)
+            .await
+            .and_then(net::Answer::ok)
+        {
+            Ok(answer) => answer.headers.get("nonce").ok().flatten(),
+            Err(e) => return failed(e),
+        };
+        call = cart.add(nonce.as_deref(), variant, quantity);
+    }
+    let headers: Vec<(&str, &str)> = call.headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let answer = match net::send(
+        call.method,
+        &call.url,
+        &headers,
+        call.body.as_deref(),
+        10_000,
+    )
+    .await
+    {
+        Ok(answer) => answer,
+        Err(e) => return failed(e),
+    };
+    let body = js_sys::JSON::parse(&answer.body).ok().map(js::Js);
+    match cart.outcome(answer.status, body.as_ref()) {
+        CartStep::Added => {
+            let detail = js::object(&[
+                ("productId", card.product_id.as_str().into()),
+                ("variantId", variant.into()),
+                ("quantity", quantity.into()),
+            ]);
+            js::dispatch_signal(&env.host, "live-shop:cart-updated", &detail);
+            CartResult::Added(None)
+        }
+        CartStep::Refused(message) => CartResult::Failed(
+            message
+                .map(|html| live_shop_core::protocol::clean_text(&js::html_text(&html)))
+                .filter(|m| !m.is_empty())
+                .unwrap_or_else(|| env.text(Text::ErrorGeneric).into()),
+        ),
+        CartStep::Failed => failed(BackendError::Http {
+            status: answer.status,
+        }),
     }
 }
 

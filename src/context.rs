@@ -2,6 +2,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use live_shop_core::adapter::ShopCart;
 use live_shop_core::clock::ServerClock;
 use live_shop_core::i18n::{Locale, Localized};
 use live_shop_core::protocol::{Millis, Offer};
@@ -45,6 +46,8 @@ pub struct Env {
     pub search: Option<String>,
     /// The video's id, whose hotspot manifest the overlay shows.
     pub video_id: Option<String>,
+    /// The shop's own cart (`cart="shopify"`), which takes adds the page leaves unanswered.
+    pub cart: Option<ShopCart>,
 }
 
 impl Env {

@@ -4,7 +4,7 @@
 /** Defines `<live-shop>`; `mount(element, options)` returns a handle with update/destroy. */
 export function defineElement(mount) {
   if (customElements.get('live-shop')) return;
-  const ATTRS = ['backend', 'stream', 'locale', 'video', 'search', 'search-profile', 'video-id', 'mode', 'src'];
+  const ATTRS = ['backend', 'stream', 'locale', 'video', 'search', 'search-profile', 'video-id', 'mode', 'src', 'cart', 'cart-root'];
   class LiveShopElement extends HTMLElement {
     static get observedAttributes() { return ATTRS; }
     connectedCallback() {
@@ -53,6 +53,16 @@ export function dispatchAddToCart(host, detail) {
     return Promise.race([answer, timeout]);
   }
   return notCancelled ? null : Promise.resolve(undefined);
+}
+
+/**
+ * The text of a shop's HTML message (WooCommerce's `&quot;`, a "View cart" link), through the
+ * browser's own parser: a template's content is inert, so nothing in it loads or runs.
+ */
+export function htmlText(html) {
+  const template = document.createElement('template');
+  template.innerHTML = html;
+  return template.content.textContent;
 }
 
 /** Dispatches an analytics event (`live-shop:impression`, `live-shop:click`). */

@@ -9,6 +9,9 @@ extern "C" {
     #[wasm_bindgen(js_name = dispatchAddToCart)]
     pub fn dispatch_add_to_cart(host: &web_sys::Element, detail: &JsValue) -> JsValue;
 
+    #[wasm_bindgen(js_name = htmlText)]
+    pub fn html_text(html: &str) -> String;
+
     #[wasm_bindgen(js_name = dispatchSignal)]
     pub fn dispatch_signal(host: &web_sys::Element, name: &str, detail: &JsValue);
 

@@ -21,12 +21,17 @@
 //! - Attributes/options for visual search: `search` (`off` hides the camera button),
 //!   `search-profile` (by default the one the backend asks for at `GET /v1/search/image`, else
 //!   `max-512`).
+//! - `cart` (`shopify` or `woocommerce`) and `cart-root` (option `cartRoot`; default `/`, on
+//!   Shopify `Shopify.routes.root`): adds the page leaves unanswered go to the shop's own cart
+//!   on the page's origin instead of the backend's; a product without a `variantId` opens its
+//!   page. After such an add the element fires `live-shop:cart-updated`.
 //! - Events on the element (bubbling, composed): `live-shop:add-to-cart` (cancelable; detail
 //!   `{product, offer, quantity, idempotencyKey, stream, respondWith(promise)}`),
 //!   `live-shop:impression` and `live-shop:click` (detail `{productId, …}`).
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use live_shop_core::adapter::{Platform, ShopCart};
 use live_shop_core::i18n::Locale;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -58,6 +63,8 @@ struct Options {
     mode: Option<String>,
     src: Option<String>,
     token: Option<String>,
+    cart: Option<String>,
+    cart_root: Option<String>,
 }
 
 fn options(value: &JsValue) -> Options {
@@ -82,6 +89,8 @@ fn options(value: &JsValue) -> Options {
         mode: text("mode"),
         src: text("src"),
         token: text("token"),
+        cart: text("cart"),
+        cart_root: text("cartRoot").or_else(|| text("cart-root")),
     }
 }
 
@@ -119,7 +128,36 @@ fn props(options: Options, host: &Element) -> Option<OverlayProps> {
             Some("off" | "false" | "none") => None,
             _ => Some(options.search_profile.unwrap_or_default()),
         },
+        cart: options
+            .cart
+            .as_deref()
+            .and_then(|name| shop_cart(&window, name, options.cart_root.as_deref())),
     })
+}
+
+/// The shop's cart named by `cart`; a name this version does not know is reported and ignored.
+fn shop_cart(window: &web_sys::Window, name: &str, root: Option<&str>) -> Option<ShopCart> {
+    let Some(platform) = Platform::parse(name) else {
+        web_sys::console::warn_2(
+            &"live-shop: adds go to the backend, as this version knows no such shop's cart (only shopify, woocommerce):".into(),
+            &name.into(),
+        );
+        return None;
+    };
+    // A Shopify store under a market's path (`/fr/`) says so in `Shopify.routes.root`.
+    let shopify_root = || {
+        let shopify = js_sys::Reflect::get(window, &"Shopify".into()).ok()?;
+        let routes = js_sys::Reflect::get(&shopify, &"routes".into()).ok()?;
+        js_sys::Reflect::get(&routes, &"root".into())
+            .ok()?
+            .as_string()
+    };
+    let root = match (root, platform) {
+        (Some(root), _) => root.to_string(),
+        (None, Platform::Shopify) => shopify_root().unwrap_or_else(|| "/".into()),
+        (None, Platform::WooCommerce) => "/".into(),
+    };
+    Some(ShopCart::new(platform, &root))
 }
 
 type App = yew::AppHandle<Widget>;

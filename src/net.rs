@@ -17,6 +17,8 @@ pub struct Answer {
     pub etag: Option<String>,
     /// Server time, and the device times the request was sent and answered.
     pub clock: Option<(f64, f64, Millis)>,
+    /// All response headers.
+    pub headers: Headers,
 }
 
 /// Sends a request. `timeout_ms` aborts it; a network failure or timeout is an error, an HTTP
@@ -55,7 +57,8 @@ pub async fn send(
     };
     let received = js_sys::Date::now();
     let status = response.status();
-    let header = |name: &str| response.headers().get(name).ok().flatten();
+    let headers = response.headers();
+    let header = |name: &str| headers.get(name).ok().flatten();
     let etag = header("etag");
     let clock = header(SERVER_TIME_HEADER)
         .and_then(|t| t.parse::<Millis>().ok())
@@ -76,6 +79,7 @@ pub async fn send(
         body,
         etag,
         clock,
+        headers,
     })
 }
 

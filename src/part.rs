@@ -4,6 +4,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use live_shop_core::adapter::{Platform, ShopCart};
 use live_shop_core::i18n::Locale;
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
@@ -20,7 +21,7 @@ pub(crate) fn option(options: &JsValue, key: &str) -> Option<String> {
 }
 
 /// The environment from the options the overlay passes (`backend` is required; `stream`,
-/// `locale`, `video`, `videoId`); visual search off unless the part turns it on.
+/// `locale`, `video`, `videoId`, `cart`, `cartRoot`); visual search off unless the part turns it on.
 pub(crate) fn env(options: &JsValue, host: Element) -> Result<Env, JsValue> {
     let backend =
         option(options, "backend").ok_or_else(|| JsValue::from_str("backend is required"))?;
@@ -33,6 +34,14 @@ pub(crate) fn env(options: &JsValue, host: Element) -> Result<Env, JsValue> {
         video: option(options, "video"),
         search: None,
         video_id: option(options, "videoId"),
+        cart: option(options, "cart")
+            .and_then(|name| Platform::parse(&name))
+            .map(|platform| {
+                ShopCart::new(
+                    platform,
+                    option(options, "cartRoot").as_deref().unwrap_or("/"),
+                )
+            }),
     })
 }
 

@@ -88,6 +88,7 @@ fn host_and_env(locale: &str) -> (Element, Env) {
         video: None,
         search: Some("max-512".into()),
         video_id: None,
+        cart: None,
     };
     (host, env)
 }

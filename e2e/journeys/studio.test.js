@@ -114,8 +114,9 @@ test('a hotspot made in the studio shows on the viewer at its moment and spot, a
     assert.equal(saved.hotspots[0].keyframes.length, 2);
     // A reload shows the saved work.
     await page.reload();
-    await page.locator('live-shop .hotspot-list li').first().waitFor();
-    assert.match(await page.locator('live-shop .hotspot-list li').first().textContent(), /Harbor Wool Jacket/);
+    // The list names the product once the catalog has answered (its id until then).
+    await page.locator('live-shop .hotspot-list li').first().filter({ hasText: /Harbor Wool Jacket/ })
+      .waitFor({ timeout: 5000 });
     assert.deepEqual(errors, []);
     // The studio is its own module; viewers fetch the shoppers' parts, never it.
     assert.ok((await partModules(page)).includes('live-shop-studio_bg.wasm'));

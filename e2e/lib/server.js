@@ -23,9 +23,10 @@ export async function freePort() {
   });
 }
 
-/** A running backend; `stop()` and `start()` again keep the same port. */
+/** A running backend; `stop()` and `start()` again keep the same port. `args`: more flags. */
 export class Backend {
-  constructor({ demoShow = false, port, demoPace, search = false } = {}) {
+  constructor({ demoShow = false, port, demoPace, search = false, args = [] } = {}) {
+    this.args = args;
     this.demoShow = demoShow;
     this.search = search;
     this.demoPace = demoPace;
@@ -46,6 +47,7 @@ export class Backend {
       args.push('--model', join(CACHE, 'models', 'efficientnet-lite0.safetensors'),
         '--search-index', join(CACHE, 'search-index.json'));
     }
+    args.push(...this.args);
     this.child = spawn(SERVER_BIN, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise((resolve, reject) => {
       const limit = this.search ? 180_000 : 10_000;

@@ -2,6 +2,7 @@
 //! banner, the pinned deal and the shelf over it.
 use std::rc::Rc;
 
+use live_shop_core::adapter::ShopCart;
 use live_shop_core::deal::Show;
 use live_shop_core::geometry::Rect;
 use live_shop_core::i18n::{Locale, Text};
@@ -37,6 +38,9 @@ pub struct OverlayProps {
     /// `mode="studio"`: the creator studio instead of the overlay.
     #[prop_or_default]
     pub studio: Option<StudioOptions>,
+    /// The shop's own cart, for adds the page leaves unanswered.
+    #[prop_or_default]
+    pub cart: Option<ShopCart>,
 }
 
 /// What the studio starts with.
@@ -63,6 +67,7 @@ pub fn Widget(props: &OverlayProps) -> Html {
                 video: None,
                 search: None,
                 video_id: props.video_id.clone(),
+                cart: props.cart.clone(),
             };
             let options = vec![
                 ("backend", Some(props.backend.clone())),
@@ -94,6 +99,7 @@ pub fn Overlay(props: &OverlayProps) -> Html {
         video: props.video.clone(),
         search: props.search.clone(),
         video_id: props.video_id.clone(),
+        cart: props.cart.clone(),
     };
     let live = use_live_show(
         props.backend.clone(),
@@ -455,7 +461,13 @@ fn hotspot_options(env: &Env) -> Vec<(&'static str, Option<String>)> {
         ("locale", Some(env.locale.tag.clone())),
         ("videoId", env.video_id.clone()),
         ("video", env.video.clone()),
+        ("cart", cart_name(env)),
+        ("cartRoot", env.cart.as_ref().map(|c| c.root().to_string())),
     ]
+}
+
+fn cart_name(env: &Env) -> Option<String> {
+    env.cart.as_ref().map(|c| c.platform().name().to_string())
 }
 
 /// Search's options from the environment.
@@ -466,5 +478,7 @@ fn search_options(env: &Env) -> Vec<(&'static str, Option<String>)> {
         ("locale", Some(env.locale.tag.clone())),
         ("video", env.video.clone()),
         ("profile", env.search.clone()),
+        ("cart", cart_name(env)),
+        ("cartRoot", env.cart.as_ref().map(|c| c.root().to_string())),
     ]
 }

@@ -285,6 +285,7 @@ pub(crate) mod tests {
             images: vec![format!("/media/{id}.png")],
             offers: vec![offer(price, None, Some(20))],
             url: Some(format!("/p/{id}")),
+            variant_id: None,
         }
     }
 

@@ -229,6 +229,7 @@ impl FromJson for Product {
             images: strings(json, "images"),
             offers: list(json, "offers"),
             url: text(json, "url"),
+            variant_id: text(json, "variantId").filter(|v| !v.is_empty() && v.len() <= 64),
         })
     }
 }

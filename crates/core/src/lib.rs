@@ -5,6 +5,7 @@
 //! by the same code.
 #![deny(missing_docs)]
 
+pub mod adapter;
 pub mod announce;
 pub mod cart;
 pub mod clock;

@@ -123,6 +123,10 @@ pub struct Product {
     /// Product page, possibly relative to the API base.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// The shop's own id of what its cart adds (a Shopify variant, a WooCommerce product), for
+    /// a widget that adds to the shop's cart; absent when the shopper must choose first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant_id: Option<String>,
 }
 
 impl Product {

@@ -86,6 +86,8 @@ pub struct Card {
     pub image: Option<String>,
     /// A safe `http(s)` product page.
     pub url: Option<String>,
+    /// The shop's id for its own cart ([`Product::variant_id`]).
+    pub variant_id: Option<String>,
     /// The offer to show now: a running deal's, else the product's.
     pub offer: Offer,
     /// Percent off the struck price.
@@ -120,6 +122,7 @@ impl Card {
                 .iter()
                 .find_map(|src| safe_http_url(base, src)),
             url: product.url.as_deref().and_then(|u| safe_http_url(base, u)),
+            variant_id: product.variant_id.clone(),
             percent_off: offer.percent_off(),
             stock_bar: stock.bar(limit),
             stock,

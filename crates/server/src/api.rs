@@ -152,30 +152,35 @@ impl AppState {
     ) -> Result<Arc<Self>, live_shop_core::error::BackendError> {
         let overlays = SqliteStore::in_memory()
             .map_err(|e| live_shop_core::error::BackendError::Protocol(e.to_string()))?;
-        Self::build(creator_tokens, search, Box::new(overlays))
+        Ok(Self::build(
+            Catalog::embedded()?,
+            creator_tokens,
+            search,
+            Box::new(overlays),
+        ))
     }
 
-    /// State with every part given.
+    /// State with every part given; the `demo` stream's shelf is the catalog's demo shelf.
     pub fn build(
+        catalog: Catalog,
         creator_tokens: Vec<String>,
         search: Option<VisualSearch>,
         overlays: Box<dyn OverlayStore>,
-    ) -> Result<Arc<Self>, live_shop_core::error::BackendError> {
-        let catalog = Catalog::embedded()?;
+    ) -> Arc<Self> {
         let hub = Hub::default();
         let epoch = format!("{:x}", now_ms() ^ u64::from(std::process::id()) as i64);
         hub.insert(
             "demo",
             LiveStream::new("demo", &epoch, catalog.demo_shelf()),
         );
-        Ok(Arc::new(Self {
+        Arc::new(Self {
             catalog,
             hub,
             cart: Mutex::new(Cart::default()),
             creator_tokens,
             search: search.map(Arc::new),
             overlays,
-        }))
+        })
     }
 
     fn stream(&self, id: &str) -> Result<Arc<LiveStream>, ApiError> {

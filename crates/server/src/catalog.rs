@@ -1,8 +1,11 @@
-//! The embedded sample shop: products (photos from Debian's `tuxpaint-stamps-default`, fetched at
-//! setup), the demo stream's shelf, and upcoming events.
+//! The shop's products: the embedded sample shop (photos from Debian's
+//! `tuxpaint-stamps-default`, fetched at setup) or a shop's own product list
+//! (`--catalog`, through [`live_shop_core::adapter`]), the demo stream's shelf, and upcoming
+//! events.
+use live_shop_core::adapter::{self, ImportOptions, Platform};
 use live_shop_core::error::BackendError;
 use live_shop_core::json::decode_value;
-use live_shop_core::protocol::{LiveEvent, Millis, Product};
+use live_shop_core::protocol::{Currency, LiveEvent, Millis, Product};
 
 const CATALOG_JSON: &str = include_str!("../data/catalog.json");
 
@@ -11,6 +14,28 @@ const CATALOG_JSON: &str = include_str!("../data/catalog.json");
 pub struct Catalog {
     /// All products, in catalog order.
     pub products: Vec<Product>,
+    /// The demo shelf takes every `shelf_step`th product.
+    shelf_step: usize,
+}
+
+/// A `--catalog` file that cannot be served, in words for the shop's owner.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    /// Not JSON.
+    #[error("{0} is not JSON: {1}")]
+    NotJson(String, String),
+    /// A platform's list that the adapter refused.
+    #[error("{0}: {1}")]
+    Import(String, adapter::ImportError),
+    /// Not a list this server knows.
+    #[error("{0} is neither a Shopify products.json, a WooCommerce Store API product list, nor live-shop's {{\"products\": [...]}}")]
+    Unknown(String),
+    /// `--catalog-currency` is not a currency code.
+    #[error("--catalog-currency {0:?} is not a currency code such as EUR")]
+    Currency(String),
+    /// Two products with one id.
+    #[error("{0}: the id {1:?} is used twice")]
+    DuplicateId(String, String),
 }
 
 impl Catalog {
@@ -26,7 +51,59 @@ impl Catalog {
             .iter()
             .map(decode_value)
             .collect::<Result<Vec<Product>, _>>()?;
-        Ok(Self { products })
+        Ok(Self {
+            products,
+            shelf_step: 4,
+        })
+    }
+
+    /// A shop's own product list, read from `name`'s `bytes`. Returns the catalog and how many
+    /// products were skipped as unusable.
+    pub fn load(
+        name: &str,
+        bytes: &[u8],
+        store: Option<&str>,
+        currency: Option<&str>,
+    ) -> Result<(Self, usize), CatalogError> {
+        let json: serde_json::Value = serde_json::from_slice(bytes)
+            .map_err(|e| CatalogError::NotJson(name.into(), e.to_string()))?;
+        let currency = currency
+            .map(|c| Currency::parse(c).ok_or_else(|| CatalogError::Currency(c.into())))
+            .transpose()?;
+        let (products, skipped) = match Platform::detect(&json) {
+            Some(platform) => {
+                let options = ImportOptions {
+                    store: store.map(str::to_string),
+                    currency,
+                };
+                let imported = adapter::import(platform, &json, &options)
+                    .map_err(|e| CatalogError::Import(name.into(), e))?;
+                (imported.products, imported.skipped)
+            }
+            None => {
+                let items = json
+                    .get("products")
+                    .and_then(|p| p.as_array())
+                    .ok_or_else(|| CatalogError::Unknown(name.into()))?;
+                let products: Vec<Product> =
+                    items.iter().filter_map(|p| decode_value(p).ok()).collect();
+                if products.is_empty() {
+                    return Err(CatalogError::Unknown(name.into()));
+                }
+                (products.clone(), items.len() - products.len())
+            }
+        };
+        let mut seen = std::collections::HashSet::new();
+        if let Some(twice) = products.iter().find(|p| !seen.insert(p.id.as_str())) {
+            return Err(CatalogError::DuplicateId(name.into(), twice.id.clone()));
+        }
+        Ok((
+            Self {
+                products,
+                shelf_step: 1,
+            },
+            skipped,
+        ))
     }
 
     /// A product by id.
@@ -44,9 +121,15 @@ impl Catalog {
         })
     }
 
-    /// The demo stream's shelf: the first of each run of three products, twelve in all.
+    /// The demo stream's shelf, twelve products: of the sample shop, the first of each run of
+    /// four; of a shop's own list, its first twelve.
     pub fn demo_shelf(&self) -> Vec<Product> {
-        self.products.iter().step_by(4).take(12).cloned().collect()
+        self.products
+            .iter()
+            .step_by(self.shelf_step)
+            .take(12)
+            .cloned()
+            .collect()
     }
 
     /// Every photo path the catalog uses, relative to the media folder.
@@ -121,6 +204,48 @@ mod tests {
         assert_eq!(hits.len(), 2);
         assert!(catalog.search("court king").count() >= 4);
         assert_eq!(catalog.search("").count(), catalog.products.len());
+    }
+
+    #[test]
+    fn a_shops_own_list_replaces_the_sample_shop() {
+        let woo = br#"[{"id": 34, "name": "Beanie", "type": "simple",
+            "prices": {"price": "1800", "regular_price": "2000", "currency_code": "USD",
+                       "currency_minor_unit": 2}},
+            {"id": 35, "name": "no price", "prices": {}}]"#;
+        let (catalog, skipped) = Catalog::load("woo.json", woo, None, None).unwrap();
+        assert_eq!((catalog.products.len(), skipped), (1, 1));
+        assert_eq!(catalog.demo_shelf()[0].variant_id.as_deref(), Some("34"));
+
+        let shopify = br#"{"products": [{"id": 1, "title": "Mug", "handle": "mug",
+            "variants": [{"id": 11, "price": "9.50"}]}]}"#;
+        let err = Catalog::load("shop.json", shopify, None, Some("EUR")).unwrap_err();
+        assert!(err.to_string().contains("shop's origin"), "{err}");
+        let err = Catalog::load(
+            "shop.json",
+            shopify,
+            Some("https://s.example"),
+            Some("euro"),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("\"euro\" is not a currency"),
+            "{err}"
+        );
+        let (catalog, _) =
+            Catalog::load("shop.json", shopify, Some("https://s.example"), Some("eur")).unwrap();
+        assert_eq!(
+            catalog.get("1").and_then(|p| p.url.as_deref()),
+            Some("https://s.example/products/mug")
+        );
+
+        let own = br#"{"products": [{"id": "a", "title": "A", "images": [],
+            "offers": [{"price": 1, "priceCurrency": "EUR"}]},
+            {"id": "a", "title": "again", "images": [], "offers": []}]}"#;
+        let err = Catalog::load("own.json", own, None, None).unwrap_err();
+        assert!(err.to_string().contains("\"a\" is used twice"), "{err}");
+        for junk in [&b"<html>"[..], b"{}", b"[1, 2]"] {
+            assert!(Catalog::load("x.json", junk, None, None).is_err());
+        }
     }
 
     #[test]

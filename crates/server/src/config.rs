@@ -25,6 +25,13 @@ pub struct Config {
     pub search_index: Option<PathBuf>,
     /// SQLite file of the videos' hotspot manifests; in memory when absent.
     pub overlay_db: Option<PathBuf>,
+    /// A product list to serve instead of the sample shop: a Shopify store's `products.json`, a
+    /// WooCommerce Store API product list, or live-shop's own `{"products": [...]}`.
+    pub catalog: Option<PathBuf>,
+    /// The shop's origin, for a Shopify list's product links.
+    pub catalog_store: Option<String>,
+    /// The shop's currency, for a Shopify list's prices.
+    pub catalog_currency: Option<String>,
 }
 
 impl Default for Config {
@@ -40,6 +47,9 @@ impl Default for Config {
             model: None,
             search_index: None,
             overlay_db: None,
+            catalog: None,
+            catalog_store: None,
+            catalog_currency: None,
         }
     }
 }
@@ -57,7 +67,12 @@ usage: live-shop-server [options]
   --demo-pace X          multiply the demo show's delays by X (default 1)
   --model FILE           EfficientNet-Lite0 safetensors: enables visual search (needs --media)
   --search-index FILE    save the visual-search index here and reuse it
-  --overlay-db FILE      keep videos' hotspot manifests in this SQLite file (default: memory)";
+  --overlay-db FILE      keep videos' hotspot manifests in this SQLite file (default: memory)
+  --catalog FILE         serve this product list instead of the sample shop: a Shopify store's
+                         /products.json, WooCommerce's /wp-json/wc/store/v1/products, or
+                         live-shop's own {\"products\": [...]}
+  --catalog-store URL    the Shopify store's origin, for product links (https://shop.example)
+  --catalog-currency C   the Shopify store's currency (EUR)";
 
 impl Config {
     /// Parses arguments (without the program name) and `HOST`/`PORT` from the environment.
@@ -103,6 +118,14 @@ impl Config {
                     config.search_index = Some(parser.value().map_err(err)?.into())
                 }
                 Long("overlay-db") => config.overlay_db = Some(parser.value().map_err(err)?.into()),
+                Long("catalog") => config.catalog = Some(parser.value().map_err(err)?.into()),
+                Long("catalog-store") => {
+                    config.catalog_store = Some(parser.value().map_err(err)?.string().map_err(err)?)
+                }
+                Long("catalog-currency") => {
+                    config.catalog_currency =
+                        Some(parser.value().map_err(err)?.string().map_err(err)?)
+                }
                 Long("demo-pace") => {
                     let pace: f64 = parser.value().map_err(err)?.parse().map_err(err)?;
                     if !(pace.is_finite() && pace > 0.0) {

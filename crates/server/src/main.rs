@@ -2,6 +2,7 @@
 use std::process::ExitCode;
 
 use live_shop_server::api::{router, AppState};
+use live_shop_server::catalog::Catalog;
 use live_shop_server::config::Config;
 
 #[tokio::main]
@@ -13,15 +14,49 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let catalog = match &config.catalog {
+        Some(path) => {
+            let loaded = std::fs::read(path)
+                .map_err(|e| format!("cannot read --catalog {}: {e}", path.display()))
+                .and_then(|bytes| {
+                    Catalog::load(
+                        &path.display().to_string(),
+                        &bytes,
+                        config.catalog_store.as_deref(),
+                        config.catalog_currency.as_deref(),
+                    )
+                    .map_err(|e| e.to_string())
+                });
+            match loaded {
+                Ok((catalog, skipped)) => {
+                    eprintln!(
+                        "live-shop-server: {} products from {}{}",
+                        catalog.products.len(),
+                        path.display(),
+                        if skipped > 0 {
+                            format!(" ({skipped} skipped: no id, title or price)")
+                        } else {
+                            String::new()
+                        }
+                    );
+                    catalog
+                }
+                Err(e) => {
+                    eprintln!("live-shop-server: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        None => match Catalog::embedded() {
+            Ok(catalog) => catalog,
+            Err(e) => {
+                eprintln!("live-shop-server: the embedded catalog is invalid: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
     let search = match (&config.model, &config.media) {
         (Some(model), Some(media)) => {
-            let catalog = match live_shop_server::catalog::Catalog::embedded() {
-                Ok(catalog) => catalog,
-                Err(e) => {
-                    eprintln!("live-shop-server: the embedded catalog is invalid: {e}");
-                    return ExitCode::FAILURE;
-                }
-            };
             match live_shop_server::search::VisualSearch::open(
                 model,
                 &catalog,
@@ -54,13 +89,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let state = match AppState::build(config.creator_tokens.clone(), search, overlays) {
-        Ok(state) => state,
-        Err(e) => {
-            eprintln!("live-shop-server: the embedded catalog is invalid: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let state = AppState::build(catalog, config.creator_tokens.clone(), search, overlays);
     if config.demo_show {
         if let Some(stream) = state.hub.get("demo") {
             tokio::spawn(live_shop_server::demo::run(stream, config.demo_pace));

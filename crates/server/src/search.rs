@@ -174,6 +174,12 @@ impl VisualSearch {
             eprint!("\rvisual search: indexing {}/{total}", n + 1);
         }
         eprintln!();
+        let unindexed = total - index.items.len();
+        if unindexed > 0 {
+            eprintln!(
+                "visual search: {unindexed} of {total} products are not searchable by photo (photos are indexed from --media only, none are fetched)"
+            );
+        }
         if let Some(path) = saved {
             if let Err(e) = save_index(path, &index) {
                 eprintln!(
