@@ -71,7 +71,7 @@ pub enum ImportError {
     #[error("this is not {0}'s product list")]
     NotAList(&'static str),
     /// Shopify's list needs the shop's currency.
-    #[error("Shopify's products.json carries no currency: give the shop's (such as EUR)")]
+    #[error("Shopify's products.json carries no currency: give the shop's currency (such as EUR)")]
     NoCurrency,
     /// Shopify's list needs the shop's origin for product links.
     #[error("Shopify's products.json carries handles, not links: give the shop's origin (such as https://shop.example)")]

@@ -25,7 +25,7 @@ pub enum CatalogError {
     #[error("{0} is not JSON: {1}")]
     NotJson(String, String),
     /// A platform's list that the adapter refused.
-    #[error("{0}: {1}")]
+    #[error("{0}: {1}{hint}", hint = flag_for(.1))]
     Import(String, adapter::ImportError),
     /// Not a list this server knows.
     #[error("{0} is neither a Shopify products.json, a WooCommerce Store API product list, nor live-shop's {{\"products\": [...]}}")]
@@ -36,6 +36,17 @@ pub enum CatalogError {
     /// Two products with one id.
     #[error("{0}: the id {1:?} is used twice")]
     DuplicateId(String, String),
+}
+
+/// The flag that gives what an import lacked.
+fn flag_for(error: &adapter::ImportError) -> &'static str {
+    match error {
+        adapter::ImportError::NoCurrency => " with --catalog-currency",
+        adapter::ImportError::NoStore | adapter::ImportError::BadStore(_) => {
+            " with --catalog-store"
+        }
+        _ => "",
+    }
 }
 
 impl Catalog {
@@ -57,20 +68,48 @@ impl Catalog {
         })
     }
 
-    /// A shop's own product list, read from `name`'s `bytes`. Returns the catalog and how many
-    /// products were skipped as unusable.
+    /// A shop's own product list, from one or more files given as `(name, bytes)`: the pages
+    /// of a list the shop serves a page at a time (Shopify's `products.json?page=2`, the Store
+    /// API's `?page=2`). Returns the catalog and how many products were skipped as unusable.
     pub fn load(
+        files: &[(String, Vec<u8>)],
+        store: Option<&str>,
+        currency: Option<&str>,
+    ) -> Result<(Self, usize), CatalogError> {
+        let mut products = Vec::new();
+        let mut skipped = 0;
+        let mut seen = std::collections::HashSet::new();
+        for (name, bytes) in files {
+            let (page, unusable) = Self::page(name, bytes, store, currency)?;
+            for product in page {
+                if !seen.insert(product.id.clone()) {
+                    return Err(CatalogError::DuplicateId(name.clone(), product.id));
+                }
+                products.push(product);
+            }
+            skipped += unusable;
+        }
+        Ok((
+            Self {
+                products,
+                shelf_step: 1,
+            },
+            skipped,
+        ))
+    }
+
+    fn page(
         name: &str,
         bytes: &[u8],
         store: Option<&str>,
         currency: Option<&str>,
-    ) -> Result<(Self, usize), CatalogError> {
+    ) -> Result<(Vec<Product>, usize), CatalogError> {
         let json: serde_json::Value = serde_json::from_slice(bytes)
             .map_err(|e| CatalogError::NotJson(name.into(), e.to_string()))?;
         let currency = currency
             .map(|c| Currency::parse(c).ok_or_else(|| CatalogError::Currency(c.into())))
             .transpose()?;
-        let (products, skipped) = match Platform::detect(&json) {
+        match Platform::detect(&json) {
             Some(platform) => {
                 let options = ImportOptions {
                     store: store.map(str::to_string),
@@ -78,7 +117,7 @@ impl Catalog {
                 };
                 let imported = adapter::import(platform, &json, &options)
                     .map_err(|e| CatalogError::Import(name.into(), e))?;
-                (imported.products, imported.skipped)
+                Ok((imported.products, imported.skipped))
             }
             None => {
                 let items = json
@@ -90,20 +129,10 @@ impl Catalog {
                 if products.is_empty() {
                     return Err(CatalogError::Unknown(name.into()));
                 }
-                (products.clone(), items.len() - products.len())
+                let skipped = items.len() - products.len();
+                Ok((products, skipped))
             }
-        };
-        let mut seen = std::collections::HashSet::new();
-        if let Some(twice) = products.iter().find(|p| !seen.insert(p.id.as_str())) {
-            return Err(CatalogError::DuplicateId(name.into(), twice.id.clone()));
         }
-        Ok((
-            Self {
-                products,
-                shelf_step: 1,
-            },
-            skipped,
-        ))
     }
 
     /// A product by id.
@@ -206,33 +235,35 @@ mod tests {
         assert_eq!(catalog.search("").count(), catalog.products.len());
     }
 
+    fn file(name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+        (name.to_string(), bytes.to_vec())
+    }
+
     #[test]
     fn a_shops_own_list_replaces_the_sample_shop() {
         let woo = br#"[{"id": 34, "name": "Beanie", "type": "simple",
             "prices": {"price": "1800", "regular_price": "2000", "currency_code": "USD",
                        "currency_minor_unit": 2}},
             {"id": 35, "name": "no price", "prices": {}}]"#;
-        let (catalog, skipped) = Catalog::load("woo.json", woo, None, None).unwrap();
+        let (catalog, skipped) = Catalog::load(&[file("woo.json", woo)], None, None).unwrap();
         assert_eq!((catalog.products.len(), skipped), (1, 1));
         assert_eq!(catalog.demo_shelf()[0].variant_id.as_deref(), Some("34"));
 
         let shopify = br#"{"products": [{"id": 1, "title": "Mug", "handle": "mug",
             "variants": [{"id": 11, "price": "9.50"}]}]}"#;
-        let err = Catalog::load("shop.json", shopify, None, Some("EUR")).unwrap_err();
-        assert!(err.to_string().contains("shop's origin"), "{err}");
-        let err = Catalog::load(
-            "shop.json",
-            shopify,
-            Some("https://s.example"),
-            Some("euro"),
-        )
-        .unwrap_err();
+        let shop = [file("shop.json", shopify)];
+        let err = Catalog::load(&shop, None, Some("EUR")).unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with("shop's origin (such as https://shop.example) with --catalog-store"),
+            "{err}"
+        );
+        let err = Catalog::load(&shop, Some("https://s.example"), Some("euro")).unwrap_err();
         assert!(
             err.to_string().contains("\"euro\" is not a currency"),
             "{err}"
         );
-        let (catalog, _) =
-            Catalog::load("shop.json", shopify, Some("https://s.example"), Some("eur")).unwrap();
+        let (catalog, _) = Catalog::load(&shop, Some("https://s.example"), Some("eur")).unwrap();
         assert_eq!(
             catalog.get("1").and_then(|p| p.url.as_deref()),
             Some("https://s.example/products/mug")
@@ -241,11 +272,41 @@ mod tests {
         let own = br#"{"products": [{"id": "a", "title": "A", "images": [],
             "offers": [{"price": 1, "priceCurrency": "EUR"}]},
             {"id": "a", "title": "again", "images": [], "offers": []}]}"#;
-        let err = Catalog::load("own.json", own, None, None).unwrap_err();
+        let err = Catalog::load(&[file("own.json", own)], None, None).unwrap_err();
         assert!(err.to_string().contains("\"a\" is used twice"), "{err}");
         for junk in [&b"<html>"[..], b"{}", b"[1, 2]"] {
-            assert!(Catalog::load("x.json", junk, None, None).is_err());
+            assert!(Catalog::load(&[file("x.json", junk)], None, None).is_err());
         }
+    }
+
+    #[test]
+    fn a_list_served_a_page_at_a_time_is_read_from_each_page() {
+        let page = |ids: [u32; 2]| {
+            let items: Vec<String> = ids
+                .iter()
+                .map(|id| {
+                    format!(
+                        r#"{{"id": {id}, "name": "P{id}", "type": "simple",
+                            "prices": {{"price": "100", "currency_code": "USD"}}}}"#
+                    )
+                })
+                .collect();
+            format!("[{}]", items.join(",")).into_bytes()
+        };
+        let pages = [
+            ("page1.json".to_string(), page([1, 2])),
+            ("page2.json".to_string(), page([3, 4])),
+        ];
+        let (catalog, _) = Catalog::load(&pages, None, None).unwrap();
+        let ids: Vec<&str> = catalog.products.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["1", "2", "3", "4"]);
+        // The same page twice is a mistake, not twice the shop.
+        let twice = [pages[0].clone(), pages[0].clone()];
+        let err = Catalog::load(&twice, None, None).unwrap_err();
+        assert!(
+            err.to_string().starts_with("page1.json: the id \"1\""),
+            "{err}"
+        );
     }
 
     #[test]

@@ -25,9 +25,9 @@ pub struct Config {
     pub search_index: Option<PathBuf>,
     /// SQLite file of the videos' hotspot manifests; in memory when absent.
     pub overlay_db: Option<PathBuf>,
-    /// A product list to serve instead of the sample shop: a Shopify store's `products.json`, a
+    /// Product lists (or the pages of one) to serve instead of the sample shop: a Shopify store's `products.json`, a
     /// WooCommerce Store API product list, or live-shop's own `{"products": [...]}`.
-    pub catalog: Option<PathBuf>,
+    pub catalog: Vec<PathBuf>,
     /// The shop's origin, for a Shopify list's product links.
     pub catalog_store: Option<String>,
     /// The shop's currency, for a Shopify list's prices.
@@ -47,7 +47,7 @@ impl Default for Config {
             model: None,
             search_index: None,
             overlay_db: None,
-            catalog: None,
+            catalog: Vec::new(),
             catalog_store: None,
             catalog_currency: None,
         }
@@ -70,7 +70,7 @@ usage: live-shop-server [options]
   --overlay-db FILE      keep videos' hotspot manifests in this SQLite file (default: memory)
   --catalog FILE         serve this product list instead of the sample shop: a Shopify store's
                          /products.json, WooCommerce's /wp-json/wc/store/v1/products, or
-                         live-shop's own {\"products\": [...]}
+                         live-shop's own {\"products\": [...]}; repeat it for each page
   --catalog-store URL    the Shopify store's origin, for product links (https://shop.example)
   --catalog-currency C   the Shopify store's currency (EUR)";
 
@@ -118,7 +118,7 @@ impl Config {
                     config.search_index = Some(parser.value().map_err(err)?.into())
                 }
                 Long("overlay-db") => config.overlay_db = Some(parser.value().map_err(err)?.into()),
-                Long("catalog") => config.catalog = Some(parser.value().map_err(err)?.into()),
+                Long("catalog") => config.catalog.push(parser.value().map_err(err)?.into()),
                 Long("catalog-store") => {
                     config.catalog_store = Some(parser.value().map_err(err)?.string().map_err(err)?)
                 }
@@ -163,6 +163,27 @@ mod tests {
         assert_eq!(config.addr.port(), 9000);
         let config = Config::from_args(["--port", "9001"].map(Into::into), env).unwrap();
         assert_eq!(config.addr.port(), 9001);
+    }
+
+    #[test]
+    fn a_catalog_may_come_in_pages() {
+        let config = parse(&[
+            "--catalog",
+            "p1.json",
+            "--catalog",
+            "p2.json",
+            "--catalog-store",
+            "https://s.example",
+            "--catalog-currency",
+            "EUR",
+        ])
+        .unwrap();
+        assert_eq!(
+            config.catalog,
+            [PathBuf::from("p1.json"), PathBuf::from("p2.json")]
+        );
+        assert_eq!(config.catalog_store.as_deref(), Some("https://s.example"));
+        assert_eq!(config.catalog_currency.as_deref(), Some("EUR"));
     }
 
     #[test]

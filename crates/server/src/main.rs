@@ -14,46 +14,50 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let catalog = match &config.catalog {
-        Some(path) => {
-            let loaded = std::fs::read(path)
-                .map_err(|e| format!("cannot read --catalog {}: {e}", path.display()))
-                .and_then(|bytes| {
-                    Catalog::load(
-                        &path.display().to_string(),
-                        &bytes,
-                        config.catalog_store.as_deref(),
-                        config.catalog_currency.as_deref(),
-                    )
-                    .map_err(|e| e.to_string())
-                });
-            match loaded {
-                Ok((catalog, skipped)) => {
-                    eprintln!(
-                        "live-shop-server: {} products from {}{}",
-                        catalog.products.len(),
-                        path.display(),
-                        if skipped > 0 {
-                            format!(" ({skipped} skipped: no id, title or price)")
-                        } else {
-                            String::new()
-                        }
-                    );
-                    catalog
-                }
-                Err(e) => {
-                    eprintln!("live-shop-server: {e}");
-                    return ExitCode::from(2);
-                }
-            }
-        }
-        None => match Catalog::embedded() {
+    let catalog = if config.catalog.is_empty() {
+        match Catalog::embedded() {
             Ok(catalog) => catalog,
             Err(e) => {
                 eprintln!("live-shop-server: the embedded catalog is invalid: {e}");
                 return ExitCode::FAILURE;
             }
-        },
+        }
+    } else {
+        let files = config
+            .catalog
+            .iter()
+            .map(|path| {
+                std::fs::read(path)
+                    .map(|bytes| (path.display().to_string(), bytes))
+                    .map_err(|e| format!("cannot read --catalog {}: {e}", path.display()))
+            })
+            .collect::<Result<Vec<_>, _>>();
+        let loaded = files.and_then(|files| {
+            Catalog::load(
+                &files,
+                config.catalog_store.as_deref(),
+                config.catalog_currency.as_deref(),
+            )
+            .map_err(|e| e.to_string())
+        });
+        match loaded {
+            Ok((catalog, skipped)) => {
+                eprintln!(
+                    "live-shop-server: {} products from --catalog{}",
+                    catalog.products.len(),
+                    if skipped > 0 {
+                        format!(" ({skipped} skipped: no id, title or price)")
+                    } else {
+                        String::new()
+                    }
+                );
+                catalog
+            }
+            Err(e) => {
+                eprintln!("live-shop-server: {e}");
+                return ExitCode::from(2);
+            }
+        }
     };
     let search = match (&config.model, &config.media) {
         (Some(model), Some(media)) => {
