@@ -81,6 +81,21 @@ async function viewerHotspot(backend, width, seconds) {
   return page;
 }
 
+test('a video without hotspots yet costs the page no console error', async () => {
+  await withBackend({}, async (backend) => {
+    const page = await browser().newPage();
+    const logged = [];
+    page.on('console', (m) => { if (m.type() === 'error') logged.push(m.text()); });
+    const answered = page.waitForResponse((r) => r.url().endsWith('/v1/videos/bunny/overlay'));
+    await page.goto(`${backend.url}/replay`);
+    assert.equal((await answered).status(), 204);
+    await page.locator('live-shop .hotspots-slot').waitFor({ state: 'attached' });
+    await page.waitForTimeout(300);
+    assert.deepEqual(logged, []);
+    await page.close();
+  });
+});
+
 test('a hotspot made in the studio shows on the viewer at its moment and spot, at two player sizes', async () => {
   await withBackend({}, async (backend) => {
     const { page, errors } = await studio(backend);
@@ -311,7 +326,7 @@ test('a save without a creator token is refused and nothing is written (studio i
     assert.match(await page.locator('live-shop .hotspot-editor .keyframes').textContent(), /[۰-۹]/);
     await page.locator('live-shop button.save').click();
     await page.locator('live-shop .studio-status').filter({ hasText: 'برای ذخیره توکن سازنده لازم است' }).waitFor();
-    assert.equal((await fetch(`${backend.url}/v1/videos/locked/overlay`)).status, 404);
+    assert.equal((await fetch(`${backend.url}/v1/videos/locked/overlay`)).status, 204);
     const put = await fetch(`${backend.url}/v1/videos/locked/overlay`, { method: 'PUT', body: '{}', headers: { 'content-type': 'application/json' } });
     assert.equal(put.status, 401);
   });
@@ -393,7 +408,7 @@ test('the draft survives a reload, shortcuts edit it, and an offline save goes o
       ? route.abort('internetdisconnected') : route.continue()));
     await save(page);
     await page.locator('live-shop .studio-status').filter({ hasText: /^Offline/ }).waitFor();
-    assert.equal((await fetch(`${backend.url}/v1/videos/draft/overlay`)).status, 404);
+    assert.equal((await fetch(`${backend.url}/v1/videos/draft/overlay`)).status, 204);
     await page.unroute('**/v1/videos/draft/overlay');
     await page.evaluate(() => window.dispatchEvent(new Event('online')));
     await page.locator('live-shop .studio-status').filter({ hasText: /^Saved/ }).waitFor({ timeout: 12_000 });

@@ -282,7 +282,8 @@ pub fn local_clock(seconds: f64, digits: crate::i18n::Digits) -> String {
 pub enum Saved {
     /// 200 with a manifest that could be read.
     Found,
-    /// 404: nothing saved for this video yet, so the studio starts empty.
+    /// 204 (404 from a 1.0 backend): nothing saved for this video yet, so the studio starts
+    /// empty.
     Nothing,
     /// No answer, one that says nothing of the video (a server error), or a manifest that could
     /// not be read: the studio must not present the video as new.
@@ -295,7 +296,7 @@ impl Saved {
     pub fn of(status: Option<u16>, readable: bool) -> Saved {
         match status {
             Some(200) if readable => Saved::Found,
-            Some(404) => Saved::Nothing,
+            Some(204 | 404) => Saved::Nothing,
             _ => Saved::Unknown,
         }
     }
@@ -618,10 +619,11 @@ mod tests {
     }
 
     #[test]
-    fn only_a_404_means_nothing_was_saved() {
+    fn only_no_content_or_a_404_means_nothing_was_saved() {
         assert_eq!(Saved::of(Some(200), true), Saved::Found);
         // A 200 whose body is not a manifest says nothing of what was saved.
         assert_eq!(Saved::of(Some(200), false), Saved::Unknown);
+        assert_eq!(Saved::of(Some(204), false), Saved::Nothing);
         assert_eq!(Saved::of(Some(404), false), Saved::Nothing);
         for status in [None, Some(0), Some(401), Some(500), Some(503), Some(304)] {
             assert_eq!(Saved::of(status, true), Saved::Unknown, "{status:?}");

@@ -715,16 +715,17 @@ fn manifest_response(status: StatusCode, stored: &Stored) -> Response {
         .into_response()
 }
 
-/// `GET /v1/videos/{id}/overlay`: the latest manifest, with its ETag (304 when unchanged).
+/// `GET /v1/videos/{id}/overlay`: the latest manifest, with its ETag (304 when unchanged); 204
+/// when nothing is saved for the video, which is no error (a browser logs every 404 in the
+/// console of each page that shows a video without hotspots).
 async fn get_overlay(
     State(app): State<Arc<AppState>>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let stored = app
-        .overlays
-        .latest(&id)?
-        .ok_or_else(|| ApiError::NotFound(format!("overlay of video {id:?}")))?;
+    let Some(stored) = app.overlays.latest(&id)? else {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    };
     let unchanged = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())

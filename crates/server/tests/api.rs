@@ -470,9 +470,11 @@ fn hotspot(id: &str, product: &str) -> Value {
 async fn creators_save_overlays_with_versions_and_stale_saves_get_the_current_one() {
     let (app, _) = app();
     let auth = format!("Bearer {TOKEN}");
-    let (status, _, body) = send(&app, get("/v1/videos/clip/overlay")).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(error_code(&body), "not_found");
+    // Nothing saved yet: no content, and no error for the browser to log.
+    let (status, headers, body) = send(&app, get("/v1/videos/clip/overlay")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(body.is_empty() && headers.get("etag").is_none());
+    assert!(headers.contains_key("x-server-time"));
 
     // Create: 201 with the first ETag; the manifest reads back, publicly.
     let first = manifest("clip", json!([hotspot("h1", "p01")]));
@@ -542,7 +544,8 @@ async fn overlay_writes_need_a_creator_token_and_a_valid_manifest() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(
         send(&app, get("/v1/videos/clip/overlay")).await.0,
-        StatusCode::NOT_FOUND
+        StatusCode::NO_CONTENT,
+        "nothing was saved"
     );
 
     let auth = format!("Bearer {TOKEN}");
