@@ -33,6 +33,7 @@ pub async fn add_to_cart(env: &Env, card: &Card, quantity: u32, key: &str) -> Ca
         ("brand", js::opt_str(card.brand.as_deref())),
         ("url", js::opt_str(card.url.as_deref())),
         ("image", js::opt_str(card.image.as_deref())),
+        ("variantId", js::opt_str(card.variant_id.as_deref())),
     ]);
     let detail = js::object(&[
         ("product", product),

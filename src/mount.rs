@@ -26,7 +26,8 @@
 //!   on the page's origin instead of the backend's; a product without a `variantId` opens its
 //!   page. After such an add the element fires `live-shop:cart-updated`.
 //! - Events on the element (bubbling, composed): `live-shop:add-to-cart` (cancelable; detail
-//!   `{product, offer, quantity, idempotencyKey, stream, respondWith(promise)}`),
+//!   `{product, offer, quantity, idempotencyKey, stream, respondWith(promise)}`; `product` has
+//!   `variantId` when the backend gave one),
 //!   `live-shop:impression` and `live-shop:click` (detail `{productId, …}`).
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -70,6 +70,9 @@ test('a Shopify store: its products.json is the shop, and add-to-cart goes to it
     });
     const updated = page.evaluate(() => new Promise((resolve) => document.getElementById('shop')
       .addEventListener('live-shop:cart-updated', (e) => resolve(e.detail), { once: true })));
+    // The page is asked first, and told the store's variant, for a theme with its own cart code.
+    const asked = page.evaluate(() => new Promise((resolve) => document.getElementById('shop')
+      .addEventListener('live-shop:add-to-cart', (e) => resolve(e.detail.product.variantId), { once: true })));
 
     await pin(backend, page, '7301234567890', 'Wool Beanie');
     const card = page.locator('live-shop .pinned');
@@ -79,6 +82,7 @@ test('a Shopify store: its products.json is the shop, and add-to-cart goes to it
     await button.click();
     await button.filter({ hasText: 'Added' }).waitFor({ timeout: 3000 });
     assert.deepEqual(adds[0], { method: 'POST', body: { items: [{ id: 42000000000001, quantity: 1 }] }, accept: 'application/json' });
+    assert.equal(await asked, '42000000000001');
     assert.deepEqual(await updated, { productId: '7301234567890', variantId: '42000000000001', quantity: 1 });
 
     // The store refuses the next add in its own words, which the shopper reads.
