@@ -14,6 +14,30 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::Catalog;
 
+/// Most bytes a product photo fetched from a shop's CDN may have.
+const MAX_PHOTO_BYTES: u64 = 40 * 1024 * 1024;
+
+/// The client that fetches shops' photos: a deadline per photo, redirects followed.
+fn photo_agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(std::time::Duration::from_secs(30)))
+        .user_agent("live-shop-server (visual search index)")
+        .build()
+        .into()
+}
+
+/// A photo's bytes from its address; an error status or a body over [`MAX_PHOTO_BYTES`] is an
+/// error in words.
+fn fetch_photo(agent: &ureq::Agent, url: &str) -> Result<Vec<u8>, String> {
+    let mut response = agent.get(url).call().map_err(|e| e.to_string())?;
+    response
+        .body_mut()
+        .with_config()
+        .limit(MAX_PHOTO_BYTES)
+        .read_to_vec()
+        .map_err(|e| e.to_string())
+}
+
 /// Nearest-neighbour search over embeddings.
 pub trait VectorIndex: Send + Sync {
     /// The `k` nearest items to `query`, most similar first, with their similarity.
@@ -128,8 +152,9 @@ impl VisualSearch {
         }
     }
 
-    /// Loads the model and the saved index, or builds the index from the catalog's photos under
-    /// `media` (printing progress) and saves it at `saved`.
+    /// Loads the model and the saved index, or builds the index from the catalog's photos, under
+    /// `media` or fetched from their `http(s)` address (a shop's CDN), printing progress, and
+    /// saves it at `saved`. Blocking: call it before serving, or off the async runtime.
     pub fn open(
         model: &Path,
         catalog: &Catalog,
@@ -138,8 +163,13 @@ impl VisualSearch {
     ) -> Result<Self, String> {
         let embedder = Embedder::load(model).map_err(|e| e.to_string())?;
         let model_size = std::fs::metadata(model).map(|m| m.len()).unwrap_or(0);
-        let ids: Vec<&str> = catalog.products.iter().map(|p| p.id.as_str()).collect();
-        let fingerprint = format!("v1 model {model_size} items {}", ids.join(","));
+        // Each product with the photo it is indexed by: a new photo means a new embedding.
+        let items: Vec<String> = catalog
+            .products
+            .iter()
+            .map(|p| format!("{}={}", p.id, p.images.first().map_or("", String::as_str)))
+            .collect();
+        let fingerprint = format!("v2 model {model_size} items {}", items.join(","));
         if let Some(index) = saved.and_then(|path| load_index(path, &fingerprint)) {
             eprintln!(
                 "visual search: {} products from {}",
@@ -153,16 +183,23 @@ impl VisualSearch {
             items: Vec::new(),
         };
         let total = catalog.products.len();
+        let agent = photo_agent();
         for (n, product) in catalog.products.iter().enumerate() {
-            let Some(path) = product
-                .images
-                .first()
-                .and_then(|src| src.strip_prefix("/media/"))
-            else {
+            let Some(src) = product.images.first() else {
                 continue;
             };
-            let embedded = std::fs::read(media.join(path))
-                .map_err(|e| e.to_string())
+            let path = src.as_str();
+            let bytes = match src.strip_prefix("/media/") {
+                Some(file) if !file.split('/').any(|part| part == "..") => {
+                    std::fs::read(media.join(file)).map_err(|e| e.to_string())
+                }
+                // A shop's photo on its CDN, fetched once: the index is saved with it.
+                _ if src.starts_with("https://") || src.starts_with("http://") => {
+                    fetch_photo(&agent, src)
+                }
+                _ => Err("not a photo under /media/ nor an http(s) address".into()),
+            };
+            let embedded = bytes
                 .and_then(|bytes| decode(&bytes, &PrepLimits::default()).map_err(|e| e.to_string()))
                 .and_then(|d| {
                     embed_image(&embedder, &d.image, CropBox::FULL).map_err(|e| e.to_string())
@@ -177,7 +214,7 @@ impl VisualSearch {
         let unindexed = total - index.items.len();
         if unindexed > 0 {
             eprintln!(
-                "visual search: {unindexed} of {total} products are not searchable by photo (photos are indexed from --media only, none are fetched)"
+                "visual search: {unindexed} of {total} products are not searchable by photo (no photo, or one that could not be read)"
             );
         }
         if let Some(path) = saved {

@@ -16,6 +16,10 @@ use live_shop_server::config::Config;
 use live_shop_server::search::VisualSearch;
 use tower::ServiceExt;
 
+fn model() -> std::path::PathBuf {
+    live_shop_testkit::cache().join("models/efficientnet-lite0.safetensors")
+}
+
 /// A shop of a dozen products (indexing all fifty in a debug build is slow, not different).
 fn app() -> (Router, Catalog) {
     let mut catalog = Catalog::embedded().unwrap();
@@ -24,7 +28,7 @@ fn app() -> (Router, Catalog) {
     ];
     catalog.products.retain(|p| keep.contains(&p.id.as_str()));
     let search = VisualSearch::open(
-        &live_shop_testkit::cache().join("models/efficientnet-lite0.safetensors"),
+        &model(),
         &catalog,
         &live_shop_testkit::cache().join("media"),
         None,
@@ -230,5 +234,100 @@ async fn without_a_model_search_says_it_is_off() {
     assert_eq!(
         decode::<ErrorBody>(&body).unwrap().error.code,
         "unavailable"
+    );
+}
+
+/// The test CDN's photos by file name, and the names it was asked for.
+type CdnState = (
+    std::sync::Arc<std::collections::HashMap<String, Vec<u8>>>,
+    std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+);
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_shops_photos_on_its_cdn_are_fetched_and_indexed() {
+    use axum::extract::{Path, State};
+    use std::sync::{Arc, Mutex};
+    // The shop's CDN, on loopback: two catalog photos, and a third address it does not have.
+    let sample = Catalog::embedded().unwrap();
+    let media = live_shop_testkit::cache().join("media");
+    let mut files = std::collections::HashMap::new();
+    for id in ["p33", "p19"] {
+        let path = sample.get(id).unwrap().images[0]
+            .strip_prefix("/media/")
+            .unwrap();
+        files.insert(
+            format!("{id}.png"),
+            std::fs::read(media.join(path)).unwrap(),
+        );
+    }
+    let asked = Arc::new(Mutex::new(Vec::new()));
+    let cdn = axum::Router::new()
+        .route(
+            "/files/{name}",
+            axum::routing::get(
+                |State((files, asked)): State<CdnState>, Path(name): Path<String>| async move {
+                    asked.lock().unwrap().push(name.clone());
+                    match files.get(&name) {
+                        Some(bytes) => (StatusCode::OK, bytes.clone()),
+                        None => (StatusCode::NOT_FOUND, Vec::new()),
+                    }
+                },
+            ),
+        )
+        .with_state((Arc::new(files), asked.clone()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let cdn_url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, cdn).await });
+
+    // A WooCommerce list whose photos are on that CDN.
+    let product = |id: u32, file: &str| {
+        serde_json::json!({"id": id, "name": format!("Product {id}"), "type": "simple",
+            "prices": {"price": "1000", "currency_code": "USD"},
+            "images": [{"src": format!("{cdn_url}/files/{file}")}]})
+    };
+    let list = serde_json::json!([
+        product(101, "p33.png"),
+        product(102, "p19.png"),
+        product(103, "gone.png")
+    ]);
+    let (catalog, _) = Catalog::load(
+        &[("woo.json".into(), serde_json::to_vec(&list).unwrap())],
+        None,
+        None,
+    )
+    .unwrap();
+    let indexed = catalog.clone();
+    let search = tokio::task::spawn_blocking(move || {
+        VisualSearch::open(
+            &model(),
+            &indexed,
+            std::path::Path::new("/nonexistent"),
+            None,
+        )
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        search.len(),
+        2,
+        "the missing photo is skipped, the others indexed"
+    );
+    let mut fetched = asked.lock().unwrap().clone();
+    fetched.sort();
+    assert_eq!(fetched, ["gone.png", "p19.png", "p33.png"]);
+
+    // A shopper's photo of the product finds the shop's product.
+    let overlays = live_shop_server::overlays::SqliteStore::in_memory().unwrap();
+    let state = AppState::build(catalog, vec![], Some(search), Box::new(overlays));
+    let app = router(state, &Config::default());
+    let (status, body) = send(&app, multipart(Some(&query_photo(&sample, "p33")), "{}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let results: SearchResults = decode(&body).unwrap();
+    assert_eq!(
+        results.results[0].product.id,
+        "101",
+        "{:?}",
+        ranking(&results)
     );
 }
