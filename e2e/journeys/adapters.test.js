@@ -171,3 +171,23 @@ test('a replay hotspot\'s product goes to the shop\'s cart as well', async () =>
     assert.deepEqual(backendPosts, []);
   });
 });
+
+test('in Arabic, the shop\'s English refusal reads in its own order', async () => {
+  await withBackend({ args: shopifyFlags }, async (backend) => {
+    const { page } = await openShopPage(backend, 'cart="shopify" locale="ar"');
+    await page.route(`${backend.url}/cart/add.js`, (route) => route.fulfill({ status: 422, contentType: 'application/json',
+      body: JSON.stringify({ status: 422, message: 'Cart Error', description: 'All 1 Wool Beanie are in your cart.' }) }));
+    await pin(backend, page, '7301234567890', 'Wool Beanie');
+    await page.locator('live-shop .pinned button.buy').click();
+    const note = page.locator('live-shop .pinned .cart-note');
+    await note.filter({ hasText: 'All 1 Wool Beanie are in your cart.' }).waitFor({ timeout: 3000 });
+    // Laid out right to left, the full stop would come first, at the left.
+    const [first, stop] = await note.evaluate((element) => [0, element.textContent.length - 1].map((i) => {
+      const range = document.createRange();
+      range.setStart(element.firstChild, i);
+      range.setEnd(element.firstChild, i + 1);
+      return range.getBoundingClientRect().left;
+    }));
+    assert.ok(first < stop, `"A" at ${first}, "." at ${stop}`);
+  });
+});

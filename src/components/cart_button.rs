@@ -71,7 +71,8 @@ pub fn CartButton(props: &CartButtonProps) -> Html {
                 aria-busy={state.is_pending().then_some("true")}>
                 {env.text(label)}
             </button>
-            <span class={classes!("cart-note", class)} role="status">{note.unwrap_or_default()}</span>
+            // The page's or the shop's own words, in their own direction.
+            <span class={classes!("cart-note", class)} role="status" dir="auto">{note.unwrap_or_default()}</span>
         </>
     }
 }
