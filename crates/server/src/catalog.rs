@@ -49,6 +49,27 @@ fn flag_for(error: &adapter::ImportError) -> &'static str {
     }
 }
 
+/// Most bytes one page of a shop's product list may have.
+const MAX_LIST_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Reads each `--catalog` source, a file or an `http(s)` address, as `(name, bytes)` for
+/// [`Catalog::load`].
+pub fn read_sources(sources: &[String]) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let agent = crate::fetch::agent();
+    sources
+        .iter()
+        .map(|source| {
+            let bytes = if crate::fetch::is_url(source) {
+                crate::fetch::get(&agent, source, MAX_LIST_BYTES)
+                    .map_err(|e| format!("cannot fetch --catalog {e}"))?
+            } else {
+                std::fs::read(source).map_err(|e| format!("cannot read --catalog {source}: {e}"))?
+            };
+            Ok((source.clone(), bytes))
+        })
+        .collect()
+}
+
 impl Catalog {
     /// The embedded sample shop. Strict: every product must decode.
     pub fn embedded() -> Result<Self, BackendError> {
@@ -305,6 +326,68 @@ mod tests {
         let err = Catalog::load(&twice, None, None).unwrap_err();
         assert!(
             err.to_string().starts_with("page1.json: the id \"1\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_list_is_read_from_a_file_or_fetched_from_its_address() {
+        use std::io::{Read, Write};
+        let item = |id: u32| {
+            format!(
+                r#"[{{"id": {id}, "name": "P{id}", "type": "simple",
+                    "prices": {{"price": "100", "currency_code": "USD"}}}}]"#
+            )
+        };
+        // The shop, on loopback: answers one request with the first page.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let first = item(7);
+        let shop = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut request = [0u8; 4096];
+            let n = stream.read(&mut request).unwrap();
+            let line = String::from_utf8_lossy(&request[..n])
+                .lines()
+                .next()
+                .unwrap()
+                .to_string();
+            write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{first}",
+                first.len()
+            )
+            .unwrap();
+            line
+        });
+        let page2 =
+            std::env::temp_dir().join(format!("live-shop-page2-{}.json", std::process::id()));
+        std::fs::write(&page2, item(8)).unwrap();
+        let url = format!("http://{address}/wp-json/wc/store/v1/products?per_page=100");
+        let sources = [url.clone(), page2.display().to_string()];
+        let files = read_sources(&sources).unwrap();
+        std::fs::remove_file(&page2).unwrap();
+        assert_eq!(
+            shop.join().unwrap(),
+            "GET /wp-json/wc/store/v1/products?per_page=100 HTTP/1.1"
+        );
+        assert_eq!(files[0].0, url);
+        let (catalog, _) = Catalog::load(&files, None, None).unwrap();
+        let ids: Vec<&str> = catalog.products.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["7", "8"]);
+
+        // What cannot be read is named.
+        let err = read_sources(&["/nonexistent/list.json".into()]).unwrap_err();
+        assert!(
+            err.starts_with("cannot read --catalog /nonexistent/list.json"),
+            "{err}"
+        );
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let gone = format!("http://{}/products.json", closed.local_addr().unwrap());
+        drop(closed);
+        let err = read_sources(&[gone.clone()]).unwrap_err();
+        assert!(
+            err.starts_with(&format!("cannot fetch --catalog {gone}")),
             "{err}"
         );
     }

@@ -27,7 +27,7 @@ pub struct Config {
     pub overlay_db: Option<PathBuf>,
     /// Product lists (or the pages of one) to serve instead of the sample shop: a Shopify store's `products.json`, a
     /// WooCommerce Store API product list, or live-shop's own `{"products": [...]}`.
-    pub catalog: Vec<PathBuf>,
+    pub catalog: Vec<String>,
     /// The shop's origin, for a Shopify list's product links.
     pub catalog_store: Option<String>,
     /// The shop's currency, for a Shopify list's prices.
@@ -68,10 +68,12 @@ usage: live-shop-server [options]
   --model FILE           EfficientNet-Lite0 safetensors: enables visual search (needs --media)
   --search-index FILE    save the visual-search index here and reuse it
   --overlay-db FILE      keep videos' hotspot manifests in this SQLite file (default: memory)
-  --catalog FILE         serve this product list instead of the sample shop: a Shopify store's
+  --catalog FILE|URL     serve this product list instead of the sample shop: a Shopify store's
                          /products.json, WooCommerce's /wp-json/wc/store/v1/products, or
-                         live-shop's own {\"products\": [...]}; repeat it for each page
-  --catalog-store URL    the Shopify store's origin, for product links (https://shop.example)
+                         live-shop's own {\"products\": [...]}; a file or its address, read
+                         at start-up; repeat it for each page
+  --catalog-store URL    the Shopify store's origin, for product links (https://shop.example;
+                         by default the origin of a --catalog address)
   --catalog-currency C   the Shopify store's currency (EUR)";
 
 impl Config {
@@ -118,7 +120,9 @@ impl Config {
                     config.search_index = Some(parser.value().map_err(err)?.into())
                 }
                 Long("overlay-db") => config.overlay_db = Some(parser.value().map_err(err)?.into()),
-                Long("catalog") => config.catalog.push(parser.value().map_err(err)?.into()),
+                Long("catalog") => config
+                    .catalog
+                    .push(parser.value().map_err(err)?.string().map_err(err)?),
                 Long("catalog-store") => {
                     config.catalog_store = Some(parser.value().map_err(err)?.string().map_err(err)?)
                 }
@@ -178,10 +182,7 @@ mod tests {
             "EUR",
         ])
         .unwrap();
-        assert_eq!(
-            config.catalog,
-            [PathBuf::from("p1.json"), PathBuf::from("p2.json")]
-        );
+        assert_eq!(config.catalog, ["p1.json", "p2.json"]);
         assert_eq!(config.catalog_store.as_deref(), Some("https://s.example"));
         assert_eq!(config.catalog_currency.as_deref(), Some("EUR"));
     }

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod fetch;
 pub mod hub;
 pub mod overlays;
 pub mod search;

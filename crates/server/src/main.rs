@@ -23,22 +23,17 @@ async fn main() -> ExitCode {
             }
         }
     } else {
-        let files = config
-            .catalog
-            .iter()
-            .map(|path| {
-                std::fs::read(path)
-                    .map(|bytes| (path.display().to_string(), bytes))
-                    .map_err(|e| format!("cannot read --catalog {}: {e}", path.display()))
-            })
-            .collect::<Result<Vec<_>, _>>();
-        let loaded = files.and_then(|files| {
-            Catalog::load(
-                &files,
-                config.catalog_store.as_deref(),
-                config.catalog_currency.as_deref(),
-            )
-            .map_err(|e| e.to_string())
+        // A Shopify list fetched from the store gives the store's origin for its links.
+        let store = config.catalog_store.clone().or_else(|| {
+            config
+                .catalog
+                .iter()
+                .find(|source| live_shop_server::fetch::is_url(source))
+                .and_then(|url| live_shop_server::fetch::origin(url))
+        });
+        let loaded = live_shop_server::catalog::read_sources(&config.catalog).and_then(|files| {
+            Catalog::load(&files, store.as_deref(), config.catalog_currency.as_deref())
+                .map_err(|e| e.to_string())
         });
         match loaded {
             Ok((catalog, skipped)) => {

@@ -17,27 +17,6 @@ use crate::catalog::Catalog;
 /// Most bytes a product photo fetched from a shop's CDN may have.
 const MAX_PHOTO_BYTES: u64 = 40 * 1024 * 1024;
 
-/// The client that fetches shops' photos: a deadline per photo, redirects followed.
-fn photo_agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .timeout_global(Some(std::time::Duration::from_secs(30)))
-        .user_agent("live-shop-server (visual search index)")
-        .build()
-        .into()
-}
-
-/// A photo's bytes from its address; an error status or a body over [`MAX_PHOTO_BYTES`] is an
-/// error in words.
-fn fetch_photo(agent: &ureq::Agent, url: &str) -> Result<Vec<u8>, String> {
-    let mut response = agent.get(url).call().map_err(|e| e.to_string())?;
-    response
-        .body_mut()
-        .with_config()
-        .limit(MAX_PHOTO_BYTES)
-        .read_to_vec()
-        .map_err(|e| e.to_string())
-}
-
 /// Nearest-neighbour search over embeddings.
 pub trait VectorIndex: Send + Sync {
     /// The `k` nearest items to `query`, most similar first, with their similarity.
@@ -183,7 +162,7 @@ impl VisualSearch {
             items: Vec::new(),
         };
         let total = catalog.products.len();
-        let agent = photo_agent();
+        let agent = crate::fetch::agent();
         for (n, product) in catalog.products.iter().enumerate() {
             let Some(src) = product.images.first() else {
                 continue;
@@ -194,9 +173,7 @@ impl VisualSearch {
                     std::fs::read(media.join(file)).map_err(|e| e.to_string())
                 }
                 // A shop's photo on its CDN, fetched once: the index is saved with it.
-                _ if src.starts_with("https://") || src.starts_with("http://") => {
-                    fetch_photo(&agent, src)
-                }
+                _ if crate::fetch::is_url(src) => crate::fetch::get(&agent, src, MAX_PHOTO_BYTES),
                 _ => Err("not a photo under /media/ nor an http(s) address".into()),
             };
             let embedded = bytes
