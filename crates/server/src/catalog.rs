@@ -385,7 +385,7 @@ mod tests {
         let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let gone = format!("http://{}/products.json", closed.local_addr().unwrap());
         drop(closed);
-        let err = read_sources(&[gone.clone()]).unwrap_err();
+        let err = read_sources(std::slice::from_ref(&gone)).unwrap_err();
         assert!(
             err.starts_with(&format!("cannot fetch --catalog {gone}")),
             "{err}"
