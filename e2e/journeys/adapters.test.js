@@ -4,12 +4,14 @@
 // Store API document; what the widget sends them is checked as it goes over the wire.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
 import { homedir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { useBrowser, withBackend } from '../lib/harness.js';
-import { TOKEN } from '../lib/server.js';
+import { TOKEN, freePort } from '../lib/server.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 const CACHE = process.env.LIVE_SHOP_CACHE || join(homedir(), '.cache', 'live-shop');
@@ -190,4 +192,53 @@ test('in Arabic, the shop\'s English refusal reads in its own order', async () =
     }));
     assert.ok(first < stop, `"A" at ${first}, "." at ${stop}`);
   });
+});
+
+test('visual search finds a Shopify store\'s product by its CDN photo, and adds it to the store\'s cart', async () => {
+  // The store's CDN, on loopback: the backend fetches the photos from it to index them.
+  const photos = {
+    'jacket.png': PHOTO,
+    'pants.png': readFileSync(join(CACHE, 'media', 'stamps', 'clothes', 't_pants.png')),
+  };
+  const cdn = createServer((request, response) => {
+    const photo = photos[request.url.replace('/files/', '')];
+    response.writeHead(photo ? 200 : 404, { 'content-type': 'image/png' });
+    response.end(photo);
+  });
+  const cdnPort = await freePort();
+  await new Promise((resolve) => cdn.listen(cdnPort, '127.0.0.1', resolve));
+  const product = (id, title, variant, file) => ({ id, title, handle: `p-${id}`, vendor: 'Harbor',
+    variants: [{ id: variant, title: 'Default Title', price: '59.00', available: true }],
+    images: [{ src: `http://127.0.0.1:${cdnPort}/files/${file}` }] });
+  const list = join(tmpdir(), `live-shop-shopify-${process.pid}.json`);
+  const index = join(tmpdir(), `live-shop-shopify-index-${process.pid}.json`);
+  writeFileSync(list, JSON.stringify({ products: [product(501, 'Harbor Jacket', 9501, 'jacket.png'),
+    product(502, 'Harbor Chinos', 9502, 'pants.png')] }));
+  try {
+    await withBackend({ search: true, args: ['--catalog', list, '--catalog-currency', 'EUR',
+      '--catalog-store', 'https://shop.example', '--search-index', index] }, async (backend) => {
+      const { page, errors } = await openShopPage(backend, 'cart="shopify"');
+      const adds = [];
+      await page.route(`${backend.url}/cart/add.js`, async (route) => {
+        adds.push(route.request().postDataJSON());
+        await route.fulfill({ contentType: 'application/json', body: JSON.stringify({ items: [] }) });
+      });
+      await page.locator('live-shop button.search-open').click();
+      await page.locator('live-shop .search-panel input[type=file]').setInputFiles(
+        join(CACHE, 'media', 'stamps', 'clothes', 't_jacket.png'));
+      await page.locator('live-shop .search-now').click();
+      const first = page.locator('live-shop .results li').first();
+      await first.waitFor({ timeout: 30_000 });
+      assert.equal(await first.locator('.title').textContent(), 'Harbor Jacket');
+      assert.equal(await first.locator('img').first().getAttribute('src'), `http://127.0.0.1:${cdnPort}/files/jacket.png`);
+      await first.locator('button.buy').click();
+      await first.locator('button.buy.added').waitFor({ timeout: 3000 });
+      assert.deepEqual(adds, [{ items: [{ id: 9501, quantity: 1 }] }]);
+      assert.deepEqual(errors, []);
+    });
+  } finally {
+    cdn.close();
+    rmSync(list, { force: true });
+    rmSync(index, { force: true });
+  }
 });
