@@ -49,3 +49,14 @@ test('a tab that becomes visible again catches up at once', async () => {
   assert.equal(fetched.length, 1);
   assert.ok(fetched[0] - shown < 500);
 });
+
+test('a backend without visual search says so as the panel opens, before any photo', async () => {
+  const page = await browser().newPage();
+  await page.goto(`${backend().url}/`);
+  await page.locator('live-shop button.search-open').click();
+  await page.locator('live-shop .search-status.error')
+    .filter({ hasText: "Photo search isn't available right now." }).waitFor({ timeout: 6000 });
+  // The photo inputs stay: a backend that comes back is tried when the shopper takes a photo.
+  assert.equal(await page.locator('live-shop .search-panel input[type=file]').count(), 1);
+  await page.close();
+});

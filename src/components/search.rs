@@ -273,7 +273,8 @@ impl Runner {
 
 /// The upload profile, settled once per panel: the page's `search-profile`, else the one the
 /// backend asks for at `GET /v1/search/image` (asked as the panel opens, so it is known by the
-/// time a photo is taken), else core's default. Never rejects.
+/// time a photo is taken), else core's default. Resolves to `null` when the backend answered that
+/// it has no visual search, so the panel says so before the shopper takes a photo. Never rejects.
 fn profile_choice(env: &Env) -> js_sys::Promise {
     let page = env.search.clone().filter(|p| !p.is_empty());
     if let Some(page) = page {
@@ -283,6 +284,9 @@ fn profile_choice(env: &Env) -> js_sys::Promise {
     wasm_bindgen_futures::future_to_promise(async move {
         let asked = match net::send("GET", &url, &[], None, 4_000).await {
             Ok(answer) if answer.status == 200 => js::decode::<SearchOptions>(&answer.body).ok(),
+            Ok(answer) if Failure::from_status(answer.status) == Failure::Unavailable => {
+                return Ok(JsValue::NULL);
+            }
             _ => None,
         };
         Ok(JsValue::from_str(&choose_profile(None, asked.as_ref())))
@@ -384,6 +388,20 @@ pub fn SearchPanel(props: &SearchPanelProps) -> Html {
                 if let Some(video) = camera.cast::<HtmlVideoElement>() {
                     search_js::stop_camera(&video);
                 }
+            }
+        });
+    }
+    {
+        // A backend without visual search says so as the panel opens: the shopper learns it
+        // before taking a photo.
+        let (profile, dispatch) = ((*profile).clone(), dispatch.clone());
+        use_effect_with((), move |_| {
+            if let Some(profile) = profile {
+                wasm_bindgen_futures::spawn_local(async move {
+                    if JsFuture::from(profile).await.is_ok_and(|p| p.is_null()) {
+                        dispatch.emit(SearchEvent::Failed(None, Failure::Unavailable));
+                    }
+                });
             }
         });
     }
