@@ -2,7 +2,7 @@
 //! unanswered, the shop's own cart takes the add when the page named one (`cart="shopify"`),
 //! else the backend's reference cart; without one, the product page opens.
 use gloo_timers::future::TimeoutFuture;
-use live_shop_core::adapter::{CartStep, ShopCart};
+use live_shop_core::adapter::{CartStep, ShopCart, NONCE_HEADER};
 use live_shop_core::error::BackendError;
 use live_shop_core::i18n::Text;
 use live_shop_core::protocol::{CartItemRequest, Offer};
@@ -94,7 +94,7 @@ async fn shop_add(
             .await
             .and_then(net::Answer::ok)
         {
-            Ok(answer) => answer.headers.get("nonce").ok().flatten(),
+            Ok(answer) => answer.headers.get(NONCE_HEADER).ok().flatten(),
             Err(e) => return failed(e),
         };
         call = cart.add(nonce.as_deref(), variant, quantity);

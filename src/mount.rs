@@ -32,7 +32,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use live_shop_core::adapter::{Platform, ShopCart};
+use live_shop_core::adapter::ShopCart;
 use live_shop_core::i18n::Locale;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -138,13 +138,6 @@ fn props(options: Options, host: &Element) -> Option<OverlayProps> {
 
 /// The shop's cart named by `cart`; a name this version does not know is reported and ignored.
 fn shop_cart(window: &web_sys::Window, name: &str, root: Option<&str>) -> Option<ShopCart> {
-    let Some(platform) = Platform::parse(name) else {
-        web_sys::console::warn_2(
-            &"live-shop: adds go to the backend, as this version knows no such shop's cart (only shopify, woocommerce):".into(),
-            &name.into(),
-        );
-        return None;
-    };
     // A Shopify store under a market's path (`/fr/`) says so in `Shopify.routes.root`.
     let shopify_root = || {
         let shopify = js_sys::Reflect::get(window, &"Shopify".into()).ok()?;
@@ -153,12 +146,14 @@ fn shop_cart(window: &web_sys::Window, name: &str, root: Option<&str>) -> Option
             .ok()?
             .as_string()
     };
-    let root = match (root, platform) {
-        (Some(root), _) => root.to_string(),
-        (None, Platform::Shopify) => shopify_root().unwrap_or_else(|| "/".into()),
-        (None, Platform::WooCommerce) => "/".into(),
-    };
-    Some(ShopCart::new(platform, &root))
+    let cart = ShopCart::for_page(name, root, shopify_root);
+    if cart.is_none() {
+        web_sys::console::warn_2(
+            &"live-shop: adds go to the backend, as this version knows no such shop's cart (only shopify, woocommerce):".into(),
+            &name.into(),
+        );
+    }
+    cart
 }
 
 type App = yew::AppHandle<Widget>;

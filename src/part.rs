@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use live_shop_core::adapter::{Platform, ShopCart};
+use live_shop_core::adapter::ShopCart;
 use live_shop_core::i18n::Locale;
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
@@ -34,14 +34,10 @@ pub(crate) fn env(options: &JsValue, host: Element) -> Result<Env, JsValue> {
         video: option(options, "video"),
         search: None,
         video_id: option(options, "videoId"),
-        cart: option(options, "cart")
-            .and_then(|name| Platform::parse(&name))
-            .map(|platform| {
-                ShopCart::new(
-                    platform,
-                    option(options, "cartRoot").as_deref().unwrap_or("/"),
-                )
-            }),
+        cart: ShopCart::from_options(
+            option(options, "cart").as_deref(),
+            option(options, "cartRoot").as_deref(),
+        ),
     })
 }
 

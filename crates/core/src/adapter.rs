@@ -140,10 +140,7 @@ fn finish<J: JsonView>(
 /// `https://shop.example` from `https://shop.example/` (a trailing slash is fine; a path is not).
 fn origin(store: &str) -> Option<String> {
     let store = store.trim().trim_end_matches('/');
-    let host = store
-        .strip_prefix("https://")
-        .or_else(|| store.strip_prefix("http://"))?;
-    (!host.is_empty() && !host.contains(['/', '?', '#', ' '])).then(|| store.to_string())
+    crate::url::origin_of(store).filter(|origin| origin == store)
 }
 
 /// An id: a string, or a whole number (Shopify's and WooCommerce's are numbers).
@@ -332,6 +329,9 @@ fn woocommerce_product<J: JsonView>(json: &J) -> Option<Product> {
     })
 }
 
+/// The header in which WooCommerce's Store API gives its nonce, and takes it back with an add.
+pub const NONCE_HEADER: &str = "nonce";
+
 /// The Store API's cart, under the shop's root.
 const WOO_CART: &str = "wp-json/wc/store/v1/cart";
 
@@ -379,6 +379,36 @@ impl ShopCart {
         Self { platform, root }
     }
 
+    /// The cart a page names with `cart` (a platform) and `cart-root`. A root the page gives
+    /// wins; a Shopify store's own `Shopify.routes.root` (a market's `/fr/`, asked only for
+    /// Shopify) comes next; else `/`. `None` for a platform this version does not know.
+    pub fn for_page(
+        cart: &str,
+        root: Option<&str>,
+        shopify_root: impl FnOnce() -> Option<String>,
+    ) -> Option<Self> {
+        let platform = Platform::parse(cart)?;
+        let root = match (root, platform) {
+            (Some(root), _) => root.to_string(),
+            (None, Platform::Shopify) => shopify_root().unwrap_or_else(|| "/".into()),
+            (None, Platform::WooCommerce) => "/".into(),
+        };
+        Some(Self::new(platform, &root))
+    }
+
+    /// The options (`cart`, `cartRoot`) that carry `cart` to an on-demand part.
+    pub fn options(cart: Option<&Self>) -> [(&'static str, Option<String>); 2] {
+        [
+            ("cart", cart.map(|c| c.platform.name().to_string())),
+            ("cartRoot", cart.map(|c| c.root.clone())),
+        ]
+    }
+
+    /// The cart those options carried; `None` when they name none this version knows.
+    pub fn from_options(cart: Option<&str>, root: Option<&str>) -> Option<Self> {
+        Some(Self::new(Platform::parse(cart?)?, root.unwrap_or("/")))
+    }
+
     /// The shop's platform.
     pub fn platform(&self) -> Platform {
         self.platform
@@ -422,7 +452,7 @@ impl ShopCart {
             Platform::WooCommerce => CartCall {
                 method: "POST",
                 url: format!("{}{WOO_CART}/add-item", self.root),
-                headers: nonce.map(|n| vec![("nonce", n)]).unwrap_or_default(),
+                headers: nonce.map(|n| vec![(NONCE_HEADER, n)]).unwrap_or_default(),
                 body: Some(format!("{{\"id\":{id},\"quantity\":{quantity}}}")),
             },
         }
@@ -709,6 +739,48 @@ mod tests {
         assert_eq!(cart.outcome::<Value>(404, None), CartStep::Refused(None));
         assert_eq!(cart.outcome::<Value>(503, None), CartStep::Failed);
         assert_eq!(cart.outcome::<Value>(429, None), CartStep::Failed);
+    }
+
+    #[test]
+    fn the_page_names_the_cart_and_where_it_lives() {
+        let asked = std::cell::Cell::new(0);
+        let market = || {
+            asked.set(asked.get() + 1);
+            Some("/fr/".to_string())
+        };
+        let shopify = ShopCart::for_page("shopify", None, market).unwrap();
+        assert_eq!(
+            (shopify.platform(), shopify.root()),
+            (Platform::Shopify, "/fr/")
+        );
+        let named = ShopCart::for_page("Shopify", Some("/shop"), market).unwrap();
+        assert_eq!(named.root(), "/shop/", "the page's own root wins");
+        assert_eq!(
+            ShopCart::for_page("shopify", None, || None).unwrap().root(),
+            "/"
+        );
+        let woo = ShopCart::for_page("woocommerce", None, market).unwrap();
+        assert_eq!(woo.root(), "/");
+        assert_eq!(
+            asked.get(),
+            1,
+            "Shopify's root is asked of Shopify stores only"
+        );
+        assert_eq!(ShopCart::for_page("magento", None, market), None);
+
+        // Carried to a part and back.
+        let [(cart_key, cart), (root_key, root)] = ShopCart::options(Some(&shopify));
+        assert_eq!((cart_key, root_key), ("cart", "cartRoot"));
+        assert_eq!(
+            ShopCart::from_options(cart.as_deref(), root.as_deref()),
+            Some(shopify)
+        );
+        assert_eq!(
+            ShopCart::options(None),
+            [("cart", None), ("cartRoot", None)]
+        );
+        assert_eq!(ShopCart::from_options(None, Some("/fr/")), None);
+        assert_eq!(ShopCart::from_options(Some("bogus"), None), None);
     }
 
     #[test]

@@ -50,6 +50,20 @@ fn has_http_scheme(s: &str) -> bool {
     (lower.starts_with("http://") && s.len() > 7) || (lower.starts_with("https://") && s.len() > 8)
 }
 
+/// The origin of an absolute `http(s)` URL: `https://shop.example` of
+/// `https://shop.example/products.json?page=2`; `None` for anything else.
+pub fn origin_of(url: &str) -> Option<String> {
+    let url = url.trim();
+    if !has_http_scheme(url) || url.contains(char::is_whitespace) {
+        return None;
+    }
+    let scheme_end = url.find("://")? + 3;
+    let end = url[scheme_end..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| scheme_end + i);
+    (end > scheme_end).then(|| url[..end].to_string())
+}
+
 /// Joins an API path onto the backend base URL, whatever trailing slash the page wrote.
 pub fn api_url(base: &str, path: &str) -> String {
     format!(
@@ -83,6 +97,27 @@ mod tests {
     use super::*;
 
     const BASE: &str = "https://shop.example/api/";
+
+    #[test]
+    fn origins_of_addresses() {
+        assert_eq!(
+            origin_of("https://shop.example/products.json?limit=250").as_deref(),
+            Some("https://shop.example")
+        );
+        assert_eq!(
+            origin_of("http://127.0.0.1:8080?x").as_deref(),
+            Some("http://127.0.0.1:8080")
+        );
+        for not in [
+            "https:///x",
+            "https://",
+            "products.json",
+            "ftp://a/b",
+            "https://a b/",
+        ] {
+            assert_eq!(origin_of(not), None, "{not}");
+        }
+    }
 
     #[test]
     fn path_segments_are_percent_encoded() {

@@ -61,7 +61,7 @@ pub fn read_sources(sources: &[String]) -> Result<Vec<(String, Vec<u8>)>, String
         .map(|source| {
             let bytes = if crate::fetch::is_url(source) {
                 crate::fetch::get(&agent, source, MAX_LIST_BYTES)
-                    .map_err(|e| format!("cannot fetch --catalog {e}"))?
+                    .map_err(|e| format!("cannot fetch --catalog {source}: {e}"))?
             } else {
                 std::fs::read(source).map_err(|e| format!("cannot read --catalog {source}: {e}"))?
             };

@@ -8,14 +8,6 @@ pub fn is_url(source: &str) -> bool {
     source.starts_with("https://") || source.starts_with("http://")
 }
 
-/// `https://shop.example` of `https://shop.example/products.json?page=2`.
-pub fn origin(url: &str) -> Option<String> {
-    let scheme_end = url.find("://")? + 3;
-    let rest = &url[scheme_end..];
-    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    (host_end > 0).then(|| url[..scheme_end + host_end].to_string())
-}
-
 /// A client with a deadline per request; redirects are followed.
 pub fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
@@ -28,30 +20,11 @@ pub fn agent() -> ureq::Agent {
 /// The body at `url`, at most `limit` bytes; an error status, a failure or a longer body is an
 /// error in words.
 pub fn get(agent: &ureq::Agent, url: &str, limit: u64) -> Result<Vec<u8>, String> {
-    let mut response = agent.get(url).call().map_err(|e| format!("{url}: {e}"))?;
+    let mut response = agent.get(url).call().map_err(|e| e.to_string())?;
     response
         .body_mut()
         .with_config()
         .limit(limit)
         .read_to_vec()
-        .map_err(|e| format!("{url}: {e}"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn origins_of_addresses() {
-        assert_eq!(
-            origin("https://shop.example/products.json?limit=250").as_deref(),
-            Some("https://shop.example")
-        );
-        assert_eq!(
-            origin("http://127.0.0.1:8080?x").as_deref(),
-            Some("http://127.0.0.1:8080")
-        );
-        assert_eq!(origin("https:///x"), None);
-        assert!(is_url("https://a") && !is_url("products.json"));
-    }
+        .map_err(|e| e.to_string())
 }

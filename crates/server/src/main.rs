@@ -29,7 +29,7 @@ async fn main() -> ExitCode {
                 .catalog
                 .iter()
                 .find(|source| live_shop_server::fetch::is_url(source))
-                .and_then(|url| live_shop_server::fetch::origin(url))
+                .and_then(|url| live_shop_core::url::origin_of(url))
         });
         let loaded = live_shop_server::catalog::read_sources(&config.catalog).and_then(|files| {
             Catalog::load(&files, store.as_deref(), config.catalog_currency.as_deref())
