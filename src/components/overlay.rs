@@ -456,27 +456,27 @@ fn sheet_around(
 
 /// The hotspot layer's options from the environment.
 fn hotspot_options(env: &Env) -> Vec<(&'static str, Option<String>)> {
-    [
+    let [cart, root] = ShopCart::options(env.cart.as_ref());
+    vec![
         ("backend", Some(env.backend.clone())),
         ("locale", Some(env.locale.tag.clone())),
         ("videoId", env.video_id.clone()),
         ("video", env.video.clone()),
+        cart,
+        root,
     ]
-    .into_iter()
-    .chain(ShopCart::options(env.cart.as_ref()))
-    .collect()
 }
 
 /// Search's options from the environment.
 fn search_options(env: &Env) -> Vec<(&'static str, Option<String>)> {
-    [
+    let [cart, root] = ShopCart::options(env.cart.as_ref());
+    vec![
         ("backend", Some(env.backend.clone())),
         ("stream", Some(env.stream.clone())),
         ("locale", Some(env.locale.tag.clone())),
         ("video", env.video.clone()),
         ("profile", env.search.clone()),
+        cart,
+        root,
     ]
-    .into_iter()
-    .chain(ShopCart::options(env.cart.as_ref()))
-    .collect()
 }
