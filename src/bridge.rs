@@ -3,9 +3,10 @@
 //! else the backend's reference cart; without one, the product page opens.
 use gloo_timers::future::TimeoutFuture;
 use live_shop_core::adapter::{CartStep, ShopCart, NONCE_HEADER};
+use live_shop_core::cart::Refusal;
 use live_shop_core::error::BackendError;
 use live_shop_core::i18n::Text;
-use live_shop_core::protocol::{CartItemRequest, Offer};
+use live_shop_core::protocol::{CartItemRequest, Offer, CART_TOKEN_HEADER};
 use live_shop_core::url::api_url;
 use live_shop_core::view::Card;
 use wasm_bindgen::{JsCast, JsValue};
@@ -169,8 +170,9 @@ fn message_of(value: &JsValue) -> Option<String> {
         .filter(|m| !m.is_empty())
 }
 
-/// Posts to the reference cart; one retry after a transient failure, with the same key so the
-/// server counts it once.
+/// Posts to the backend's cart; one retry after a transient failure, with the same key so the
+/// server counts it once. The page session's cart goes with it (`Cart-Token`), and a refusal
+/// the shopper must read (sold out, a new price, the limit per shopper) is told as such.
 async fn backend_add(env: &Env, card: &Card, quantity: u32, key: &str) -> Result<(), BackendError> {
     let body = CartItemRequest {
         product_id: card.product_id.clone(),
@@ -179,22 +181,65 @@ async fn backend_add(env: &Env, card: &Card, quantity: u32, key: &str) -> Result
     }
     .to_json();
     let url = api_url(&env.backend, "/v1/cart/items");
-    let headers = [("idempotency-key", key)];
+    let token = cart_token(&env.backend);
+    let mut headers = vec![("idempotency-key", key)];
+    if let Some(token) = &token {
+        headers.push((CART_TOKEN_HEADER, token));
+    }
     let mut last = BackendError::Timeout;
     for attempt in 0..2 {
         if attempt > 0 {
             TimeoutFuture::new(600).await;
         }
-        match net::send("POST", &url, &headers, Some(&body), 10_000)
-            .await
-            .and_then(net::Answer::ok)
-        {
-            Ok(_) => return Ok(()),
+        match net::send("POST", &url, &headers, Some(&body), 10_000).await {
+            Ok(answer) if (200..300).contains(&answer.status) => {
+                if let Some(token) = js::field(&json(&answer.body), "cartToken").as_string() {
+                    keep_cart_token(&env.backend, &token);
+                }
+                return Ok(());
+            }
+            Ok(answer) => {
+                let code = js::field(&js::field(&json(&answer.body), "error"), "code");
+                let refusal = code.as_string().and_then(|c| Refusal::from_code(&c));
+                let e = refusal.map_or(
+                    BackendError::Http {
+                        status: answer.status,
+                    },
+                    BackendError::Refused,
+                );
+                if !e.is_retryable() {
+                    return Err(e);
+                }
+                last = e;
+            }
             Err(e) if e.is_retryable() => last = e,
             Err(e) => return Err(e),
         }
     }
     Err(last)
+}
+
+/// A JSON body as a JS value; `undefined` when it is not JSON.
+fn json(body: &str) -> JsValue {
+    js_sys::JSON::parse(body).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Where the page keeps this session's cart token at `backend`: a property of the page's
+/// global object named by the backend's address, so every overlay and part module of the page
+/// adds to the same cart, and never in storage.
+fn cart_slot(backend: &str) -> JsValue {
+    JsValue::from_str(backend)
+}
+
+/// This page session's cart token at `backend`, if an add got one.
+fn cart_token(backend: &str) -> Option<String> {
+    js_sys::Reflect::get(&js_sys::global(), &cart_slot(backend))
+        .ok()?
+        .as_string()
+}
+
+fn keep_cart_token(backend: &str, token: &str) {
+    let _ = js_sys::Reflect::set(&js_sys::global(), &cart_slot(backend), &token.into());
 }
 
 /// 128 random bits from `crypto.getRandomValues`, as an idempotency key.

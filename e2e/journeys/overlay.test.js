@@ -162,6 +162,63 @@ test('a refused add can be retried; unanswered adds go to the backend cart once'
   });
 });
 
+test('each page session has its own cart; a flash deal holds to its limit per shopper', async () => {
+  await withBackend({}, async (backend) => {
+    const { page } = await open(backend, '?cart=backend');
+    const product = await pin(backend, page, 'p01');
+    const offer = product.offers[0];
+    const price = Math.round(offer.price * 50) / 100;
+    const now = Date.now();
+    await backend.change({ type: 'flashDealScheduled', deal: {
+      id: 'journey-deal', productId: 'p01', startsAt: now - 1000, endsAt: now + 120_000, status: 'scheduled',
+      offer: { price, priceCurrency: offer.priceCurrency, originalPrice: offer.price, availability: 'InStock', inventoryLevel: 2 },
+      stockLimit: 2, limitPerShopper: 1 } });
+    await page.locator('live-shop .pinned .left').filter({ hasText: '2 left' }).waitFor({ timeout: 5000 });
+
+    const posts = [];
+    const answers = [];
+    page.on('request', (r) => { if (r.url().endsWith('/v1/cart/items') && r.method() === 'POST') posts.push(r); });
+    page.on('response', async (r) => {
+      if (r.url().endsWith('/v1/cart/items')) answers.push(await r.json());
+    });
+    const button = page.locator('live-shop .pinned button.buy');
+    await button.click();
+    await button.filter({ hasText: 'Added' }).waitFor({ timeout: 3000 });
+    // Every viewer sees the unit go.
+    await page.locator('live-shop .pinned .left').filter({ hasText: '1 left' }).waitFor({ timeout: 3000 });
+    assert.equal(await posts[0].headerValue('cart-token'), null, 'a new session has no cart yet');
+    assert.equal(JSON.parse(posts[0].postData()).offer.price, String(price));
+    const token = answers[0].cartToken;
+    assert.match(token, /^[0-9a-f]{32}$/);
+
+    // The same shopper again: the same cart, which holds this deal's limit.
+    await button.filter({ hasText: 'Add to cart' }).waitFor({ timeout: 6000 });
+    await button.click();
+    await button.filter({ hasText: "Couldn't add" }).waitFor({ timeout: 3000 });
+    assert.equal(await posts[1].headerValue('cart-token'), token);
+    assert.equal(await page.locator('live-shop .pinned .cart-note').textContent(),
+      'Deal limit reached.');
+    assert.equal(answers[1].error.code, 'limit_reached');
+
+    // Another page session is another shopper, with a cart of its own: it takes the last unit.
+    const other = await open(backend, '?cart=backend');
+    const otherPosts = [];
+    other.page.on('request', (r) => { if (r.url().endsWith('/v1/cart/items') && r.method() === 'POST') otherPosts.push(r); });
+    const otherButton = other.page.locator('live-shop .pinned button.buy');
+    await other.page.locator('live-shop .pinned .left').filter({ hasText: '1 left' }).waitFor({ timeout: 5000 });
+    await otherButton.click();
+    await otherButton.filter({ hasText: 'Added' }).waitFor({ timeout: 3000 });
+    assert.equal(await otherPosts[0].headerValue('cart-token'), null);
+    // Both pages are told at once that the deal is over: it sold out.
+    for (const p of [page, other.page]) {
+      await p.locator('live-shop .pinned').filter({ hasText: 'Deal ended' }).waitFor({ timeout: 3000 });
+    }
+    const deal = (await backend.state()).flashDeals.find((d) => d.id === 'journey-deal');
+    assert.equal(deal.endReason, 'soldOut');
+    await other.page.close();
+  });
+});
+
 test('when the backend stops the widget says so, and recovers without a reload', async () => {
   await withBackend({}, async (backend) => {
     const { page } = await open(backend);

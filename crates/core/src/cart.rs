@@ -3,6 +3,8 @@
 //! Each add gets an idempotency key when it starts; a retry after a failure reuses it, so a
 //! request that reached the server before the connection dropped is never counted twice.
 
+use crate::protocol::Offer;
+
 /// Where the page's answer, or the backend, left an add.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub enum CartButton {
@@ -101,6 +103,51 @@ pub fn idempotency_key(random: [u8; 16]) -> String {
     )
 }
 
+/// Why the backend refused an add the shopper can do nothing about by retrying the same
+/// request: each is answered 409 with its code, and the shopper reads what happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The flash deal has no units left (`sold_out`).
+    SoldOut,
+    /// The price the shopper saw is not the price now (`price_changed`).
+    PriceChanged,
+    /// The cart holds as many of the deal as one shopper may buy (`limit_reached`).
+    LimitReached,
+}
+
+impl Refusal {
+    /// The error code on the wire.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::SoldOut => "sold_out",
+            Self::PriceChanged => "price_changed",
+            Self::LimitReached => "limit_reached",
+        }
+    }
+
+    /// The refusal a code names, if it names one.
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::SoldOut, Self::PriceChanged, Self::LimitReached]
+            .into_iter()
+            .find(|r| r.code() == code)
+    }
+}
+
+/// Whether the offer the shopper saw still holds: same currency, and a price within half a
+/// minor unit of the live one (prices travel as decimals). No offer sent means the live price.
+pub fn check_price(seen: Option<&Offer>, live: &Offer) -> Result<(), Refusal> {
+    match seen {
+        None => Ok(()),
+        Some(seen)
+            if seen.price_currency == live.price_currency
+                && (seen.price.get() - live.price.get()).abs() < 0.005 =>
+        {
+            Ok(())
+        }
+        Some(_) => Err(Refusal::PriceChanged),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,6 +158,46 @@ mod tests {
             n += 1;
             format!("k{n}")
         }
+    }
+
+    fn offer(price: f64, currency: &str) -> Offer {
+        crate::json::decode(
+            format!(r#"{{"price":{price},"priceCurrency":"{currency}","availability":"InStock"}}"#)
+                .as_bytes(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_stale_or_forged_price_is_refused() {
+        let live = offer(19.99, "EUR");
+        assert_eq!(check_price(None, &live), Ok(()));
+        assert_eq!(check_price(Some(&offer(19.99, "EUR")), &live), Ok(()));
+        assert_eq!(
+            check_price(Some(&offer(0.01, "EUR")), &live),
+            Err(Refusal::PriceChanged)
+        );
+        assert_eq!(
+            check_price(Some(&offer(24.99, "EUR")), &live),
+            Err(Refusal::PriceChanged),
+            "a higher price seen is stale too: the shopper must see what they pay"
+        );
+        assert_eq!(
+            check_price(Some(&offer(19.99, "USD")), &live),
+            Err(Refusal::PriceChanged)
+        );
+    }
+
+    #[test]
+    fn refusals_read_back_from_their_codes() {
+        for r in [
+            Refusal::SoldOut,
+            Refusal::PriceChanged,
+            Refusal::LimitReached,
+        ] {
+            assert_eq!(Refusal::from_code(r.code()), Some(r));
+        }
+        assert_eq!(Refusal::from_code("not_found"), None);
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! `(epoch, seq)`: duplicates and stale events are dropped, a gap or a new epoch asks for a fresh
 //! snapshot instead of guessing.
 use crate::protocol::{
-    Availability, Banner, Change, DealStatus, FlashDeal, Millis, Product, StreamEvent, StreamState,
+    Availability, Banner, Change, DealStatus, FlashDeal, Millis, Offer, Product, StreamEvent,
+    StreamState,
 };
 
 /// How many ended deals a show keeps, newest last.
@@ -244,6 +245,19 @@ impl Show {
                         && now < d.ends_at.saturating_add(ENDED_DEAL_SHOWN_MS)
                 })
             })
+    }
+
+    /// What a shopper pays for a product of the shelf at server time `now`: the running flash
+    /// deal's offer, with the deal, or else the product's own offer.
+    pub fn price_now(&self, product_id: &str, now: Millis) -> Option<(&Offer, Option<&FlashDeal>)> {
+        let running = self
+            .flash_deals
+            .iter()
+            .rfind(|d| d.product_id == product_id && is_running(d, now));
+        match running {
+            Some(deal) => Some((&deal.offer, Some(deal))),
+            None => Some((self.product(product_id)?.offer()?, None)),
+        }
     }
 
     /// The state as sent over the wire.
@@ -490,7 +504,34 @@ pub(crate) mod tests {
             status: DealStatus::Scheduled,
             end_reason: None,
             stock_limit: Some(3),
+            limit_per_shopper: None,
         }
+    }
+
+    #[test]
+    fn a_shopper_pays_the_running_deal_price_and_else_the_shelf_price() {
+        let mut show = started();
+        let scheduled = Change::FlashDealScheduled {
+            deal: deal("d1", "a", 2_000, 5_000),
+        };
+        show.apply(event("e1", 6, scheduled));
+        let pays = |show: &Show, now| {
+            show.price_now("a", now)
+                .map(|(offer, deal)| (offer.price.get(), deal.map(|d| d.id.clone())))
+        };
+        assert_eq!(pays(&show, 1_000), Some((10.0, None)), "before the start");
+        assert_eq!(pays(&show, 2_000), Some((7.0, Some("d1".into()))));
+        assert_eq!(pays(&show, 5_000), Some((10.0, None)), "after the end");
+        show.apply(event(
+            "e1",
+            7,
+            Change::FlashDealEnded {
+                deal_id: "d1".into(),
+                reason: crate::protocol::EndReason::SoldOut,
+            },
+        ));
+        assert_eq!(pays(&show, 3_000), Some((10.0, None)), "sold out early");
+        assert_eq!(show.price_now("zz", 3_000), None);
     }
 
     #[test]

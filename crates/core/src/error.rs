@@ -21,6 +21,10 @@ pub enum BackendError {
     /// The backend answered something this protocol version cannot read.
     #[error("protocol error: {0}")]
     Protocol(String),
+    /// The cart refused the add for a reason the shopper must read (sold out, a new price,
+    /// the deal's limit per shopper); the same request would be refused again.
+    #[error("refused: {}", .0.code())]
+    Refused(crate::cart::Refusal),
 }
 
 impl BackendError {
@@ -29,7 +33,7 @@ impl BackendError {
         match self {
             Self::Network(_) | Self::Timeout => true,
             Self::Http { status } => *status == 408 || *status == 429 || *status >= 500,
-            Self::Protocol(_) => false,
+            Self::Protocol(_) | Self::Refused(_) => false,
         }
     }
 
@@ -49,6 +53,9 @@ impl BackendError {
             Self::Network(_) | Self::Timeout => Text::ErrorOffline,
             Self::Http { status } if *status >= 500 => Text::ErrorServer,
             Self::Http { .. } | Self::Protocol(_) => Text::ErrorGeneric,
+            Self::Refused(crate::cart::Refusal::SoldOut) => Text::SoldOut,
+            Self::Refused(crate::cart::Refusal::PriceChanged) => Text::ErrorPriceChanged,
+            Self::Refused(crate::cart::Refusal::LimitReached) => Text::ErrorLimitReached,
         };
         text.get(lang)
     }

@@ -268,6 +268,10 @@ texts! {
         ExitFullScreen => ["Exit full screen", "إنهاء ملء الشاشة", "خروج از تمام‌صفحه"],
         /// Anything else.
         ErrorGeneric => ["Something went wrong. Please try again.", "حدث خطأ ما. حاول مرة أخرى.", "مشکلی پیش آمد. دوباره امتحان کنید."],
+        /// The cart refused: the price shown is no longer the price.
+        ErrorPriceChanged => ["The price changed.", "تغيّر السعر.", "قیمت تغییر کرد."],
+        /// The cart refused: one shopper may buy no more of this deal.
+        ErrorLimitReached => ["Deal limit reached.", "بلغت حد العرض.", "سقف خرید پر شد."],
     }
 }
 

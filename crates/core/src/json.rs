@@ -245,6 +245,7 @@ impl FromJson for FlashDeal {
             status: optional(json, "status").unwrap_or_default(),
             end_reason: optional(json, "endReason"),
             stock_limit: count(json, "stockLimit"),
+            limit_per_shopper: count(json, "limitPerShopper"),
         })
     }
 }
@@ -373,8 +374,10 @@ impl FromJson for CartItemRequest {
 impl FromJson for CartItemResponse {
     fn from_json<J: JsonView>(json: &J) -> Option<Self> {
         Some(CartItemResponse {
+            cart_token: text(json, "cartToken")?,
             line_id: text(json, "lineId")?,
             item_count: count(json, "itemCount")?,
+            held_until: integer(json, "heldUntil"),
             server_time: integer(json, "serverTime")?,
         })
     }

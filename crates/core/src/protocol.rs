@@ -187,6 +187,9 @@ pub struct FlashDeal {
     /// Units on sale at the deal price, for the stock bar.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stock_limit: Option<u32>,
+    /// Most units one cart may hold at the deal price.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit_per_shopper: Option<u32>,
 }
 
 /// The campaign banner over the stream.
@@ -416,13 +419,21 @@ pub fn format_amount(amount: Amount) -> String {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CartItemResponse {
+    /// The shopper's cart: sent back as `Cart-Token` with every later add of the page session.
+    pub cart_token: String,
     /// The cart line's id.
     pub line_id: String,
     /// Items in the cart after this add.
     pub item_count: u32,
+    /// Until when a flash deal's units are held for this cart; they return to the deal after.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_until: Option<Millis>,
     /// Server time.
     pub server_time: Millis,
 }
+
+/// The header that names the shopper's cart (`CartItemResponse::cart_token`).
+pub const CART_TOKEN_HEADER: &str = "cart-token";
 
 /// One product found by visual search.
 #[derive(Clone, Debug, PartialEq, Serialize)]

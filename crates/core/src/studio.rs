@@ -405,6 +405,7 @@ pub fn flash_deal(
             status: DealStatus::Scheduled,
             end_reason: None,
             stock_limit,
+            limit_per_shopper: None,
         },
     })
 }

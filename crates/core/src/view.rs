@@ -308,6 +308,7 @@ mod tests {
             status: DealStatus::Running,
             end_reason: None,
             stock_limit: Some(24),
+            limit_per_shopper: None,
         };
         let show = show_with(vec![product("a", 10.0)], vec![deal]);
         let card = pinned(&show, BASE, 1_000).unwrap();

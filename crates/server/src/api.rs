@@ -1,7 +1,6 @@
 //! The HTTP surface: `/v1` (see `openapi.yaml`), `/media`, and the widget's files at `/`.
-use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::multipart::MultipartRejection;
@@ -12,13 +11,13 @@ use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode}
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use futures_util::stream::{self, Stream, StreamExt};
 use live_shop_core::hotspot::Manifest;
 use live_shop_core::ics;
 use live_shop_core::json::decode;
 use live_shop_core::protocol::{
-    parse_sse_id, CartItemRequest, CartItemResponse, CatalogPage, Change, EventList, StreamEvent,
+    parse_sse_id, CartItemRequest, CatalogPage, Change, EventList, StreamEvent, CART_TOKEN_HEADER,
     SERVER_TIME_HEADER,
 };
 use serde::Deserialize;
@@ -27,6 +26,7 @@ use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeader;
 
+use crate::carts::Carts;
 use crate::catalog::{upcoming_events, Catalog};
 use crate::config::Config;
 use crate::error::ApiError;
@@ -42,99 +42,14 @@ pub struct AppState {
     pub catalog: Catalog,
     /// Live streams.
     pub hub: Hub,
-    /// The reference cart.
-    pub cart: Mutex<Cart>,
+    /// Shoppers' carts and flash-deal stock.
+    pub carts: Carts,
     /// Tokens allowed to control streams.
     pub creator_tokens: Vec<String>,
     /// Visual search, when the server has a model.
     pub search: Option<Arc<VisualSearch>>,
     /// Hotspot manifests of videos.
     pub overlays: Box<dyn OverlayStore>,
-}
-
-/// The reference cart: one per server, for demos and tests. One line per product, so it holds
-/// at most as many lines as the catalog has products.
-#[derive(Debug, Default)]
-pub struct Cart {
-    lines: Vec<(String, u32)>,
-    by_key: Remembered,
-}
-
-/// Most of one product in the cart, as one request may ask.
-const MOST_OF_ONE: u32 = 99;
-
-impl Cart {
-    /// Adds `quantity` of `product` to its line (a new one the first time): the line's id and
-    /// the cart's item count, or a refusal when the line would hold more than [`MOST_OF_ONE`].
-    fn add(&mut self, product: &str, quantity: u32) -> Result<(String, u32), ApiError> {
-        let index = match self.lines.iter().position(|(p, _)| p == product) {
-            Some(index) => index,
-            None => {
-                self.lines.push((product.to_string(), 0));
-                self.lines.len() - 1
-            }
-        };
-        let held = self.lines[index].1;
-        if held + quantity > MOST_OF_ONE {
-            if held == 0 {
-                self.lines.pop();
-            }
-            return Err(ApiError::Unprocessable(format!(
-                "the cart holds {held} of this product; at most {MOST_OF_ONE} fit"
-            )));
-        }
-        self.lines[index].1 = held + quantity;
-        let count = self.lines.iter().map(|(_, q)| q).sum();
-        Ok((format!("line-{}", index + 1), count))
-    }
-}
-
-/// How many idempotency keys the cart remembers: a retry comes seconds after its request, so
-/// the most recent additions are enough, and memory stays bounded however many arrive.
-const REMEMBERED_KEYS: usize = 10_000;
-
-/// Idempotency keys with the request and answer they stand for, the oldest forgotten first
-/// once there are more than the capacity.
-#[derive(Debug)]
-struct Remembered {
-    capacity: usize,
-    answers: HashMap<String, (CartItemRequest, CartItemResponse)>,
-    order: VecDeque<String>,
-}
-
-impl Default for Remembered {
-    fn default() -> Self {
-        Self::with_capacity(REMEMBERED_KEYS)
-    }
-}
-
-impl Remembered {
-    fn with_capacity(capacity: usize) -> Self {
-        Remembered {
-            capacity,
-            answers: HashMap::new(),
-            order: VecDeque::new(),
-        }
-    }
-
-    fn get(&self, key: &str) -> Option<&(CartItemRequest, CartItemResponse)> {
-        self.answers.get(key)
-    }
-
-    fn insert(&mut self, key: String, request: CartItemRequest, answer: CartItemResponse) {
-        if self
-            .answers
-            .insert(key.clone(), (request, answer))
-            .is_none()
-        {
-            self.order.push_back(key);
-        }
-        while self.order.len() > self.capacity {
-            if let Some(oldest) = self.order.pop_front() {
-                self.answers.remove(&oldest);
-            }
-        }
-    }
 }
 
 impl AppState {
@@ -150,13 +65,16 @@ impl AppState {
         creator_tokens: Vec<String>,
         search: Option<VisualSearch>,
     ) -> Result<Arc<Self>, live_shop_core::error::BackendError> {
-        let overlays = SqliteStore::in_memory()
-            .map_err(|e| live_shop_core::error::BackendError::Protocol(e.to_string()))?;
+        let store = |e: crate::overlays::StoreError| {
+            live_shop_core::error::BackendError::Protocol(e.to_string())
+        };
+        let overlays = SqliteStore::in_memory().map_err(store)?;
         Ok(Self::build(
             Catalog::embedded()?,
             creator_tokens,
             search,
             Box::new(overlays),
+            Carts::in_memory().map_err(store)?,
         ))
     }
 
@@ -166,6 +84,7 @@ impl AppState {
         creator_tokens: Vec<String>,
         search: Option<VisualSearch>,
         overlays: Box<dyn OverlayStore>,
+        carts: Carts,
     ) -> Arc<Self> {
         let hub = Hub::default();
         let epoch = format!("{:x}", now_ms() ^ u64::from(std::process::id()) as i64);
@@ -176,7 +95,7 @@ impl AppState {
         Arc::new(Self {
             catalog,
             hub,
-            cart: Mutex::new(Cart::default()),
+            carts,
             creator_tokens,
             search: search.map(Arc::new),
             overlays,
@@ -210,6 +129,7 @@ pub fn router(state: Arc<AppState>, config: &Config) -> Router {
                 .layer(DefaultBodyLimit::max(SEARCH_UPLOAD_LIMIT)),
         )
         .fallback(|| async { ApiError::NotFound("route".into()) })
+        .layer(Extension(PublicUrl(config.public_url().into())))
         .with_state(state);
 
     let mut app = Router::new().nest("/v1", api);
@@ -273,6 +193,7 @@ fn cors(origins: &[String]) -> CorsLayer {
             header::IF_MATCH,
             header::AUTHORIZATION,
             HeaderName::from_static("idempotency-key"),
+            HeaderName::from_static(CART_TOKEN_HEADER),
             HeaderName::from_static("last-event-id"),
         ])
         .expose_headers([
@@ -456,7 +377,7 @@ async fn post_change(
                     "a deal must end after it starts".into(),
                 ));
             }
-            stream.run_deal(deal.clone());
+            app.carts.run_deal(&stream, deal.clone())?;
             return Ok(StatusCode::ACCEPTED.into_response());
         }
         _ => {}
@@ -519,7 +440,14 @@ async fn events() -> Json<EventList> {
     })
 }
 
-async fn event_ics(Path(file): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
+/// The address shoppers reach this server at, for the links it writes.
+#[derive(Clone, Debug)]
+struct PublicUrl(Arc<str>);
+
+async fn event_ics(
+    Path(file): Path<String>,
+    Extension(PublicUrl(public)): Extension<PublicUrl>,
+) -> Result<Response, ApiError> {
     let id = file
         .strip_suffix(".ics")
         .ok_or_else(|| ApiError::NotFound(format!("{file:?}")))?;
@@ -528,11 +456,11 @@ async fn event_ics(Path(file): Path<String>, headers: HeaderMap) -> Result<Respo
         .into_iter()
         .find(|e| e.id == id)
         .ok_or_else(|| ApiError::NotFound(format!("event {id:?}")))?;
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("live-shop.invalid");
-    let url = event.url.as_deref().map(|u| format!("http://{host}{u}"));
+    // Never the request's Host: a calendar file outlives the request, and a forged Host would
+    // put another site's address in it.
+    let origin = live_shop_core::url::origin_of(&public).unwrap_or_default();
+    let host = origin.split("://").nth(1).unwrap_or("live-shop.invalid");
+    let url = event.url.as_deref().map(|u| format!("{public}{u}"));
     let body = ics::calendar(&event, host, url.as_deref(), now);
     Ok((
         [
@@ -562,42 +490,24 @@ async fn add_to_cart(
         .filter(|k| !k.is_empty() && k.len() <= 255)
         .ok_or(ApiError::MissingHeader("Idempotency-Key"))?
         .to_string();
+    let cart = headers
+        .get(CART_TOKEN_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && t.len() <= 64);
     let request: CartItemRequest =
         decode(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    if !(1..=MOST_OF_ONE).contains(&request.quantity) {
-        return Err(ApiError::Unprocessable(format!(
-            "quantity must be 1 to {MOST_OF_ONE}"
-        )));
+    let (answer, replayed) = app
+        .carts
+        .add(&app.hub, &app.catalog, cart, &key, &request)?;
+    let mut response = (StatusCode::CREATED, Json(answer)).into_response();
+    if replayed {
+        response.headers_mut().insert(
+            HeaderName::from_static("idempotent-replayed"),
+            HeaderValue::from_static("true"),
+        );
     }
-    if app.catalog.get(&request.product_id).is_none() {
-        return Err(ApiError::Unprocessable(format!(
-            "product {:?} does not exist",
-            request.product_id
-        )));
-    }
-    let mut cart = app
-        .cart
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some((earlier, answer)) = cart.by_key.get(&key) {
-        if *earlier != request {
-            return Err(ApiError::KeyReused);
-        }
-        return Ok((
-            StatusCode::CREATED,
-            [(HeaderName::from_static("idempotent-replayed"), "true")],
-            Json(answer.clone()),
-        )
-            .into_response());
-    }
-    let (line_id, item_count) = cart.add(&request.product_id, request.quantity)?;
-    let answer = CartItemResponse {
-        line_id,
-        item_count,
-        server_time: now_ms(),
-    };
-    cart.by_key.insert(key, request, answer.clone());
-    Ok((StatusCode::CREATED, Json(answer)).into_response())
+    Ok(response)
 }
 
 /// How photos should be prepared for this backend's model.
@@ -805,62 +715,4 @@ async fn overlay_versions(
         })
         .collect();
     Ok(Json(serde_json::json!({ "videoId": id, "versions": versions })).into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn item(product: &str) -> (CartItemRequest, CartItemResponse) {
-        (
-            CartItemRequest {
-                product_id: product.into(),
-                quantity: 1,
-                offer: None,
-            },
-            CartItemResponse {
-                line_id: format!("line-{product}"),
-                item_count: 1,
-                server_time: 0,
-            },
-        )
-    }
-
-    #[test]
-    fn a_product_added_again_joins_its_line_up_to_99() {
-        let mut cart = Cart::default();
-        assert_eq!(cart.add("p02", 1).unwrap(), ("line-1".into(), 1));
-        assert_eq!(cart.add("p03", 2).unwrap(), ("line-2".into(), 3));
-        assert_eq!(cart.add("p02", 97).unwrap(), ("line-1".into(), 100));
-        let full = cart.add("p02", 2).unwrap_err();
-        assert_eq!(
-            full.to_string(),
-            "the cart holds 98 of this product; at most 99 fit"
-        );
-        assert!(cart.add("p04", 100).is_err());
-        // Refusals leave the cart as it was: two lines, 100 items.
-        assert_eq!(cart.lines, [("p02".into(), 98), ("p03".into(), 2)]);
-        assert_eq!(cart.add("p04", 1).unwrap(), ("line-3".into(), 101));
-    }
-
-    #[test]
-    fn the_cart_forgets_the_oldest_keys_beyond_its_capacity() {
-        let mut keys = Remembered::with_capacity(2);
-        for k in ["a", "b", "c"] {
-            let (request, answer) = item(k);
-            keys.insert(k.into(), request, answer);
-        }
-        assert!(keys.get("a").is_none(), "the oldest is forgotten");
-        assert_eq!(keys.get("b").map(|(r, _)| r.product_id.as_str()), Some("b"));
-        assert_eq!(
-            keys.get("c").map(|(_, a)| a.line_id.as_str()),
-            Some("line-c")
-        );
-        assert_eq!((keys.answers.len(), keys.order.len()), (2, 2));
-        // The same key again replaces its entry without growing the record.
-        let (request, answer) = item("c");
-        keys.insert("c".into(), request, answer);
-        assert_eq!((keys.answers.len(), keys.order.len()), (2, 2));
-        assert_eq!(Remembered::default().capacity, REMEMBERED_KEYS);
-    }
 }

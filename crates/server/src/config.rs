@@ -23,8 +23,14 @@ pub struct Config {
     pub model: Option<PathBuf>,
     /// Where the visual-search index is saved between runs.
     pub search_index: Option<PathBuf>,
-    /// SQLite file of the videos' hotspot manifests; in memory when absent.
+    /// SQLite file of the videos' hotspot manifests and the shoppers' carts; in memory when
+    /// absent.
     pub overlay_db: Option<PathBuf>,
+    /// How long a flash deal's units stay held in a cart before they go back to the deal, ms.
+    pub cart_hold_ms: i64,
+    /// The address shoppers reach this server at (`https://live.shop.example`), for the links
+    /// it writes (calendar files); never taken from a request's `Host`.
+    pub public_url: Option<String>,
     /// Product lists (or the pages of one) to serve instead of the sample shop: a Shopify store's `products.json`, a
     /// WooCommerce Store API product list, or live-shop's own `{"products": [...]}`.
     pub catalog: Vec<String>,
@@ -32,6 +38,15 @@ pub struct Config {
     pub catalog_store: Option<String>,
     /// The shop's currency, for a Shopify list's prices.
     pub catalog_currency: Option<String>,
+}
+
+impl Config {
+    /// The address shoppers reach this server at: `--public-url`, else the listen address.
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.addr))
+    }
 }
 
 impl Default for Config {
@@ -47,6 +62,8 @@ impl Default for Config {
             model: None,
             search_index: None,
             overlay_db: None,
+            cart_hold_ms: crate::carts::DEFAULT_HOLD_MS,
+            public_url: None,
             catalog: Vec::new(),
             catalog_store: None,
             catalog_currency: None,
@@ -67,7 +84,12 @@ usage: live-shop-server [options]
   --demo-pace X          multiply the demo show's delays by X (default 1)
   --model FILE           EfficientNet-Lite0 safetensors: enables visual search (needs --media)
   --search-index FILE    save the visual-search index here and reuse it
-  --overlay-db FILE      keep videos' hotspot manifests in this SQLite file (default: memory)
+  --overlay-db FILE      keep videos' hotspot manifests and shoppers' carts in this SQLite
+                         file (default: memory)
+  --public-url URL       the address shoppers reach this server at, behind a proxy, for the
+                         links it writes (default http://HOST:PORT)
+  --cart-hold SECS       how long a flash deal's units stay held in a cart before they go
+                         back to the deal (default 600)
   --catalog FILE|URL     serve this product list instead of the sample shop: a Shopify store's
                          /products.json, WooCommerce's /wp-json/wc/store/v1/products, or
                          live-shop's own {\"products\": [...]}; a file or its address, read
@@ -130,6 +152,20 @@ impl Config {
                     config.catalog_currency =
                         Some(parser.value().map_err(err)?.string().map_err(err)?)
                 }
+                Long("public-url") => {
+                    let url = parser.value().map_err(err)?.string().map_err(err)?;
+                    if live_shop_core::url::origin_of(&url).is_none() {
+                        return Err(format!("--public-url {url} is not an http(s) address"));
+                    }
+                    config.public_url = Some(url.trim_end_matches('/').to_string());
+                }
+                Long("cart-hold") => {
+                    let secs: u32 = parser.value().map_err(err)?.parse().map_err(err)?;
+                    if secs == 0 {
+                        return Err("--cart-hold must be at least 1 second".into());
+                    }
+                    config.cart_hold_ms = i64::from(secs) * 1000;
+                }
                 Long("demo-pace") => {
                     let pace: f64 = parser.value().map_err(err)?.parse().map_err(err)?;
                     if !(pace.is_finite() && pace > 0.0) {
@@ -185,6 +221,14 @@ mod tests {
         assert_eq!(config.catalog, ["p1.json", "p2.json"]);
         assert_eq!(config.catalog_store.as_deref(), Some("https://s.example"));
         assert_eq!(config.catalog_currency.as_deref(), Some("EUR"));
+    }
+
+    #[test]
+    fn the_public_url_is_an_http_address() {
+        assert_eq!(parse(&[]).unwrap().public_url(), "http://127.0.0.1:8080");
+        let config = parse(&["--public-url", "https://live.shop.example/"]).unwrap();
+        assert_eq!(config.public_url(), "https://live.shop.example");
+        assert!(parse(&["--public-url", "javascript:alert(1)"]).is_err());
     }
 
     #[test]

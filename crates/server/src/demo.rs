@@ -4,11 +4,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use live_shop_core::protocol::{
-    Amount, Availability, Banner, Change, DealStatus, EndReason, FlashDeal, Offer,
+    Amount, Availability, Banner, CartItemRequest, Change, DealStatus, FlashDeal, Offer,
 };
 
-use crate::hub::LiveStream;
+use crate::api::AppState;
 use crate::now_ms;
+
+/// Most units of a demo deal one shopper may buy.
+pub const LIMIT_PER_SHOPPER: u32 = 3;
 
 /// A tiny xorshift generator: the show and the generated evaluation queries need variety and
 /// repeatability, not cryptography.
@@ -57,8 +60,12 @@ pub fn deal_offer(offer: &Offer, stock: u32) -> Option<Offer> {
     })
 }
 
-/// Runs the show until the process ends. `pace` scales every delay.
-pub async fn run(stream: Arc<LiveStream>, pace: f64) {
+/// Runs the show on stream `demo` until the process ends. `pace` scales every delay. Its
+/// simulated buyers add to carts of their own, through the same carts and stock as shoppers.
+pub async fn run(app: Arc<AppState>, pace: f64) {
+    let Some(stream) = app.hub.get("demo") else {
+        return;
+    };
     let wait = |secs: f64| tokio::time::sleep(Duration::from_secs_f64((secs * pace).max(0.0)));
     let mut dice = Dice(now_ms() as u64 | 1);
     stream.publish(Change::ShowStarted);
@@ -92,38 +99,40 @@ pub async fn run(stream: Arc<LiveStream>, pace: f64) {
             status: DealStatus::Scheduled,
             end_reason: None,
             stock_limit: Some(stock),
+            limit_per_shopper: Some(LIMIT_PER_SHOPPER),
         };
         let deal_id = deal.id.clone();
-        stream.run_deal(deal);
+        if let Err(e) = app.carts.run_deal(&stream, deal) {
+            eprintln!("live-shop-server: the demo's deal is off: {e}");
+            continue;
+        }
         wait(8.2).await;
 
-        let mut left = stock;
+        let mut buyer = 0u64;
         while stream.deal_status(&deal_id) == Some(DealStatus::Running) {
             wait(dice.between(6, 14) as f64 / 10.0).await;
             if stream.deal_status(&deal_id) != Some(DealStatus::Running) {
                 break;
             }
-            let bought = if popular {
-                dice.between(2, 4)
+            let wanted = if popular {
+                dice.between(1, 3)
             } else {
-                dice.between(0, 2)
+                dice.between(0, 1)
             } as u32;
-            left = left.saturating_sub(bought);
-            stream.publish(Change::StockChanged {
-                product_id: product.id.clone(),
-                inventory_level: Some(left),
-                availability: match left {
-                    0 => Availability::SoldOut,
-                    1..=9 => Availability::LimitedAvailability,
-                    _ => Availability::InStock,
-                },
-            });
-            if left == 0 {
-                stream.publish(Change::FlashDealEnded {
-                    deal_id: deal_id.clone(),
-                    reason: EndReason::SoldOut,
-                });
+            let left = app.carts.left(&deal_id).ok().flatten().unwrap_or(0);
+            if wanted.min(left) == 0 {
+                continue;
             }
+            // Each simulated buyer is a shopper of their own, with a cart of their own; a
+            // shopper who took the last units first leaves them fewer, or none.
+            buyer += 1;
+            let request = CartItemRequest {
+                product_id: product.id.clone(),
+                quantity: wanted.min(left),
+                offer: None,
+            };
+            let key = format!("demo-{deal_id}-{}-{buyer}", now_ms());
+            let _ = app.carts.add(&app.hub, &app.catalog, None, &key, &request);
         }
         wait(4.0).await;
 
@@ -149,6 +158,7 @@ pub async fn run(stream: Arc<LiveStream>, pace: f64) {
 mod tests {
     use super::*;
     use crate::catalog::Catalog;
+    use live_shop_core::protocol::EndReason;
 
     #[test]
     fn deals_are_thirty_percent_off() {
@@ -161,10 +171,10 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn the_show_pins_runs_a_deal_and_sells_out() {
-        let catalog = Catalog::embedded().unwrap();
-        let stream = LiveStream::new("demo", "ep", catalog.demo_shelf());
+        let app = AppState::new(vec![]).unwrap();
+        let stream = app.hub.get("demo").unwrap();
         let mut rx = stream.subscribe(None).1;
-        tokio::spawn(run(stream.clone(), 0.01));
+        tokio::spawn(run(app.clone(), 0.01));
         let mut seen = Vec::new();
         while let Ok(Ok(event)) = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await {
             let done = matches!(
@@ -199,9 +209,12 @@ mod tests {
         assert_eq!(kinds.last(), Some(&"ended"));
         assert!(kinds.iter().filter(|k| **k == "stock").count() >= 5);
         let state = stream.state();
-        assert!(state
+        let sold_out = state
             .flash_deals
             .iter()
-            .any(|d| d.end_reason == Some(EndReason::SoldOut)));
+            .find(|d| d.end_reason == Some(EndReason::SoldOut))
+            .unwrap();
+        // The buyers took the units from the deal's stock, which has none left.
+        assert_eq!(app.carts.left(&sold_out.id).unwrap(), Some(0));
     }
 }

@@ -45,6 +45,10 @@ pub enum ApiError {
     /// The manifest has problems, each with its hotspot.
     #[error("the manifest has {} problem(s)", .0.len())]
     InvalidManifest(Vec<live_shop_core::hotspot::Problem>),
+    /// The cart refused an add the shopper cannot have as asked (sold out, a new price, the
+    /// limit per shopper): 409 with the refusal's code, and a sentence for developers.
+    #[error("{1}")]
+    Refused(live_shop_core::cart::Refusal, String),
     /// The store failed: the server's fault.
     #[error(transparent)]
     Store(#[from] crate::overlays::StoreError),
@@ -74,6 +78,7 @@ impl ApiError {
             }
             Self::EditConflict(_) => (StatusCode::PRECONDITION_FAILED, "edit_conflict"),
             Self::InvalidManifest(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_manifest"),
+            Self::Refused(refusal, _) => (StatusCode::CONFLICT, refusal.code()),
             Self::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "store"),
         }
     }

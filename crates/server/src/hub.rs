@@ -75,14 +75,36 @@ impl LiveStream {
             server_time: now_ms(),
             change,
         });
+        Self::record(&mut inner, &self.tx, event.clone());
+        event
+    }
+
+    /// Publishes what `decide` makes of the show as it is, with nothing published in between.
+    pub fn publish_with(&self, decide: impl FnOnce(&Show) -> Option<Vec<Change>>) {
+        let mut inner = self.lock();
+        for change in decide(&inner.show).unwrap_or_default() {
+            let event = Arc::new(StreamEvent {
+                epoch: inner.show.epoch.clone().unwrap_or_default(),
+                seq: inner.show.seq + 1,
+                server_time: now_ms(),
+                change,
+            });
+            Self::record(&mut inner, &self.tx, event);
+        }
+    }
+
+    fn record(
+        inner: &mut Inner,
+        tx: &broadcast::Sender<Arc<StreamEvent>>,
+        event: Arc<StreamEvent>,
+    ) {
         inner.show.apply(Action::Event((*event).clone()));
         if inner.history.len() == HISTORY {
             inner.history.pop_front();
         }
         inner.history.push_back(event.clone());
         // No receivers is fine: nobody is watching.
-        let _ = self.tx.send(event.clone());
-        event
+        let _ = tx.send(event);
     }
 
     /// The current state, stamped with the current server time.
@@ -181,6 +203,16 @@ impl Hub {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(id.to_string(), stream);
+    }
+
+    /// Every stream.
+    pub fn streams(&self) -> Vec<Arc<LiveStream>> {
+        self.streams
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .values()
+            .cloned()
+            .collect()
     }
 
     /// A stream by id.

@@ -88,12 +88,41 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let state = AppState::build(catalog, config.creator_tokens.clone(), search, overlays);
-    if config.demo_show {
-        if let Some(stream) = state.hub.get("demo") {
-            tokio::spawn(live_shop_server::demo::run(stream, config.demo_pace));
+    let carts = match &config.overlay_db {
+        Some(path) => live_shop_server::carts::SqliteCarts::open(path),
+        None => live_shop_server::carts::SqliteCarts::in_memory(),
+    };
+    let carts = match carts {
+        Ok(store) => live_shop_server::carts::Carts::new(Box::new(store), config.cart_hold_ms),
+        Err(e) => {
+            eprintln!("live-shop-server: {e}");
+            return ExitCode::FAILURE;
         }
+    };
+    let state = AppState::build(
+        catalog,
+        config.creator_tokens.clone(),
+        search,
+        overlays,
+        carts,
+    );
+    if config.demo_show {
+        tokio::spawn(live_shop_server::demo::run(state.clone(), config.demo_pace));
     }
+    // Holds that ran out give their units back to their deals, once a second.
+    let expiring = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            if let Err(e) = expiring
+                .carts
+                .expire(&expiring.hub, live_shop_server::now_ms())
+            {
+                eprintln!("live-shop-server: {e}");
+            }
+        }
+    });
     for (name, dir) in [("--dist", &config.dist), ("--media", &config.media)] {
         if let Some(dir) = dir.as_ref().filter(|d| !d.is_dir()) {
             eprintln!(

@@ -39,6 +39,13 @@ pub enum Expect {
 #[error("overlay store: {0}")]
 pub struct StoreError(String);
 
+impl StoreError {
+    /// A failure described in words.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         Self(e.to_string())

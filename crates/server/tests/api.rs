@@ -209,6 +209,25 @@ async fn events_and_their_calendar_files() {
 }
 
 #[tokio::test]
+async fn calendar_links_use_the_public_url_never_the_requests_host() {
+    let state = AppState::new(vec![]).unwrap();
+    let config = Config::from_args(
+        ["--public-url", "https://live.shop.example"].map(Into::into),
+        |_| None,
+    )
+    .unwrap();
+    let app = router(state, &config);
+    let (_, _, body) = send(&app, get("/v1/events")).await;
+    let id = decode::<EventList>(&body).unwrap().events[0].id.clone();
+    let uri = format!("/v1/events/{id}.ics");
+    let (_, _, body) = send(&app, get_with(&uri, &[("host", "evil.example")])).await;
+    let text = String::from_utf8(body).unwrap();
+    assert!(text.contains("URL:https://live.shop.example/"), "{text}");
+    assert!(text.contains("@live.shop.example"), "{text}");
+    assert!(!text.contains("evil.example"), "{text}");
+}
+
+#[tokio::test]
 async fn a_retried_cart_add_is_counted_once() {
     let (app, _) = app();
     let body = json!({"productId": "p02", "quantity": 1});
@@ -219,6 +238,7 @@ async fn a_retried_cart_add_is_counted_once() {
     .await;
     assert_eq!(status, StatusCode::CREATED);
     assert!(!headers.contains_key("idempotent-replayed"));
+    // The first add's answer was lost: the retry has no token yet, and finds the same cart.
     let (status, headers, again) = send(
         &app,
         post_json("/v1/cart/items", body.clone(), &[("idempotency-key", "k1")]),
@@ -227,13 +247,18 @@ async fn a_retried_cart_add_is_counted_once() {
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(headers["idempotent-replayed"], "true");
     assert_eq!(first, again);
+    let token = decode::<CartItemResponse>(&first).unwrap().cart_token;
     let (_, _, other) = send(
         &app,
-        post_json("/v1/cart/items", body, &[("idempotency-key", "k2")]),
+        post_json(
+            "/v1/cart/items",
+            body,
+            &[("idempotency-key", "k2"), ("cart-token", &token)],
+        ),
     )
     .await;
     let other: CartItemResponse = decode(&other).unwrap();
-    assert_eq!(other.item_count, 2);
+    assert_eq!((other.item_count, other.cart_token), (2, token));
 }
 
 #[tokio::test]
@@ -651,4 +676,188 @@ async fn the_widget_files_go_out_compressed_when_the_browser_accepts_it() {
     assert!(!headers.contains_key("content-encoding"));
     assert_eq!(body, b"<!doctype html>page");
     std::fs::remove_dir_all(&dist).unwrap();
+}
+
+/// A flash deal on the demo shelf's first product, running from now for a minute: its id,
+/// product and price.
+async fn run_deal(
+    app: &Router,
+    state: &AppState,
+    units: u32,
+    per_shopper: u32,
+) -> (String, String, f64) {
+    let product = state.hub.get("demo").unwrap().state().products[0].clone();
+    let offer = product.offer().unwrap();
+    let price = (offer.price.get() * 0.5 * 100.0).round() / 100.0;
+    let now = live_shop_server::now_ms();
+    let id = format!("race-{units}-{per_shopper}");
+    let (status, _, _) = post_change(
+        app,
+        json!({"type": "flashDealScheduled", "deal": {
+            "id": id, "productId": product.id,
+            "offer": {"price": price, "priceCurrency": offer.price_currency.as_str(),
+                      "originalPrice": offer.price.get(), "availability": "InStock",
+                      "inventoryLevel": units},
+            "startsAt": now - 1000, "endsAt": now + 60_000, "status": "scheduled",
+            "stockLimit": units, "limitPerShopper": per_shopper}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    // The deal's start is published by its own task.
+    for _ in 0..100 {
+        if state.hub.get("demo").unwrap().deal_status(&id)
+            == Some(live_shop_core::protocol::DealStatus::Running)
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    (id, product.id, price)
+}
+
+/// Adds `quantity` at `price` (in the deal's currency, EUR) with `key`, in `cart` if given.
+async fn add(
+    app: &Router,
+    product: &str,
+    price: f64,
+    quantity: u32,
+    key: &str,
+    cart: Option<&str>,
+) -> (StatusCode, Vec<u8>) {
+    let body = json!({"productId": product, "quantity": quantity,
+                      "offer": {"price": price.to_string(), "priceCurrency": "EUR"}});
+    let mut headers = vec![("idempotency-key", key)];
+    if let Some(cart) = cart {
+        headers.push(("cart-token", cart));
+    }
+    let (status, _, body) = send(app, post_json("/v1/cart/items", body, &headers)).await;
+    (status, body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_hundred_buyers_racing_for_fifty_units_get_exactly_fifty() {
+    let (app, state) = app();
+    let (deal, product, price) = run_deal(&app, &state, 50, 1).await;
+    let mut viewer = state.hub.get("demo").unwrap().subscribe(None).1;
+    let buyers: Vec<_> = (0..500)
+        .map(|n| {
+            let (app, product) = (app.clone(), product.clone());
+            tokio::spawn(
+                async move { add(&app, &product, price, 1, &format!("buyer-{n}"), None).await },
+            )
+        })
+        .collect();
+    let (mut sold, mut sold_out) = (0, 0);
+    for buyer in buyers {
+        let (status, body) = buyer.await.unwrap();
+        match status {
+            StatusCode::CREATED => sold += 1,
+            StatusCode::CONFLICT => {
+                assert_eq!(error_code(&body), "sold_out");
+                sold_out += 1;
+            }
+            other => panic!("unexpected {other}: {}", String::from_utf8_lossy(&body)),
+        }
+    }
+    assert_eq!((sold, sold_out), (50, 450));
+    assert_eq!(state.carts.left(&deal).unwrap(), Some(0));
+    // Every viewer was told the counts in order, down to none, and that the deal sold out.
+    let mut levels = Vec::new();
+    let mut ended = false;
+    while let Ok(event) = viewer.try_recv() {
+        match &event.change {
+            live_shop_core::protocol::Change::StockChanged {
+                inventory_level, ..
+            } => levels.push(inventory_level.unwrap()),
+            live_shop_core::protocol::Change::FlashDealEnded { reason, .. } => {
+                ended = *reason == live_shop_core::protocol::EndReason::SoldOut
+            }
+            _ => {}
+        }
+    }
+    assert!(ended, "viewers were told the deal sold out");
+    assert_eq!(levels.last(), Some(&0));
+    assert!(
+        levels.windows(2).all(|w| w[0] > w[1]),
+        "counts only go down: {levels:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_stale_or_forged_price_is_refused_with_its_code() {
+    let (app, state) = app();
+    let (_, product, price) = run_deal(&app, &state, 10, 5).await;
+    let (status, body) = add(&app, &product, 0.01, 1, "forged", None).await;
+    assert_eq!(
+        (status, error_code(&body).as_str()),
+        (StatusCode::CONFLICT, "price_changed")
+    );
+    // The shelf price is stale while the deal runs.
+    let shelf = state
+        .catalog
+        .get(&product)
+        .unwrap()
+        .offer()
+        .unwrap()
+        .price
+        .get();
+    let (status, body) = add(&app, &product, shelf, 1, "stale", None).await;
+    assert_eq!(
+        (status, error_code(&body).as_str()),
+        (StatusCode::CONFLICT, "price_changed")
+    );
+    assert_eq!(
+        state.carts.left("race-10-5").unwrap(),
+        Some(10),
+        "refusals take nothing"
+    );
+    let (status, _) = add(&app, &product, price, 1, "fair", None).await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn one_shopper_buys_at_most_the_deals_limit() {
+    let (app, state) = app();
+    let (deal, product, price) = run_deal(&app, &state, 10, 2).await;
+    let (status, body) = add(&app, &product, price, 2, "a1", None).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let token = decode::<CartItemResponse>(&body).unwrap().cart_token;
+    let (status, body) = add(&app, &product, price, 1, "a2", Some(&token)).await;
+    assert_eq!(
+        (status, error_code(&body).as_str()),
+        (StatusCode::CONFLICT, "limit_reached")
+    );
+    // Another shopper's cart has its own limit.
+    let (status, _) = add(&app, &product, price, 2, "b1", None).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(state.carts.left(&deal).unwrap(), Some(6));
+}
+
+#[tokio::test]
+async fn held_units_go_back_to_the_deal_and_viewers_see_them() {
+    let (app, state) = app();
+    let (deal, product, price) = run_deal(&app, &state, 5, 5).await;
+    let (status, body) = add(&app, &product, price, 2, "a1", None).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let held_until = decode::<CartItemResponse>(&body)
+        .unwrap()
+        .held_until
+        .unwrap();
+    let stream = state.hub.get("demo").unwrap();
+    let shown = |stream: &live_shop_server::hub::LiveStream| {
+        stream
+            .state()
+            .flash_deals
+            .iter()
+            .find(|d| d.id == deal)
+            .unwrap()
+            .offer
+            .inventory_level
+    };
+    assert_eq!(shown(&stream), Some(3));
+    state.carts.expire(&state.hub, held_until - 1).unwrap();
+    assert_eq!(shown(&stream), Some(3), "still held");
+    state.carts.expire(&state.hub, held_until).unwrap();
+    assert_eq!(shown(&stream), Some(5));
+    assert_eq!(state.carts.left(&deal).unwrap(), Some(5));
 }

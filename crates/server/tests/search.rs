@@ -319,7 +319,8 @@ async fn a_shops_photos_on_its_cdn_are_fetched_and_indexed() {
 
     // A shopper's photo of the product finds the shop's product.
     let overlays = live_shop_server::overlays::SqliteStore::in_memory().unwrap();
-    let state = AppState::build(catalog, vec![], Some(search), Box::new(overlays));
+    let carts = live_shop_server::carts::Carts::in_memory().unwrap();
+    let state = AppState::build(catalog, vec![], Some(search), Box::new(overlays), carts);
     let app = router(state, &Config::default());
     let (status, body) = send(&app, multipart(Some(&query_photo(&sample, "p33")), "{}")).await;
     assert_eq!(status, StatusCode::OK);
