@@ -324,6 +324,52 @@ pub enum Change {
     Unknown,
 }
 
+/// Longest id a producer may send (products, deals), in bytes.
+pub const MAX_ID: usize = 128;
+/// Longest text a producer may send for the banner's lines, in characters.
+pub const MAX_PRODUCER_TEXT: usize = 200;
+/// Longest link a producer may send, in bytes.
+pub const MAX_LINK: usize = 2048;
+
+impl Change {
+    /// What is too long in a producer's change, if anything: every viewer receives and keeps
+    /// each change, so none may be larger than the overlay can show.
+    pub fn oversized(&self) -> Option<String> {
+        let id = |what: &str, id: &str| {
+            (id.len() > MAX_ID).then(|| format!("{what} is longer than {MAX_ID} bytes"))
+        };
+        let text = |what: &str, text: &str| {
+            (text.chars().count() > MAX_PRODUCER_TEXT)
+                .then(|| format!("{what} is longer than {MAX_PRODUCER_TEXT} characters"))
+        };
+        let link = |what: &str, link: &str| {
+            (link.len() > MAX_LINK).then(|| format!("{what} is longer than {MAX_LINK} bytes"))
+        };
+        match self {
+            Self::OfferPinned { product } => id("the product id", &product.id),
+            Self::PriceChanged { product_id, .. } | Self::StockChanged { product_id, .. } => {
+                id("the product id", product_id)
+            }
+            Self::FlashDealScheduled { deal } => {
+                id("the deal id", &deal.id).or_else(|| id("the product id", &deal.product_id))
+            }
+            Self::FlashDealStarted { deal_id } | Self::FlashDealEnded { deal_id, .. } => {
+                id("the deal id", deal_id)
+            }
+            Self::BannerChanged {
+                banner: Some(banner),
+            } => text("the banner's title", &banner.title)
+                .or_else(|| text("the banner's subtitle", banner.subtitle.as_deref()?))
+                .or_else(|| link("the banner's link", banner.url.as_deref()?)),
+            Self::BannerChanged { banner: None }
+            | Self::OfferUnpinned
+            | Self::ShowStarted
+            | Self::ShowEnded
+            | Self::Unknown => None,
+        }
+    }
+}
+
 /// `GET /v1/catalog`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]

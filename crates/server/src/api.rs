@@ -114,7 +114,10 @@ pub fn router(state: Arc<AppState>, config: &Config) -> Router {
     let api = Router::new()
         .route("/streams/{id}/state", get(stream_state))
         .route("/streams/{id}/events", get(stream_events))
-        .route("/streams/{id}/changes", post(post_change))
+        .route(
+            "/streams/{id}/changes",
+            post(post_change).layer(DefaultBodyLimit::max(CHANGE_LIMIT)),
+        )
         .route("/catalog", get(catalog))
         .route("/catalog/{id}", get(product))
         .route("/events", get(events))
@@ -173,6 +176,10 @@ fn widget_file<S>(service: S) -> SetResponseHeader<SetResponseHeader<S, HeaderVa
         HeaderValue::from_static("accept-encoding"),
     )
 }
+
+/// Largest producer change: a pinned product in full with its photos and offers fits many
+/// times over; every viewer receives and keeps each change.
+const CHANGE_LIMIT: usize = 64 * 1024;
 
 /// Largest upload to visual search: a full-resolution phone photo, for the widget's
 /// "send the original" comparison; prepared queries are a few tens of kilobytes.
@@ -339,6 +346,9 @@ async fn post_change(
 ) -> Result<Response, ApiError> {
     authorize(&app, &headers)?;
     let mut change: Change = decode(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    if let Some(problem) = change.oversized() {
+        return Err(ApiError::Unprocessable(problem));
+    }
     let stream = app.stream(&id)?;
     let on_shelf = |product_id: &str| stream.with_show(|s| s.product(product_id).is_some());
     // A producer names the product to pin; its data comes from the shelf or the catalog.

@@ -28,6 +28,8 @@ pub struct Config {
     pub overlay_db: Option<PathBuf>,
     /// How long a flash deal's units stay held in a cart before they go back to the deal, ms.
     pub cart_hold_ms: i64,
+    /// Connections, header deadline and listen backlog.
+    pub limits: crate::serve::Limits,
     /// The address shoppers reach this server at (`https://live.shop.example`), for the links
     /// it writes (calendar files); never taken from a request's `Host`.
     pub public_url: Option<String>,
@@ -64,6 +66,7 @@ impl Default for Config {
             overlay_db: None,
             cart_hold_ms: crate::carts::DEFAULT_HOLD_MS,
             public_url: None,
+            limits: crate::serve::Limits::for_this_process(),
             catalog: Vec::new(),
             catalog_store: None,
             catalog_currency: None,
@@ -88,6 +91,11 @@ usage: live-shop-server [options]
                          file (default: memory)
   --public-url URL       the address shoppers reach this server at, behind a proxy, for the
                          links it writes (default http://HOST:PORT)
+  --max-connections N    open connections at most, SSE viewers included; past it a 503
+                         (default: what the open-files limit leaves room for)
+  --header-timeout SECS  a request's head must arrive within this, and an idle connection
+                         closes after it (default 10)
+  --backlog N            connections the kernel queues for accepting (default 4096)
   --cart-hold SECS       how long a flash deal's units stay held in a cart before they go
                          back to the deal (default 600)
   --catalog FILE|URL     serve this product list instead of the sample shop: a Shopify store's
@@ -158,6 +166,23 @@ impl Config {
                         return Err(format!("--public-url {url} is not an http(s) address"));
                     }
                     config.public_url = Some(url.trim_end_matches('/').to_string());
+                }
+                Long("max-connections") => {
+                    config.limits.max_connections =
+                        parser.value().map_err(err)?.parse().map_err(err)?;
+                    if config.limits.max_connections == 0 {
+                        return Err("--max-connections must be at least 1".into());
+                    }
+                }
+                Long("header-timeout") => {
+                    let secs: f64 = parser.value().map_err(err)?.parse().map_err(err)?;
+                    if !(secs.is_finite() && secs > 0.0 && secs <= 3600.0) {
+                        return Err("--header-timeout must be 0 to 3600 seconds".into());
+                    }
+                    config.limits.header_timeout = std::time::Duration::from_secs_f64(secs);
+                }
+                Long("backlog") => {
+                    config.limits.backlog = parser.value().map_err(err)?.parse().map_err(err)?
                 }
                 Long("cart-hold") => {
                     let secs: u32 = parser.value().map_err(err)?.parse().map_err(err)?;

@@ -12,6 +12,7 @@ pub mod fetch;
 pub mod hub;
 pub mod overlays;
 pub mod search;
+pub mod serve;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

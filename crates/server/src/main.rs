@@ -131,7 +131,7 @@ async fn main() -> ExitCode {
             );
         }
     }
-    let listener = match tokio::net::TcpListener::bind(config.addr).await {
+    let listener = match live_shop_server::serve::listen(config.addr, config.limits.backlog) {
         Ok(listener) => listener,
         Err(e) => {
             eprintln!("live-shop-server: cannot listen on {}: {e}", config.addr);
@@ -162,14 +162,6 @@ async fn main() -> ExitCode {
             let _ = tokio::signal::ctrl_c().await;
         }
     };
-    match axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-    {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("live-shop-server: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    live_shop_server::serve::serve(listener, app, config.limits, shutdown).await;
+    ExitCode::SUCCESS
 }

@@ -861,3 +861,39 @@ async fn held_units_go_back_to_the_deal_and_viewers_see_them() {
     assert_eq!(shown(&stream), Some(5));
     assert_eq!(state.carts.left(&deal).unwrap(), Some(5));
 }
+
+#[tokio::test]
+async fn a_producers_change_is_capped_in_every_field() {
+    let (app, _) = app();
+    let long = "x".repeat(300);
+    let (status, _, body) = post_change(
+        &app,
+        json!({"type": "bannerChanged", "banner": {"title": long}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(String::from_utf8_lossy(&body).contains("the banner's title is longer than 200"));
+    let (status, _, body) = post_change(
+        &app,
+        json!({"type": "flashDealStarted", "dealId": "d".repeat(129)}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(String::from_utf8_lossy(&body).contains("the deal id is longer than 128 bytes"));
+    let link = format!("https://shop.example/{}", "a".repeat(2100));
+    let (status, _, _) = post_change(
+        &app,
+        json!({"type": "bannerChanged", "banner": {"title": "Fall", "url": link}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let huge = json!({"type": "showStarted", "padding": "p".repeat(70_000)});
+    let (status, _, _) = post_change(&app, huge).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    let (status, _, _) = post_change(
+        &app,
+        json!({"type": "bannerChanged", "banner": {"title": "x".repeat(200)}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+}
