@@ -387,7 +387,7 @@ async fn post_change(
                     "a deal must end after it starts".into(),
                 ));
             }
-            app.carts.run_deal(&stream, deal.clone())?;
+            app.carts.run_deal(&stream, deal.clone()).await?;
             return Ok(StatusCode::ACCEPTED.into_response());
         }
         _ => {}
@@ -509,7 +509,8 @@ async fn add_to_cart(
         decode(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let (answer, replayed) = app
         .carts
-        .add(&app.hub, &app.catalog, cart, &key, &request)?;
+        .add(&app.hub, &app.catalog, cart, &key, &request)
+        .await?;
     let mut response = (StatusCode::CREATED, Json(answer)).into_response();
     if replayed {
         response.headers_mut().insert(
@@ -643,7 +644,7 @@ async fn get_overlay(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let Some(stored) = app.overlays.latest(&id)? else {
+    let Some(stored) = app.overlays.latest(&id).await? else {
         return Ok(StatusCode::NO_CONTENT.into_response());
     };
     let unchanged = headers
@@ -685,7 +686,7 @@ async fn put_overlay(
     ) {
         (Some(tag), _) => expected_version(tag),
         (None, Some("*")) => Expect::Nothing,
-        (None, _) if app.overlays.latest(&id)?.is_some() => {
+        (None, _) if app.overlays.latest(&id).await?.is_some() => {
             return Err(ApiError::PreconditionRequired)
         }
         (None, _) => Expect::Nothing,
@@ -703,7 +704,8 @@ async fn put_overlay(
     }
     match app
         .overlays
-        .save(&id, &manifest.to_json(), &expect, now_ms())?
+        .save(&id, &manifest.to_json(), &expect, now_ms())
+        .await?
     {
         Ok(stored) if stored.version == 1 => Ok(manifest_response(StatusCode::CREATED, &stored)),
         Ok(stored) => Ok(manifest_response(StatusCode::OK, &stored)),
@@ -718,7 +720,8 @@ async fn overlay_versions(
 ) -> Result<Response, ApiError> {
     let versions: Vec<serde_json::Value> = app
         .overlays
-        .history(&id)?
+        .history(&id)
+        .await?
         .into_iter()
         .map(|(version, saved_at)| {
             serde_json::json!({ "version": version, "etag": format!("\"v{version}\""), "savedAt": saved_at })

@@ -27,7 +27,7 @@ use crate::overlays::StoreError;
 pub const MOST_OF_ONE: u32 = 99;
 
 /// A cart nobody added to for this long is forgotten, with its keys.
-const CART_KEPT_MS: Millis = 24 * 3600 * 1000;
+pub(crate) const CART_KEPT_MS: Millis = 24 * 3600 * 1000;
 
 /// A flash deal's units, as the cart sees them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -112,15 +112,16 @@ pub struct Returned {
 }
 
 /// Where carts and deal stock live.
+#[async_trait::async_trait]
 pub trait CartStore: Send + Sync + Debug {
     /// Puts a deal's units on sale; a deal already known keeps its count.
-    fn open_deal(&self, deal: &DealStock) -> Result<(), StoreError>;
+    async fn open_deal(&self, deal: &DealStock) -> Result<(), StoreError>;
     /// Adds to a cart, all or nothing: the cart, its key, its line and the deal's units.
-    fn add(&self, add: &Add<'_>) -> Result<Result<Added, Refused>, StoreError>;
+    async fn add(&self, add: &Add<'_>) -> Result<Result<Added, Refused>, StoreError>;
     /// Gives back the units of holds that ran out by `now`, and forgets old carts.
-    fn expire(&self, now: Millis) -> Result<Vec<Returned>, StoreError>;
+    async fn expire(&self, now: Millis) -> Result<Vec<Returned>, StoreError>;
     /// Units of a deal left, if the deal is known.
-    fn left(&self, deal_id: &str) -> Result<Option<u32>, StoreError>;
+    async fn left(&self, deal_id: &str) -> Result<Option<u32>, StoreError>;
 }
 
 /// SQLite, through rusqlite with SQLite compiled in. The statements are plain SQL that
@@ -191,12 +192,35 @@ impl SqliteCarts {
     }
 }
 
-fn count(n: i64) -> u32 {
+/// The answer to a new add, and the same as stored with its key for retries.
+pub(crate) fn answer_for(
+    cart: &str,
+    add: &Add<'_>,
+    item_count: u32,
+    held_until: Option<Millis>,
+) -> Result<(CartItemResponse, String), StoreError> {
+    let answer = CartItemResponse {
+        cart_token: cart.to_string(),
+        line_id: match add.deal {
+            Some(deal) => format!("{}@{deal}", add.product_id),
+            None => add.product_id.to_string(),
+        },
+        item_count,
+        held_until,
+        server_time: add.now,
+    };
+    let stored = serde_json::to_string(&answer).map_err(|e| StoreError::new(e.to_string()))?;
+    Ok((answer, stored))
+}
+
+/// A count from the database, never negative.
+pub(crate) fn count(n: i64) -> u32 {
     u32::try_from(n.max(0)).unwrap_or(u32::MAX)
 }
 
+#[async_trait::async_trait]
 impl CartStore for SqliteCarts {
-    fn open_deal(&self, deal: &DealStock) -> Result<(), StoreError> {
+    async fn open_deal(&self, deal: &DealStock) -> Result<(), StoreError> {
         self.lock().execute(
             "INSERT INTO deal_stock (deal, product, units, per_shopper, ends_at)
              VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (deal) DO NOTHING",
@@ -211,7 +235,7 @@ impl CartStore for SqliteCarts {
         Ok(())
     }
 
-    fn add(&self, add: &Add<'_>) -> Result<Result<Added, Refused>, StoreError> {
+    async fn add(&self, add: &Add<'_>) -> Result<Result<Added, Refused>, StoreError> {
         let mut db = self.lock();
         let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
         // The cart: the one named, else the one this key opened (a retried first add), else a
@@ -320,18 +344,7 @@ impl CartStore for SqliteCarts {
             params![cart],
             |r| r.get(0),
         )?);
-        let answer = CartItemResponse {
-            cart_token: cart.clone(),
-            line_id: if deal.is_empty() {
-                add.product_id.to_string()
-            } else {
-                format!("{}@{deal}", add.product_id)
-            },
-            item_count,
-            held_until,
-            server_time: add.now,
-        };
-        let stored = serde_json::to_string(&answer).map_err(|e| StoreError::new(e.to_string()))?;
+        let (answer, stored) = answer_for(&cart, add, item_count, held_until)?;
         tx.execute(
             "INSERT INTO cart_keys (cart, key, request, answer) VALUES (?1, ?2, ?3, ?4)",
             params![cart, add.key, add.request, stored],
@@ -344,7 +357,7 @@ impl CartStore for SqliteCarts {
         Ok(Ok(Added::New { answer, deal_left }))
     }
 
-    fn expire(&self, now: Millis) -> Result<Vec<Returned>, StoreError> {
+    async fn expire(&self, now: Millis) -> Result<Vec<Returned>, StoreError> {
         let mut db = self.lock();
         let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let ran_out: Vec<(String, i64)> = {
@@ -402,7 +415,7 @@ impl CartStore for SqliteCarts {
         Ok(returned)
     }
 
-    fn left(&self, deal_id: &str) -> Result<Option<u32>, StoreError> {
+    async fn left(&self, deal_id: &str) -> Result<Option<u32>, StoreError> {
         Ok(self
             .lock()
             .query_row(
@@ -442,15 +455,21 @@ impl Carts {
     }
 
     /// Schedules `deal` on `stream` with its units on sale.
-    pub fn run_deal(&self, stream: &Arc<LiveStream>, deal: FlashDeal) -> Result<(), StoreError> {
+    pub async fn run_deal(
+        &self,
+        stream: &Arc<LiveStream>,
+        deal: FlashDeal,
+    ) -> Result<(), StoreError> {
         if let Some(units) = deal.stock_limit {
-            self.store.open_deal(&DealStock {
-                deal_id: deal.id.clone(),
-                product_id: deal.product_id.clone(),
-                units,
-                limit_per_shopper: deal.limit_per_shopper,
-                ends_at: deal.ends_at,
-            })?;
+            self.store
+                .open_deal(&DealStock {
+                    deal_id: deal.id.clone(),
+                    product_id: deal.product_id.clone(),
+                    units,
+                    limit_per_shopper: deal.limit_per_shopper,
+                    ends_at: deal.ends_at,
+                })
+                .await?;
         }
         stream.run_deal(deal);
         Ok(())
@@ -458,7 +477,7 @@ impl Carts {
 
     /// Adds to the shopper's cart at the price that applies now: a running deal's (taking its
     /// units), else the shelf's or the catalog's. The answer, and whether it is a replay.
-    pub fn add(
+    pub async fn add(
         &self,
         hub: &Hub,
         catalog: &Catalog,
@@ -524,11 +543,11 @@ impl Carts {
             now,
             hold_ms: self.hold_ms,
         };
-        match self.store.add(&add)? {
+        match self.store.add(&add).await? {
             Ok(Added::Replayed(answer)) => Ok((answer, true)),
             Ok(Added::New { answer, deal_left }) => {
-                if let (Some((deal_id, stream)), Some(_)) = (&deal, deal_left) {
-                    self.tell_stock(stream, deal_id);
+                if let (Some((deal_id, stream)), Some(left)) = (&deal, deal_left) {
+                    tell_stock(stream, deal_id, left, false);
                 }
                 Ok((answer, false))
             }
@@ -560,53 +579,57 @@ impl Carts {
     }
 
     /// Gives back the units of holds that ran out, telling the viewers of running deals.
-    pub fn expire(&self, hub: &Hub, now: Millis) -> Result<(), StoreError> {
-        for returned in self.store.expire(now)? {
+    pub async fn expire(&self, hub: &Hub, now: Millis) -> Result<(), StoreError> {
+        for returned in self.store.expire(now).await? {
             for stream in hub.streams() {
-                if stream.deal_status(&returned.deal_id) == Some(DealStatus::Running) {
-                    self.tell_stock(&stream, &returned.deal_id);
-                }
+                tell_stock(&stream, &returned.deal_id, returned.left, true);
             }
         }
         Ok(())
     }
 
     /// Units of a deal left, if it has a count.
-    pub fn left(&self, deal_id: &str) -> Result<Option<u32>, StoreError> {
-        self.store.left(deal_id)
+    pub async fn left(&self, deal_id: &str) -> Result<Option<u32>, StoreError> {
+        self.store.left(deal_id).await
     }
+}
 
-    /// Tells every viewer of `stream` how many units of the deal are left now, and that it
-    /// sold out when none are. The count is read under the stream's lock, so viewers see the
-    /// counts in the order they happened, whichever add finished first.
-    pub fn tell_stock(&self, stream: &LiveStream, deal_id: &str) {
-        stream.publish_with(|show| {
-            let deal = show
-                .flash_deals
-                .iter()
-                .find(|d| d.id == deal_id && d.status == DealStatus::Running)?;
-            let left = self.store.left(deal_id).ok().flatten()?;
-            if deal.offer.inventory_level == Some(left) {
-                return None;
-            }
-            let mut changes = vec![Change::StockChanged {
-                product_id: deal.product_id.clone(),
-                inventory_level: Some(left),
-                availability: match left {
-                    0 => Availability::SoldOut,
-                    1..=9 => Availability::LimitedAvailability,
-                    _ => Availability::InStock,
-                },
-            }];
-            if left == 0 {
-                changes.push(Change::FlashDealEnded {
-                    deal_id: deal_id.to_string(),
-                    reason: EndReason::SoldOut,
-                });
-            }
-            Some(changes)
-        });
-    }
+/// Tells every viewer of `stream` that `left` units of a running deal are left, and that it
+/// sold out when none are. An add's count (`returned` false) is told only when it is lower
+/// than the one shown, so two adds that finish in either order leave viewers with the lower
+/// count; units given back (`returned`) raise it.
+pub fn tell_stock(stream: &LiveStream, deal_id: &str, left: u32, returned: bool) {
+    stream.publish_with(|show| {
+        let deal = show
+            .flash_deals
+            .iter()
+            .find(|d| d.id == deal_id && d.status == DealStatus::Running)?;
+        let shown = deal.offer.inventory_level;
+        let news = match shown {
+            Some(shown) if returned => left != shown,
+            Some(shown) => left < shown,
+            None => true,
+        };
+        if !news {
+            return None;
+        }
+        let mut changes = vec![Change::StockChanged {
+            product_id: deal.product_id.clone(),
+            inventory_level: Some(left),
+            availability: match left {
+                0 => Availability::SoldOut,
+                1..=9 => Availability::LimitedAvailability,
+                _ => Availability::InStock,
+            },
+        }];
+        if left == 0 {
+            changes.push(Change::FlashDealEnded {
+                deal_id: deal_id.to_string(),
+                reason: EndReason::SoldOut,
+            });
+        }
+        Some(changes)
+    });
 }
 
 /// 128 random bits, in hex: a cart's token.
@@ -622,8 +645,12 @@ fn new_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-#[cfg(test)]
-mod tests {
+/// What every [`CartStore`] must do, run on SQLite here and on PostgreSQL by the server's
+/// tests; each takes a store that holds nothing yet.
+#[doc(hidden)]
+// A failed unwrap is a failed test.
+#[allow(clippy::unwrap_used, clippy::panic, missing_docs)]
+pub mod conformance {
     use super::*;
 
     fn add<'a>(cart: Option<&'a str>, key: &'a str, deal: Option<&'a str>, q: u32) -> Add<'a> {
@@ -658,102 +685,96 @@ mod tests {
         }
     }
 
-    #[test]
-    fn each_page_session_has_its_own_cart() {
-        let carts = SqliteCarts::in_memory().unwrap();
-        let (first, _) = new(carts.add(&add(None, "a1", None, 1)));
-        let (other, _) = new(carts.add(&add(None, "b1", None, 2)));
+    pub async fn each_page_session_has_its_own_cart(carts: &dyn CartStore) {
+        let (first, _) = new(carts.add(&add(None, "a1", None, 1)).await);
+        let (other, _) = new(carts.add(&add(None, "b1", None, 2)).await);
         assert_ne!(first.cart_token, other.cart_token);
-        let (again, _) = new(carts.add(&add(Some(&first.cart_token), "a2", None, 1)));
+        let (again, _) = new(carts
+            .add(&add(Some(&first.cart_token), "a2", None, 1))
+            .await);
         assert_eq!(again.cart_token, first.cart_token);
         assert_eq!((again.item_count, other.item_count), (2, 2));
     }
 
-    #[test]
-    fn a_retried_first_add_finds_the_cart_it_opened() {
-        let carts = SqliteCarts::in_memory().unwrap();
-        let (first, _) = new(carts.add(&add(None, "k", None, 1)));
+    pub async fn a_retried_first_add_finds_the_cart_it_opened(carts: &dyn CartStore) {
+        let (first, _) = new(carts.add(&add(None, "k", None, 1)).await);
         let retry = Add {
             new_token: "other",
             ..add(None, "k", None, 1)
         };
         assert_eq!(
-            carts.add(&retry).unwrap(),
+            carts.add(&retry).await.unwrap(),
             Ok(Added::Replayed(first.clone()))
         );
         let reused = Add {
             request: "another body",
             ..add(Some(&first.cart_token), "k", None, 1)
         };
-        assert_eq!(carts.add(&reused).unwrap(), Err(Refused::KeyReused));
+        assert_eq!(carts.add(&reused).await.unwrap(), Err(Refused::KeyReused));
     }
 
-    #[test]
-    fn a_stale_price_is_refused_but_a_retry_of_a_taken_add_stands() {
-        let carts = SqliteCarts::in_memory().unwrap();
-        let (first, _) = new(carts.add(&add(None, "k", None, 1)));
+    pub async fn a_stale_price_is_refused_but_a_retry_of_a_taken_add_stands(carts: &dyn CartStore) {
+        let (first, _) = new(carts.add(&add(None, "k", None, 1)).await);
         let stale = |key| Add {
             stale_price: true,
             ..add(Some(&first.cart_token), key, None, 1)
         };
         assert_eq!(
-            carts.add(&stale("k")).unwrap(),
+            carts.add(&stale("k")).await.unwrap(),
             Ok(Added::Replayed(first.clone()))
         );
-        assert_eq!(carts.add(&stale("k2")).unwrap(), Err(Refused::PriceChanged));
+        assert_eq!(
+            carts.add(&stale("k2")).await.unwrap(),
+            Err(Refused::PriceChanged)
+        );
     }
 
-    #[test]
-    fn an_unknown_token_opens_a_new_cart() {
-        let carts = SqliteCarts::in_memory().unwrap();
-        let (answer, _) = new(carts.add(&add(Some("forgotten"), "k", None, 1)));
+    pub async fn an_unknown_token_opens_a_new_cart(carts: &dyn CartStore) {
+        let (answer, _) = new(carts.add(&add(Some("forgotten"), "k", None, 1)).await);
         assert_eq!((answer.cart_token.as_str(), answer.item_count), ("k", 1));
     }
 
-    #[test]
-    fn a_deal_never_sells_more_than_its_units() {
-        let carts = SqliteCarts::in_memory().unwrap();
-        carts.open_deal(&deal(3, None)).unwrap();
-        let (_, left) = new(carts.add(&add(None, "a", Some("d"), 2)));
+    pub async fn a_deal_never_sells_more_than_its_units(carts: &dyn CartStore) {
+        carts.open_deal(&deal(3, None)).await.unwrap();
+        let (_, left) = new(carts.add(&add(None, "a", Some("d"), 2)).await);
         assert_eq!(left, Some(1));
         assert_eq!(
-            carts.add(&add(None, "b", Some("d"), 2)).unwrap(),
+            carts.add(&add(None, "b", Some("d"), 2)).await.unwrap(),
             Err(Refused::SoldOut)
         );
-        let (_, left) = new(carts.add(&add(None, "c", Some("d"), 1)));
+        let (_, left) = new(carts.add(&add(None, "c", Some("d"), 1)).await);
         assert_eq!(left, Some(0));
-        assert_eq!(carts.left("d").unwrap(), Some(0));
+        assert_eq!(carts.left("d").await.unwrap(), Some(0));
         // Opening the deal again (a second instance, a restart) keeps what was taken.
-        carts.open_deal(&deal(3, None)).unwrap();
-        assert_eq!(carts.left("d").unwrap(), Some(0));
+        carts.open_deal(&deal(3, None)).await.unwrap();
+        assert_eq!(carts.left("d").await.unwrap(), Some(0));
     }
 
-    #[test]
-    fn one_shopper_buys_at_most_the_limit() {
-        let carts = SqliteCarts::in_memory().unwrap();
-        carts.open_deal(&deal(10, Some(2))).unwrap();
-        let (first, _) = new(carts.add(&add(None, "a", Some("d"), 2)));
+    pub async fn one_shopper_buys_at_most_the_limit(carts: &dyn CartStore) {
+        carts.open_deal(&deal(10, Some(2))).await.unwrap();
+        let (first, _) = new(carts.add(&add(None, "a", Some("d"), 2)).await);
         assert_eq!(
             carts
                 .add(&add(Some(&first.cart_token), "a2", Some("d"), 1))
+                .await
                 .unwrap(),
             Err(Refused::LimitReached(2))
         );
         // The refusal took nothing; the same product at its shelf price is another line.
-        assert_eq!(carts.left("d").unwrap(), Some(8));
-        let (shelf, _) = new(carts.add(&add(Some(&first.cart_token), "a3", None, 1)));
+        assert_eq!(carts.left("d").await.unwrap(), Some(8));
+        let (shelf, _) = new(carts
+            .add(&add(Some(&first.cart_token), "a3", None, 1))
+            .await);
         assert_eq!((shelf.item_count, shelf.line_id.as_str()), (3, "p02"));
     }
 
-    #[test]
-    fn holds_that_run_out_give_their_units_back() {
-        let carts = SqliteCarts::in_memory().unwrap();
-        carts.open_deal(&deal(5, None)).unwrap();
-        let (held, _) = new(carts.add(&add(None, "a", Some("d"), 2)));
+    pub async fn holds_that_run_out_give_their_units_back(carts: &dyn CartStore) {
+        carts.open_deal(&deal(5, None)).await.unwrap();
+        let (held, _) = new(carts.add(&add(None, "a", Some("d"), 2)).await);
         assert_eq!(held.held_until, Some(61_000));
-        assert!(carts.expire(60_999).unwrap().is_empty());
+        assert!(carts.expire(60_999).await.unwrap().is_empty());
         assert_eq!(
-            carts.expire(61_000).unwrap(),
+            carts.expire(61_000).await.unwrap(),
             [Returned {
                 deal_id: "d".into(),
                 product_id: "p02".into(),
@@ -761,19 +782,47 @@ mod tests {
             }]
         );
         // The line went with its hold: the cart's next add counts from nothing.
-        let (next, _) = new(carts.add(&add(Some(&held.cart_token), "a2", None, 1)));
+        let (next, _) = new(carts.add(&add(Some(&held.cart_token), "a2", None, 1)).await);
         assert_eq!(next.item_count, 1);
     }
 
-    #[test]
-    fn a_line_holds_at_most_99() {
-        let carts = SqliteCarts::in_memory().unwrap();
-        let (first, _) = new(carts.add(&add(None, "a", None, 98)));
+    pub async fn a_line_holds_at_most_99(carts: &dyn CartStore) {
+        let (first, _) = new(carts.add(&add(None, "a", None, 98)).await);
         assert_eq!(
             carts
                 .add(&add(Some(&first.cart_token), "b", None, 2))
+                .await
                 .unwrap(),
             Err(Refused::LineFull(98))
         );
+    }
+
+    /// Every check above, each on a fresh store from `fresh`.
+    pub async fn all<F, Fut>(mut fresh: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Box<dyn CartStore>>,
+    {
+        each_page_session_has_its_own_cart(&*fresh().await).await;
+        a_retried_first_add_finds_the_cart_it_opened(&*fresh().await).await;
+        a_stale_price_is_refused_but_a_retry_of_a_taken_add_stands(&*fresh().await).await;
+        an_unknown_token_opens_a_new_cart(&*fresh().await).await;
+        a_deal_never_sells_more_than_its_units(&*fresh().await).await;
+        one_shopper_buys_at_most_the_limit(&*fresh().await).await;
+        holds_that_run_out_give_their_units_back(&*fresh().await).await;
+        a_line_holds_at_most_99(&*fresh().await).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn sqlite_carts_do_what_every_store_must() {
+        conformance::all(|| async {
+            Box::new(SqliteCarts::in_memory().unwrap()) as Box<dyn CartStore>
+        })
+        .await;
     }
 }

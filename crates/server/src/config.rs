@@ -26,6 +26,9 @@ pub struct Config {
     /// SQLite file of the videos' hotspot manifests and the shoppers' carts; in memory when
     /// absent.
     pub overlay_db: Option<PathBuf>,
+    /// PostgreSQL (`postgres://user@host:port/db`) for carts, deal stock and manifests, shared
+    /// by every instance that names it; SQLite (`overlay_db`, or memory) when absent.
+    pub database: Option<String>,
     /// How long a flash deal's units stay held in a cart before they go back to the deal, ms.
     pub cart_hold_ms: i64,
     /// Connections, header deadline and listen backlog.
@@ -65,6 +68,7 @@ impl Default for Config {
             search_index: None,
             overlay_db: None,
             cart_hold_ms: crate::carts::DEFAULT_HOLD_MS,
+            database: None,
             public_url: None,
             limits: crate::serve::Limits::for_this_process(),
             catalog: Vec::new(),
@@ -96,6 +100,8 @@ usage: live-shop-server [options]
   --header-timeout SECS  a request's head must arrive within this, and an idle connection
                          closes after it (default 10)
   --backlog N            connections the kernel queues for accepting (default 4096)
+  --database URL         keep carts, deal stock and manifests in PostgreSQL
+                         (postgres://user@host:port/db), shared by every instance
   --cart-hold SECS       how long a flash deal's units stay held in a cart before they go
                          back to the deal (default 600)
   --catalog FILE|URL     serve this product list instead of the sample shop: a Shopify store's
@@ -159,6 +165,13 @@ impl Config {
                 Long("catalog-currency") => {
                     config.catalog_currency =
                         Some(parser.value().map_err(err)?.string().map_err(err)?)
+                }
+                Long("database") => {
+                    let url = parser.value().map_err(err)?.string().map_err(err)?;
+                    if !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
+                        return Err(format!("--database {url} is not a postgres:// address"));
+                    }
+                    config.database = Some(url);
                 }
                 Long("public-url") => {
                     let url = parser.value().map_err(err)?.string().map_err(err)?;

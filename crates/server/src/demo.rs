@@ -102,7 +102,7 @@ pub async fn run(app: Arc<AppState>, pace: f64) {
             limit_per_shopper: Some(LIMIT_PER_SHOPPER),
         };
         let deal_id = deal.id.clone();
-        if let Err(e) = app.carts.run_deal(&stream, deal) {
+        if let Err(e) = app.carts.run_deal(&stream, deal).await {
             eprintln!("live-shop-server: the demo's deal is off: {e}");
             continue;
         }
@@ -119,7 +119,7 @@ pub async fn run(app: Arc<AppState>, pace: f64) {
             } else {
                 dice.between(0, 1)
             } as u32;
-            let left = app.carts.left(&deal_id).ok().flatten().unwrap_or(0);
+            let left = app.carts.left(&deal_id).await.ok().flatten().unwrap_or(0);
             if wanted.min(left) == 0 {
                 continue;
             }
@@ -132,7 +132,10 @@ pub async fn run(app: Arc<AppState>, pace: f64) {
                 offer: None,
             };
             let key = format!("demo-{deal_id}-{}-{buyer}", now_ms());
-            let _ = app.carts.add(&app.hub, &app.catalog, None, &key, &request);
+            let _ = app
+                .carts
+                .add(&app.hub, &app.catalog, None, &key, &request)
+                .await;
         }
         wait(4.0).await;
 
@@ -215,6 +218,6 @@ mod tests {
             .find(|d| d.end_reason == Some(EndReason::SoldOut))
             .unwrap();
         // The buyers took the units from the deal's stock, which has none left.
-        assert_eq!(app.carts.left(&sold_out.id).unwrap(), Some(0));
+        assert_eq!(app.carts.left(&sold_out.id).await.unwrap(), Some(0));
     }
 }

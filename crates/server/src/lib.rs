@@ -11,6 +11,7 @@ pub mod error;
 pub mod fetch;
 pub mod hub;
 pub mod overlays;
+pub mod postgres;
 pub mod search;
 pub mod serve;
 

@@ -77,23 +77,12 @@ async fn main() -> ExitCode {
         }
         _ => None,
     };
-    let overlays = match &config.overlay_db {
-        Some(path) => live_shop_server::overlays::SqliteStore::open(path),
-        None => live_shop_server::overlays::SqliteStore::in_memory(),
+    let stores = match &config.database {
+        Some(url) => postgres_stores(url, config.cart_hold_ms).await,
+        None => sqlite_stores(config.overlay_db.as_deref(), config.cart_hold_ms),
     };
-    let overlays = match overlays {
-        Ok(store) => Box::new(store),
-        Err(e) => {
-            eprintln!("live-shop-server: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let carts = match &config.overlay_db {
-        Some(path) => live_shop_server::carts::SqliteCarts::open(path),
-        None => live_shop_server::carts::SqliteCarts::in_memory(),
-    };
-    let carts = match carts {
-        Ok(store) => live_shop_server::carts::Carts::new(Box::new(store), config.cart_hold_ms),
+    let (overlays, carts) = match stores {
+        Ok(stores) => stores,
         Err(e) => {
             eprintln!("live-shop-server: {e}");
             return ExitCode::FAILURE;
@@ -118,6 +107,7 @@ async fn main() -> ExitCode {
             if let Err(e) = expiring
                 .carts
                 .expire(&expiring.hub, live_shop_server::now_ms())
+                .await
             {
                 eprintln!("live-shop-server: {e}");
             }
@@ -164,4 +154,41 @@ async fn main() -> ExitCode {
     };
     live_shop_server::serve::serve(listener, app, config.limits, shutdown).await;
     ExitCode::SUCCESS
+}
+
+type Stores = (
+    Box<dyn live_shop_server::overlays::OverlayStore>,
+    live_shop_server::carts::Carts,
+);
+
+/// One server's own SQLite: in `path`, or in memory.
+fn sqlite_stores(
+    path: Option<&std::path::Path>,
+    hold_ms: i64,
+) -> Result<Stores, live_shop_server::overlays::StoreError> {
+    use live_shop_server::carts::{Carts, SqliteCarts};
+    use live_shop_server::overlays::SqliteStore;
+    Ok(match path {
+        Some(path) => (
+            Box::new(SqliteStore::open(path)?),
+            Carts::new(Box::new(SqliteCarts::open(path)?), hold_ms),
+        ),
+        None => (
+            Box::new(SqliteStore::in_memory()?),
+            Carts::new(Box::new(SqliteCarts::in_memory()?), hold_ms),
+        ),
+    })
+}
+
+/// PostgreSQL, shared by every instance that names it.
+async fn postgres_stores(
+    url: &str,
+    hold_ms: i64,
+) -> Result<Stores, live_shop_server::overlays::StoreError> {
+    use live_shop_server::postgres::{connect, PgCarts, PgOverlays};
+    let pool = connect(url, 16).await?;
+    Ok((
+        Box::new(PgOverlays::new(pool.clone())),
+        live_shop_server::carts::Carts::new(Box::new(PgCarts::new(pool)), hold_ms),
+    ))
 }

@@ -53,12 +53,13 @@ impl From<rusqlite::Error> for StoreError {
 }
 
 /// Where manifests live.
+#[async_trait::async_trait]
 pub trait OverlayStore: Send + Sync + Debug {
     /// The latest version, if any.
-    fn latest(&self, video: &str) -> Result<Option<Stored>, StoreError>;
+    async fn latest(&self, video: &str) -> Result<Option<Stored>, StoreError>;
     /// Saves `json` as the next version if `expect` still holds: `Ok(Ok(saved))`, or
     /// `Ok(Err(current))` when someone saved first (`current` is `None` if nothing is stored).
-    fn save(
+    async fn save(
         &self,
         video: &str,
         json: &str,
@@ -66,7 +67,7 @@ pub trait OverlayStore: Send + Sync + Debug {
         now: i64,
     ) -> Result<Result<Stored, Option<Stored>>, StoreError>;
     /// Every version, oldest first, without the manifests.
-    fn history(&self, video: &str) -> Result<Vec<(u64, i64)>, StoreError>;
+    async fn history(&self, video: &str) -> Result<Vec<(u64, i64)>, StoreError>;
 }
 
 /// SQLite, through rusqlite with SQLite compiled in.
@@ -127,12 +128,13 @@ fn latest_in(db: &Connection, video: &str) -> Result<Option<Stored>, StoreError>
         .optional()?)
 }
 
+#[async_trait::async_trait]
 impl OverlayStore for SqliteStore {
-    fn latest(&self, video: &str) -> Result<Option<Stored>, StoreError> {
+    async fn latest(&self, video: &str) -> Result<Option<Stored>, StoreError> {
         latest_in(&self.lock(), video)
     }
 
-    fn save(
+    async fn save(
         &self,
         video: &str,
         json: &str,
@@ -163,7 +165,7 @@ impl OverlayStore for SqliteStore {
         }))
     }
 
-    fn history(&self, video: &str) -> Result<Vec<(u64, i64)>, StoreError> {
+    async fn history(&self, video: &str) -> Result<Vec<(u64, i64)>, StoreError> {
         let db = self.lock();
         let mut query = db.prepare(
             "SELECT version, saved_at FROM overlay_versions WHERE video = ?1 ORDER BY version",
@@ -175,50 +177,71 @@ impl OverlayStore for SqliteStore {
     }
 }
 
-#[cfg(test)]
-mod tests {
+/// What every [`OverlayStore`] must do, run on SQLite here and on PostgreSQL by the server's
+/// tests; it takes a store that holds nothing yet.
+#[doc(hidden)]
+// A failed unwrap is a failed test.
+#[allow(clippy::unwrap_used, missing_docs)]
+pub mod conformance {
     use super::*;
 
-    #[test]
-    fn versions_grow_and_a_stale_writer_gets_the_current_one() {
-        let store = SqliteStore::in_memory().unwrap();
-        assert_eq!(store.latest("v").unwrap(), None);
+    pub async fn versions_grow_and_a_stale_writer_gets_the_current_one(store: &dyn OverlayStore) {
+        assert_eq!(store.latest("v").await.unwrap(), None);
         let first = store
             .save("v", "{\"a\":1}", &Expect::Nothing, 10)
+            .await
             .unwrap()
             .unwrap();
         assert_eq!((first.version, first.etag().as_str()), (1, "\"v1\""));
         // A second "create" loses to the first.
         let lost = store
             .save("v", "{}", &Expect::Nothing, 11)
+            .await
             .unwrap()
             .unwrap_err();
         assert_eq!(lost, Some(first.clone()));
         let second = store
             .save("v", "{\"a\":2}", &Expect::Version(1), 12)
+            .await
             .unwrap()
             .unwrap();
         assert_eq!(second.version, 2);
         let stale = store
             .save("v", "{\"a\":3}", &Expect::Version(1), 13)
+            .await
             .unwrap()
             .unwrap_err();
         assert_eq!(stale, Some(second.clone()));
-        assert_eq!(store.latest("v").unwrap(), Some(second));
-        assert_eq!(store.history("v").unwrap(), vec![(1, 10), (2, 12)]);
-        assert_eq!(store.latest("other").unwrap(), None);
+        assert_eq!(store.latest("v").await.unwrap(), Some(second));
+        assert_eq!(store.history("v").await.unwrap(), vec![(1, 10), (2, 12)]);
+        assert_eq!(store.latest("other").await.unwrap(), None);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn sqlite_keeps_versions_as_every_store_must() {
+        let store = SqliteStore::in_memory().unwrap();
+        conformance::versions_grow_and_a_stale_writer_gets_the_current_one(&store).await;
     }
 
-    #[test]
-    fn a_file_store_keeps_its_versions_across_restarts() {
+    #[tokio::test]
+    async fn a_file_store_keeps_its_versions_across_restarts() {
         let dir = std::env::temp_dir().join(format!("live-shop-store-{}", std::process::id()));
         let path = dir.join("overlays.sqlite");
         {
             let store = SqliteStore::open(&path).unwrap();
-            store.save("v", "{}", &Expect::Nothing, 1).unwrap().unwrap();
+            store
+                .save("v", "{}", &Expect::Nothing, 1)
+                .await
+                .unwrap()
+                .unwrap();
         }
         let store = SqliteStore::open(&path).unwrap();
-        assert_eq!(store.latest("v").unwrap().map(|s| s.version), Some(1));
+        assert_eq!(store.latest("v").await.unwrap().map(|s| s.version), Some(1));
         let _ = std::fs::remove_dir_all(dir);
     }
 }

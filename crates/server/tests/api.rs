@@ -760,7 +760,7 @@ async fn five_hundred_buyers_racing_for_fifty_units_get_exactly_fifty() {
         }
     }
     assert_eq!((sold, sold_out), (50, 450));
-    assert_eq!(state.carts.left(&deal).unwrap(), Some(0));
+    assert_eq!(state.carts.left(&deal).await.unwrap(), Some(0));
     // Every viewer was told the counts in order, down to none, and that the deal sold out.
     let mut levels = Vec::new();
     let mut ended = false;
@@ -807,7 +807,7 @@ async fn a_stale_or_forged_price_is_refused_with_its_code() {
         (StatusCode::CONFLICT, "price_changed")
     );
     assert_eq!(
-        state.carts.left("race-10-5").unwrap(),
+        state.carts.left("race-10-5").await.unwrap(),
         Some(10),
         "refusals take nothing"
     );
@@ -830,7 +830,7 @@ async fn one_shopper_buys_at_most_the_deals_limit() {
     // Another shopper's cart has its own limit.
     let (status, _) = add(&app, &product, price, 2, "b1", None).await;
     assert_eq!(status, StatusCode::CREATED);
-    assert_eq!(state.carts.left(&deal).unwrap(), Some(6));
+    assert_eq!(state.carts.left(&deal).await.unwrap(), Some(6));
 }
 
 #[tokio::test]
@@ -855,11 +855,15 @@ async fn held_units_go_back_to_the_deal_and_viewers_see_them() {
             .inventory_level
     };
     assert_eq!(shown(&stream), Some(3));
-    state.carts.expire(&state.hub, held_until - 1).unwrap();
+    state
+        .carts
+        .expire(&state.hub, held_until - 1)
+        .await
+        .unwrap();
     assert_eq!(shown(&stream), Some(3), "still held");
-    state.carts.expire(&state.hub, held_until).unwrap();
+    state.carts.expire(&state.hub, held_until).await.unwrap();
     assert_eq!(shown(&stream), Some(5));
-    assert_eq!(state.carts.left(&deal).unwrap(), Some(5));
+    assert_eq!(state.carts.left(&deal).await.unwrap(), Some(5));
 }
 
 #[tokio::test]

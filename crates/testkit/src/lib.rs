@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 
+pub mod postgres;
+
 /// `$LIVE_SHOP_CACHE`, else `~/.cache/live-shop`: where setup puts media, models and test data.
 pub fn cache() -> PathBuf {
     std::env::var_os("LIVE_SHOP_CACHE")
