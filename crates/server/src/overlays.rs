@@ -34,6 +34,17 @@ pub enum Expect {
     Version(u64),
 }
 
+impl Expect {
+    /// Whether the writer's belief matches what is stored now.
+    pub fn holds(&self, current: Option<&Stored>) -> bool {
+        match (self, current) {
+            (Expect::Nothing, None) => true,
+            (Expect::Version(v), Some(c)) => *v == c.version,
+            _ => false,
+        }
+    }
+}
+
 /// Why a store failed: the server's fault, answered as 500.
 #[derive(Debug, thiserror::Error)]
 #[error("overlay store: {0}")]
@@ -144,12 +155,7 @@ impl OverlayStore for SqliteStore {
         let mut db = self.lock();
         let tx = db.transaction()?;
         let current = latest_in(&tx, video)?;
-        let holds = match (expect, &current) {
-            (Expect::Nothing, None) => true,
-            (Expect::Version(v), Some(c)) => *v == c.version,
-            _ => false,
-        };
-        if !holds {
+        if !expect.holds(current.as_ref()) {
             return Ok(Err(current));
         }
         let version = current.map_or(1, |c| c.version + 1);

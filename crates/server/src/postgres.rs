@@ -362,12 +362,7 @@ impl OverlayStore for PgOverlays {
         tx.execute("SELECT pg_advisory_xact_lock(hashtext($1))", &[&video])
             .await?;
         let current = tx.query_opt(LATEST, &[&video]).await?.as_ref().map(stored);
-        let holds = match (expect, &current) {
-            (Expect::Nothing, None) => true,
-            (Expect::Version(v), Some(c)) => *v == c.version,
-            _ => false,
-        };
-        if !holds {
+        if !expect.holds(current.as_ref()) {
             return Ok(Err(current));
         }
         let version = current.map_or(1, |c| c.version + 1);
