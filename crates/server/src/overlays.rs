@@ -93,7 +93,10 @@ impl SqliteStore {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StoreError(e.to_string()))?;
         }
-        Self::init(Connection::open(path)?)
+        let db = Connection::open(path)?;
+        // The carts may hold the same file (`--overlay-db`); wait for them rather than fail.
+        db.busy_timeout(std::time::Duration::from_secs(5))?;
+        Self::init(db)
     }
 
     /// A store that lives as long as the server (tests, demos without `--overlay-db`).
