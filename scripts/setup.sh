@@ -34,6 +34,14 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
 fi
 
+# Redis and haproxy: the bus tests start a Redis of their own; the cluster (scripts/cluster.sh)
+# runs both. Debian's packages may start system services; nothing here uses them.
+if ! command -v redis-server >/dev/null || ! command -v haproxy >/dev/null; then
+  say "installing Debian's redis-server and haproxy (the live bus and the cluster's proxy)"
+  apt_update
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server haproxy >/dev/null
+fi
+
 if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
   say "installing trunk $TRUNK_VERSION (about 10 minutes, once)"
   CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \

@@ -86,12 +86,19 @@ impl AppState {
         overlays: Box<dyn OverlayStore>,
         carts: Carts,
     ) -> Arc<Self> {
-        let hub = Hub::default();
-        let epoch = format!("{:x}", now_ms() ^ u64::from(std::process::id()) as i64);
-        hub.insert(
-            "demo",
-            LiveStream::new("demo", &epoch, catalog.demo_shelf()),
-        );
+        let hub = Hub::local(catalog.demo_shelf());
+        Self::with_hub(catalog, creator_tokens, search, overlays, carts, hub)
+    }
+
+    /// State with every part given, and the live streams (`Hub::local` or `Hub::shared`).
+    pub fn with_hub(
+        catalog: Catalog,
+        creator_tokens: Vec<String>,
+        search: Option<VisualSearch>,
+        overlays: Box<dyn OverlayStore>,
+        carts: Carts,
+        hub: Hub,
+    ) -> Arc<Self> {
         Arc::new(Self {
             catalog,
             hub,
@@ -392,7 +399,8 @@ async fn post_change(
         }
         _ => {}
     }
-    let event = stream.publish(change);
+    // `null` when the guard held it back: a deal that had already ended, say.
+    let event = stream.publish(change).await?;
     Ok((StatusCode::ACCEPTED, Json(event)).into_response())
 }
 

@@ -13,13 +13,14 @@ use std::sync::{Arc, Mutex};
 use live_shop_core::cart::{check_price, Refusal};
 use live_shop_core::protocol::{
     Availability, CartItemRequest, CartItemResponse, Change, DealStatus, EndReason, FlashDeal,
-    Millis,
+    Millis, StreamEvent,
 };
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
+use crate::bus::BusError;
 use crate::catalog::Catalog;
 use crate::error::ApiError;
-use crate::hub::{Hub, LiveStream};
+use crate::hub::{Guard, Hub, LiveStream};
 use crate::now_ms;
 use crate::overlays::StoreError;
 
@@ -459,7 +460,7 @@ impl Carts {
         &self,
         stream: &Arc<LiveStream>,
         deal: FlashDeal,
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), ApiError> {
         if let Some(units) = deal.stock_limit {
             self.store
                 .open_deal(&DealStock {
@@ -471,7 +472,7 @@ impl Carts {
                 })
                 .await?;
         }
-        stream.run_deal(deal);
+        stream.run_deal(deal).await?;
         Ok(())
     }
 
@@ -547,7 +548,10 @@ impl Carts {
             Ok(Added::Replayed(answer)) => Ok((answer, true)),
             Ok(Added::New { answer, deal_left }) => {
                 if let (Some((deal_id, stream)), Some(left)) = (&deal, deal_left) {
-                    tell_stock(stream, deal_id, left, false);
+                    // The add is taken; viewers catch up with the next count if this fails.
+                    if let Err(e) = tell_stock(stream, deal_id, left, false).await {
+                        eprintln!("live-shop-server: {e}");
+                    }
                 }
                 Ok((answer, false))
             }
@@ -579,10 +583,10 @@ impl Carts {
     }
 
     /// Gives back the units of holds that ran out, telling the viewers of running deals.
-    pub async fn expire(&self, hub: &Hub, now: Millis) -> Result<(), StoreError> {
+    pub async fn expire(&self, hub: &Hub, now: Millis) -> Result<(), ApiError> {
         for returned in self.store.expire(now).await? {
             for stream in hub.streams() {
-                tell_stock(&stream, &returned.deal_id, returned.left, true);
+                tell_stock(&stream, &returned.deal_id, returned.left, true).await?;
             }
         }
         Ok(())
@@ -597,39 +601,43 @@ impl Carts {
 /// Tells every viewer of `stream` that `left` units of a running deal are left, and that it
 /// sold out when none are. An add's count (`returned` false) is told only when it is lower
 /// than the one shown, so two adds that finish in either order leave viewers with the lower
-/// count; units given back (`returned`) raise it.
-pub fn tell_stock(stream: &LiveStream, deal_id: &str, left: u32, returned: bool) {
-    stream.publish_with(|show| {
-        let deal = show
-            .flash_deals
+/// count; units given back (`returned`) raise it. The bus decides ([`Guard::Stock`]), so this
+/// holds across instances too. The events published.
+pub async fn tell_stock(
+    stream: &Arc<LiveStream>,
+    deal_id: &str,
+    left: u32,
+    returned: bool,
+) -> Result<Vec<Arc<StreamEvent>>, BusError> {
+    let Some(product_id) = stream.with_show(|show| {
+        show.flash_deals
             .iter()
-            .find(|d| d.id == deal_id && d.status == DealStatus::Running)?;
-        let shown = deal.offer.inventory_level;
-        let news = match shown {
-            Some(shown) if returned => left != shown,
-            Some(shown) => left < shown,
-            None => true,
-        };
-        if !news {
-            return None;
-        }
-        let mut changes = vec![Change::StockChanged {
-            product_id: deal.product_id.clone(),
-            inventory_level: Some(left),
-            availability: match left {
-                0 => Availability::SoldOut,
-                1..=9 => Availability::LimitedAvailability,
-                _ => Availability::InStock,
-            },
-        }];
-        if left == 0 {
-            changes.push(Change::FlashDealEnded {
-                deal_id: deal_id.to_string(),
-                reason: EndReason::SoldOut,
-            });
-        }
-        Some(changes)
-    });
+            .find(|d| d.id == deal_id && d.status == DealStatus::Running)
+            .map(|d| d.product_id.clone())
+    }) else {
+        return Ok(Vec::new());
+    };
+    let mut changes = vec![Change::StockChanged {
+        product_id,
+        inventory_level: Some(left),
+        availability: match left {
+            0 => Availability::SoldOut,
+            1..=9 => Availability::LimitedAvailability,
+            _ => Availability::InStock,
+        },
+    }];
+    if left == 0 {
+        changes.push(Change::FlashDealEnded {
+            deal_id: deal_id.to_string(),
+            reason: EndReason::SoldOut,
+        });
+    }
+    let guard = Guard::Stock {
+        deal_id: deal_id.to_string(),
+        left,
+        returned,
+    };
+    stream.publish_guarded(changes, guard).await
 }
 
 /// 128 random bits, in hex: a cart's token.

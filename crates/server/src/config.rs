@@ -29,6 +29,9 @@ pub struct Config {
     /// PostgreSQL (`postgres://user@host:port/db`) for carts, deal stock and manifests, shared
     /// by every instance that names it; SQLite (`overlay_db`, or memory) when absent.
     pub database: Option<String>,
+    /// Redis carrying live streams between instances (`redis://…`); this process's own bus
+    /// when absent.
+    pub bus: Option<String>,
     /// How long a flash deal's units stay held in a cart before they go back to the deal, ms.
     pub cart_hold_ms: i64,
     /// Connections, header deadline and listen backlog.
@@ -69,6 +72,7 @@ impl Default for Config {
             overlay_db: None,
             cart_hold_ms: crate::carts::DEFAULT_HOLD_MS,
             database: None,
+            bus: None,
             public_url: None,
             limits: crate::serve::Limits::for_this_process(),
             catalog: Vec::new(),
@@ -102,6 +106,8 @@ usage: live-shop-server [options]
   --backlog N            connections the kernel queues for accepting (default 4096)
   --database URL         keep carts, deal stock and manifests in PostgreSQL
                          (postgres://user@host:port/db), shared by every instance
+  --bus URL              carry live streams between instances over Redis
+                         (redis://host:port/db), so every viewer gets every change
   --cart-hold SECS       how long a flash deal's units stay held in a cart before they go
                          back to the deal (default 600)
   --catalog FILE|URL     serve this product list instead of the sample shop: a Shopify store's
@@ -165,6 +171,13 @@ impl Config {
                 Long("catalog-currency") => {
                     config.catalog_currency =
                         Some(parser.value().map_err(err)?.string().map_err(err)?)
+                }
+                Long("bus") => {
+                    let url = parser.value().map_err(err)?.string().map_err(err)?;
+                    if !url.starts_with("redis://") {
+                        return Err(format!("--bus {url} is not a redis:// address"));
+                    }
+                    config.bus = Some(url);
                 }
                 Long("database") => {
                     let url = parser.value().map_err(err)?.string().map_err(err)?;

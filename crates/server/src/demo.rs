@@ -68,19 +68,29 @@ pub async fn run(app: Arc<AppState>, pace: f64) {
     };
     let wait = |secs: f64| tokio::time::sleep(Duration::from_secs_f64((secs * pace).max(0.0)));
     let mut dice = Dice(now_ms() as u64 | 1);
-    stream.publish(Change::ShowStarted);
-    stream.publish(Change::BannerChanged {
+    let say = |change: Change| {
+        let stream = stream.clone();
+        async move {
+            if let Err(e) = stream.publish(change).await {
+                eprintln!("live-shop-server: the demo show: {e}");
+            }
+        }
+    };
+    say(Change::ShowStarted).await;
+    say(Change::BannerChanged {
         banner: Some(banner()),
-    });
+    })
+    .await;
     for round in 0u64.. {
         let shelf = stream.with_show(|s| s.products.clone());
         if shelf.is_empty() {
             return;
         }
         let product = shelf[(round as usize * 5 + 1) % shelf.len()].clone();
-        stream.publish(Change::OfferPinned {
+        say(Change::OfferPinned {
             product: product.clone(),
-        });
+        })
+        .await;
         wait(3.0).await;
 
         // Every other deal is small and popular, so it sells out before its time is up.
@@ -146,11 +156,12 @@ pub async fn run(app: Arc<AppState>, pace: f64) {
         {
             let factor = [0.9, 0.95, 1.05][dice.between(0, 2) as usize];
             if let Some(price) = Amount::new((offer.price.get() * factor * 100.0).round() / 100.0) {
-                stream.publish(Change::PriceChanged {
+                say(Change::PriceChanged {
                     product_id: other.id.clone(),
                     price,
                     original_price: offer.original_price,
-                });
+                })
+                .await;
             }
         }
         wait(2.0).await;

@@ -52,6 +52,9 @@ pub enum ApiError {
     /// The store failed: the server's fault.
     #[error(transparent)]
     Store(#[from] crate::overlays::StoreError),
+    /// The live bus failed: the operator's to mend; the client may try again.
+    #[error(transparent)]
+    Bus(#[from] crate::bus::BusError),
 }
 
 impl ApiError {
@@ -80,6 +83,7 @@ impl ApiError {
             Self::InvalidManifest(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_manifest"),
             Self::Refused(refusal, _) => (StatusCode::CONFLICT, refusal.code()),
             Self::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "store"),
+            Self::Bus(_) => (StatusCode::SERVICE_UNAVAILABLE, "bus"),
         }
     }
 }

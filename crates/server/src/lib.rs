@@ -3,6 +3,7 @@
 #![deny(missing_docs)]
 
 pub mod api;
+pub mod bus;
 pub mod carts;
 pub mod catalog;
 pub mod config;

@@ -88,12 +88,29 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let state = AppState::build(
+    let hub = match &config.bus {
+        Some(url) => {
+            let shared = match live_shop_server::bus::RedisBus::connect(url).await {
+                Ok(bus) => live_shop_server::hub::Hub::shared(&bus, catalog.demo_shelf()).await,
+                Err(e) => Err(e),
+            };
+            match shared {
+                Ok(hub) => hub,
+                Err(e) => {
+                    eprintln!("live-shop-server: --bus {url}: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+        None => live_shop_server::hub::Hub::local(catalog.demo_shelf()),
+    };
+    let state = AppState::with_hub(
         catalog,
         config.creator_tokens.clone(),
         search,
         overlays,
         carts,
+        hub,
     );
     if config.demo_show {
         tokio::spawn(live_shop_server::demo::run(state.clone(), config.demo_pace));

@@ -346,7 +346,10 @@ async fn the_event_stream_starts_with_a_snapshot_and_resumes_from_last_event_id(
     let (app, state) = app();
     let stream = state.hub.get("demo").unwrap();
     for _ in 0..3 {
-        stream.publish(live_shop_core::protocol::Change::ShowStarted);
+        stream
+            .publish(live_shop_core::protocol::Change::ShowStarted)
+            .await
+            .unwrap();
     }
     let response = app
         .clone()

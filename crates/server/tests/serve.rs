@@ -112,7 +112,10 @@ async fn a_viewer_watching_the_stream_outlives_the_header_deadline() {
         .hub
         .get("demo")
         .unwrap()
-        .publish(live_shop_core::protocol::Change::ShowStarted);
+        .publish(live_shop_core::protocol::Change::ShowStarted)
+        .await
+        .unwrap()
+        .unwrap();
     let seen = read_all(&mut viewer, Duration::from_millis(500)).await;
     assert!(seen.contains("event: snapshot"), "{seen}");
     assert!(seen.contains(&format!("id: {}", event.sse_id())), "{seen}");

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 pub mod postgres;
+pub mod redis;
 
 /// `$LIVE_SHOP_CACHE`, else `~/.cache/live-shop`: where setup puts media, models and test data.
 pub fn cache() -> PathBuf {

@@ -1,0 +1,103 @@
+// Journeys against a cluster (scripts/cluster.sh): three instances of the reference backend
+// sharing PostgreSQL and a Redis bus, behind haproxy. Pages on different instances see one show
+// and share one stock; a viewer whose instance dies resumes on another with nothing missed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { useBrowser } from '../lib/harness.js';
+import { withCluster } from '../lib/cluster.js';
+
+const browser = useBrowser();
+
+/** A page of the demo at `endpoint`, recording the ids of the live events it receives. */
+async function open(endpoint, query = '') {
+  const page = await browser().newPage({ viewport: { width: 1280, height: 800 } });
+  await page.addInitScript(() => {
+    window.liveIds = [];
+    window.liveDrops = 0;
+    const Native = window.EventSource;
+    window.EventSource = class extends Native {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener('message', (e) => window.liveIds.push(e.lastEventId));
+        this.addEventListener('snapshot', (e) => window.liveIds.push(`snapshot ${e.lastEventId}`));
+        this.addEventListener('error', () => { window.liveDrops += 1; });
+      }
+    };
+  });
+  await page.goto(`${endpoint.url}/${query}`);
+  return page;
+}
+
+test('pages on different instances see a deal posted on a third, and share its units', async () => {
+  await withCluster(async (cluster) => {
+    const [a, b, c] = cluster.instances;
+    const first = await open(a, '?cart=backend');
+    const second = await open(b, '?cart=backend');
+    await c.change({ type: 'offerPinned', product: { id: 'p01', title: 'x' } });
+    const product = (await c.state()).products.find((p) => p.id === 'p01');
+    for (const page of [first, second]) {
+      await page.locator('live-shop .pinned .title').filter({ hasText: product.title }).waitFor({ timeout: 5000 });
+    }
+    const offer = product.offers[0];
+    const price = Math.round(offer.price * 50) / 100;
+    const now = Date.now();
+    await c.change({ type: 'flashDealScheduled', deal: {
+      id: 'cluster-deal', productId: 'p01', startsAt: now + 1500, endsAt: now + 120_000, status: 'scheduled',
+      offer: { price, priceCurrency: offer.priceCurrency, originalPrice: offer.price, availability: 'InStock', inventoryLevel: 2 },
+      stockLimit: 2, limitPerShopper: 1 } });
+    // Every instance timed the deal; it started once.
+    for (const page of [first, second]) {
+      await page.locator('live-shop .pinned .left').filter({ hasText: '2 left' }).waitFor({ timeout: 8000 });
+    }
+    const buy = (page) => page.locator('live-shop .pinned button.buy');
+    await buy(first).click();
+    await buy(first).filter({ hasText: 'Added' }).waitFor({ timeout: 3000 });
+    await second.locator('live-shop .pinned .left').filter({ hasText: '1 left' }).waitFor({ timeout: 3000 });
+    await buy(second).click();
+    await buy(second).filter({ hasText: 'Added' }).waitFor({ timeout: 3000 });
+    for (const page of [first, second]) {
+      await page.locator('live-shop .pinned').filter({ hasText: 'Deal ended' }).waitFor({ timeout: 3000 });
+    }
+    const events = (await a.state()).seq;
+    for (const endpoint of [b, c]) assert.equal((await endpoint.state()).seq, events);
+    const deal = (await b.state()).flashDeals.find((d) => d.id === 'cluster-deal');
+    assert.equal(deal.endReason, 'soldOut');
+    await first.close();
+    await second.close();
+  });
+});
+
+test('a viewer whose instance is killed resumes on another through the proxy, with nothing missed or twice', async () => {
+  await withCluster(async (cluster) => {
+    const c = cluster.instances[2];
+    const page = await open(cluster.proxy);
+    await page.locator('live-shop').waitFor({ state: 'attached' });
+    const banner = (title) => ({ type: 'bannerChanged', banner: { title } });
+    await c.change(banner('Round 0'));
+    await page.locator('live-shop .banner strong').filter({ hasText: 'Round 0' }).waitFor({ timeout: 5000 });
+    // Whichever of the first two instances holds the page's stream dies mid-show, while the
+    // producer keeps posting on the third.
+    const posting = (async () => {
+      for (let n = 1; n <= 20; n++) {
+        await c.change(banner(`Round ${n}`));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 500));
+    cluster.kill(0);
+    cluster.kill(1);
+    await posting;
+    await page.locator('live-shop .banner strong').filter({ hasText: 'Round 20' }).waitFor({ timeout: 10_000 });
+    const ids = await page.evaluate(() => window.liveIds);
+    assert.ok(await page.evaluate(() => window.liveDrops) > 0, 'the page lost its instance');
+    const [opening, ...live] = ids;
+    assert.match(opening, /^snapshot /, 'the page opens with the state');
+    assert.ok(!live.some((id) => id.startsWith('snapshot')), `resumed by replay, not by a new state: ${ids}`);
+    const seqs = [Number(opening.split('.').pop()), ...live.map((id) => Number(id.split('.').pop()))];
+    for (let i = 1; i < seqs.length; i++) {
+      assert.equal(seqs[i], seqs[i - 1] + 1, `events in order with none missed or twice: ${ids}`);
+    }
+    assert.equal(seqs.at(-1), (await c.state()).seq);
+    await page.close();
+  });
+});
