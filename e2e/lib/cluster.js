@@ -5,29 +5,9 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SERVER_BIN, TOKEN, freePort } from './server.js';
+import { Endpoint, SERVER_BIN, TOKEN, freePort } from './server.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** A place a producer or a shopper talks to: the proxy, or one instance. */
-export class Endpoint {
-  constructor(url) { this.url = url; }
-
-  /** Posts a change to a stream as a producer would; the event, if one was published. */
-  async change(change, stream = 'demo') {
-    const response = await fetch(`${this.url}/v1/streams/${stream}/changes`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-      body: JSON.stringify(change),
-    });
-    if (!response.ok) throw new Error(`change refused: ${response.status} ${await response.text()}`);
-    return response.headers.get('content-type')?.includes('json') ? response.json() : null;
-  }
-
-  async state(stream = 'demo') {
-    return (await fetch(`${this.url}/v1/streams/${stream}/state`)).json();
-  }
-}
 
 export class Cluster {
   async start() {

@@ -23,9 +23,33 @@ export async function freePort() {
   });
 }
 
+/** What a producer or a shopper talks to: one backend, or a cluster's proxy or instance. */
+export class Endpoint {
+  constructor(url) { this.address = url; }
+
+  get url() { return this.address; }
+
+  /** Posts a change to a stream as a producer would. */
+  async change(change, stream = 'demo') {
+    const response = await fetch(`${this.url}/v1/streams/${stream}/changes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify(change),
+    });
+    if (!response.ok) throw new Error(`change refused: ${response.status} ${await response.text()}`);
+    return response.status === 202 && response.headers.get('content-type')?.includes('json')
+      ? response.json() : null;
+  }
+
+  async state(stream = 'demo') {
+    return (await fetch(`${this.url}/v1/streams/${stream}/state`)).json();
+  }
+}
+
 /** A running backend; `stop()` and `start()` again keep the same port. `args`: more flags. */
-export class Backend {
+export class Backend extends Endpoint {
   constructor({ demoShow = false, port, demoPace, search = false, args = [] } = {}) {
+    super(null);
     this.args = args;
     this.demoShow = demoShow;
     this.search = search;
@@ -67,21 +91,5 @@ export class Backend {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;
-  }
-
-  /** Posts a change to a stream as a producer would. */
-  async change(change, stream = 'demo') {
-    const response = await fetch(`${this.url}/v1/streams/${stream}/changes`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-      body: JSON.stringify(change),
-    });
-    if (!response.ok) throw new Error(`change refused: ${response.status} ${await response.text()}`);
-    return response.status === 202 && response.headers.get('content-type')?.includes('json')
-      ? response.json() : null;
-  }
-
-  async state(stream = 'demo') {
-    return (await fetch(`${this.url}/v1/streams/${stream}/state`)).json();
   }
 }

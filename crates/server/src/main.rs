@@ -88,6 +88,18 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Half a cluster shares only half: say so rather than let a show go wrong quietly.
+    match (&config.database, &config.bus) {
+        (None, Some(_)) => eprintln!(
+            "live-shop-server: warning: --bus without --database: carts and deal stock are \
+             this instance's own, so instances sell the same units twice"
+        ),
+        (Some(_), None) => eprintln!(
+            "live-shop-server: warning: --database without --bus: live streams are this \
+             instance's own, so viewers of other instances miss its changes"
+        ),
+        _ => {}
+    }
     let hub = match &config.bus {
         Some(url) => {
             let shared = match live_shop_server::bus::RedisBus::connect(url).await {
