@@ -167,13 +167,7 @@ const SCHEMA: &str = "
 impl SqliteCarts {
     /// Opens (creating) the carts in the database at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::new(e.to_string()))?;
-        }
-        let db = Connection::open(path)?;
-        // The overlay store may hold the same file; wait for it rather than fail.
-        db.busy_timeout(std::time::Duration::from_secs(5))?;
-        Self::init(db)
+        Self::init(crate::overlays::open_shared(path)?)
     }
 
     /// Carts that live as long as the server.

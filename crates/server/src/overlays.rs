@@ -81,6 +81,17 @@ pub trait OverlayStore: Send + Sync + Debug {
     async fn history(&self, video: &str) -> Result<Vec<(u64, i64)>, StoreError>;
 }
 
+/// Opens (creating it and its folder) the SQLite file at `path`, which the overlay store and the
+/// carts may share (`--overlay-db`): each waits for the other's write rather than fail.
+pub(crate) fn open_shared(path: &Path) -> Result<Connection, StoreError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError(e.to_string()))?;
+    }
+    let db = Connection::open(path)?;
+    db.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(db)
+}
+
 /// SQLite, through rusqlite with SQLite compiled in.
 #[derive(Debug)]
 pub struct SqliteStore {
@@ -90,13 +101,7 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating) the database at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError(e.to_string()))?;
-        }
-        let db = Connection::open(path)?;
-        // The carts may hold the same file (`--overlay-db`); wait for them rather than fail.
-        db.busy_timeout(std::time::Duration::from_secs(5))?;
-        Self::init(db)
+        Self::init(open_shared(path)?)
     }
 
     /// A store that lives as long as the server (tests, demos without `--overlay-db`).

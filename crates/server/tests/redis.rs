@@ -74,6 +74,19 @@ async fn an_instance_that_joins_late_has_the_same_show_and_history() {
         first.publish(price(100.0 + n as f64)).await.unwrap();
     }
     conformance::settled(&first, total).await;
+    // An instance wrote the show's state at an event past the first snapshot point.
+    let mut conn = redis::Client::open(redis.url(0))
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let kept: u64 = redis::cmd("HGET")
+        .arg("live-shop:{a}:snap")
+        .arg("seq")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(kept >= SNAPSHOT_EVERY, "snapshot at {kept}");
     let late = instance(&redis, "a").await;
     let (mut a, mut b) = (first.state(), late.state());
     a.server_time = 0;
