@@ -7,7 +7,9 @@
 #
 # For tests and the load benchmark: LIVE_SHOP_SERVER names a server binary already built (no
 # setup, no build); CLUSTER_INFO names a file that gets `proxy URL`, then `instance URL PID` per
-# instance, once everything answers.
+# instance, once everything answers; SERVER_ARGS holds more flags for every instance (split on
+# spaces); START_SECS is how long an instance may take to answer (60). SIGUSR1 stops every
+# instance, as an outage would, and SIGUSR2 starts them again on the same ports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -15,6 +17,8 @@ PORT="${PORT:-8090}"
 INSTANCES="${INSTANCES:-3}"
 DEMO="${DEMO:-1}"
 TOKEN="${LIVE_SHOP_TOKEN:-demo-token}"
+START_SECS="${START_SECS:-60}"
+read -ra extra <<<"${SERVER_ARGS:-}"
 if [ -z "${LIVE_SHOP_SERVER:-}" ]; then
   bash scripts/setup.sh
   bash scripts/build-widget.sh
@@ -69,22 +73,39 @@ redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no --d
 pids+=("$!")
 wait_for redis 20 redis-cli -p "$redis_port" ping
 
+ports=()
 urls=()
 info=()
-for i in $(seq 1 "$INSTANCES"); do
-  port=$(free_port)
-  demo=(--no-demo-show)
+instance_pids=()
+start_instance() { # i (from 1)
+  local i=$1 demo=(--no-demo-show)
   [ "$DEMO" = 1 ] && [ "$i" = 1 ] && demo=()
-  "$LIVE_SHOP_SERVER" --port "$port" --dist dist --media "$LIVE_SHOP_CACHE/media" \
+  "$LIVE_SHOP_SERVER" --port "${ports[$i - 1]}" --dist dist --media "$LIVE_SHOP_CACHE/media" \
     --database "postgres://postgres@127.0.0.1:$pg_port/shop" --bus "redis://127.0.0.1:$redis_port/0" \
-    --public-url "http://127.0.0.1:$PORT" --creator-token "$TOKEN" "${demo[@]}" \
-    >"$work/server-$i.log" 2>&1 &
+    --public-url "http://127.0.0.1:$PORT" --forwarded-for --creator-token "$TOKEN" "${demo[@]}" "${extra[@]}" \
+    >>"$work/server-$i.log" 2>&1 &
+  instance_pids[$i - 1]=$!
   pids+=("$!")
-  urls+=("http://127.0.0.1:$port")
-  info+=("instance http://127.0.0.1:$port $!")
   # One at a time: the first creates the schema and the show, the others join them.
-  wait_for "server-$i" 60 curl -sf "http://127.0.0.1:$port/v1/catalog?limit=1"
+  wait_for "server-$i" "$START_SECS" curl -sf "${urls[$i - 1]}/v1/catalog?limit=1"
+}
+for i in $(seq 1 "$INSTANCES"); do
+  ports+=("$(free_port)")
+  urls+=("http://127.0.0.1:${ports[-1]}")
+  start_instance "$i"
+  info+=("instance ${urls[-1]} ${instance_pids[-1]}")
 done
+stop_instances() {
+  for pid in "${instance_pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  for pid in "${instance_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  echo "==> every instance stopped" >&2
+}
+start_instances() {
+  for i in $(seq 1 "$INSTANCES"); do start_instance "$i"; done
+  echo "==> every instance started again" >&2
+}
+trap stop_instances USR1
+trap start_instances USR2
 
 {
   cat <<EOF
@@ -93,6 +114,8 @@ global
   maxconn $(( ($(ulimit -n) - 200) / 2 ))
 defaults
   mode http
+  # The instances know each shopper by this (--forwarded-for), for visual search's pace.
+  option forwardfor
   option redispatch
   retries 3
   timeout connect 2s
@@ -123,8 +146,11 @@ fi
 echo "==> cluster at http://127.0.0.1:$PORT/  (${INSTANCES} instances: ${urls[*]}; logs in $work)"
 echo "    stream control token: $TOKEN; Ctrl-C stops it"
 # Until stopped, or until a part of the cluster other than a server instance ends.
-while sleep 1; do
-  for pid in "${pids[0]}" "${pids[1]}" "${pids[-1]}"; do
+# `wait` on a background sleep lets a signal's trap run at once.
+proxy_pid=${pids[-1]}
+while true; do
+  sleep 1 & wait $! || true
+  for pid in "${pids[0]}" "${pids[1]}" "$proxy_pid"; do
     kill -0 "$pid" 2>/dev/null || { echo "cluster: a part stopped (pid $pid); see $work" >&2; exit 1; }
   done
 done

@@ -215,8 +215,10 @@ test('visual search finds a Shopify store\'s product by its CDN photo, and adds 
   writeFileSync(list, JSON.stringify({ products: [product(501, 'Harbor Jacket', 9501, 'jacket.png'),
     product(502, 'Harbor Chinos', 9502, 'pants.png')] }));
   try {
+    // A CDN on loopback over http is what --fetch-private-photos allows; by default the server
+    // fetches photos over https from public addresses only.
     await withBackend({ search: true, args: ['--catalog', list, '--catalog-currency', 'EUR',
-      '--catalog-store', 'https://shop.example', '--search-index', index] }, async (backend) => {
+      '--catalog-store', 'https://shop.example', '--search-index', index, '--fetch-private-photos'] }, async (backend) => {
       const { page, errors } = await openShopPage(backend, 'cart="shopify"');
       const adds = [];
       await page.route(`${backend.url}/cart/add.js`, async (route) => {

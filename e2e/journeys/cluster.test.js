@@ -3,10 +3,12 @@
 // and share one stock; a viewer whose instance dies resumes on another with nothing missed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser } from '../lib/harness.js';
+import { ON_CLUSTER, useBrowser } from '../lib/harness.js';
 import { withCluster } from '../lib/cluster.js';
 
 const browser = useBrowser();
+// These start clusters of their own: the run against one backend has them once.
+const once = { skip: ON_CLUSTER && 'run with the journeys against one backend' };
 
 /** A page of the demo at `endpoint`, recording the ids of the live events it receives. */
 async function open(endpoint, query = '') {
@@ -28,7 +30,7 @@ async function open(endpoint, query = '') {
   return page;
 }
 
-test('pages on different instances see a deal posted on a third, and share its units', async () => {
+test('pages on different instances see a deal posted on a third, and share its units', once, async () => {
   await withCluster(async (cluster) => {
     const [a, b, c] = cluster.instances;
     const first = await open(a, '?cart=backend');
@@ -67,7 +69,7 @@ test('pages on different instances see a deal posted on a third, and share its u
   });
 });
 
-test('a viewer whose instance is killed resumes on another through the proxy, with nothing missed or twice', async () => {
+test('a viewer whose instance is killed resumes on another through the proxy, with nothing missed or twice', once, async () => {
   await withCluster(async (cluster) => {
     const c = cluster.instances[2];
     const page = await open(cluster.proxy);

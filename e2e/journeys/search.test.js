@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openPlayerPage, useBackend, useBrowser } from '../lib/harness.js';
+import { openPlayerPage, useBackend, useBrowser, withBackend } from '../lib/harness.js';
 import { Backend } from '../lib/server.js';
 
 const CACHE = process.env.LIVE_SHOP_CACHE || join(homedir(), '.cache', 'live-shop');
@@ -231,6 +231,31 @@ test('the crop box moves by keyboard; a box inside the upload re-queries without
   assert.equal(q.box.width, 0.75);
   await page.locator('live-shop .results li').first().waitFor();
   await page.close();
+});
+
+test('a shopper who searches too often is asked again once, then told to wait', async () => {
+  // One search a minute for each shopper: the refinement that follows is refused with 429.
+  await withBackend({ search: true, args: ['--search-pace', '1'] }, async (paced) => {
+    const page = await browser().newPage({ viewport: { width: 1100, height: 800 } });
+    const posts = [];
+    page.on('response', (r) => {
+      if (r.url().endsWith('/v1/search/image') && r.request().method() === 'POST') posts.push(r.status());
+    });
+    await page.goto(`${paced.url}/`);
+    await page.locator('live-shop button.search-open').click();
+    await page.locator('live-shop .search-panel input[type=file]').setInputFiles(JACKET);
+    await page.locator('live-shop .search-now').click();
+    await page.locator('live-shop .results li').first().waitFor({ timeout: 30_000 });
+    const box = page.locator('live-shop .crop-box');
+    await box.focus();
+    for (let i = 0; i < 10; i += 1) await page.keyboard.press('Shift+ArrowLeft');
+    await page.keyboard.press('Enter');
+    const status = page.locator('live-shop .search-status.error');
+    await status.waitFor({ timeout: 10_000 });
+    assert.equal(await status.textContent(), 'Many searches right now. Try again in a moment.');
+    assert.deepEqual(posts, [200, 429, 429]);
+    await page.close();
+  });
 });
 
 test('a network failure is retried once; a new query cancels the one in flight', async () => {

@@ -2,6 +2,15 @@
 import { before, after } from 'node:test';
 import { launch } from './browser.js';
 import { Backend } from './server.js';
+import { ClusterBackend } from './cluster.js';
+
+/** Journeys run against one backend, or with LIVE_SHOP_JOURNEYS=cluster against a cluster. */
+export const ON_CLUSTER = process.env.LIVE_SHOP_JOURNEYS === 'cluster';
+
+/** A backend with `options`, not yet started: one process, or a cluster that runs alike. */
+export function makeBackend(options = {}) {
+  return ON_CLUSTER ? new ClusterBackend(options) : new Backend(options);
+}
 
 /** Launches one browser for the file; returns a getter. */
 export function useBrowser(extra = []) {
@@ -15,20 +24,20 @@ export function useBrowser(extra = []) {
 export function useBackend(options = {}) {
   let backend;
   before(async () => {
-    backend = await new Backend(options).start();
+    backend = await makeBackend(options).start();
     await backend.change({ type: 'offerPinned', product: { id: 'p05', title: 'x' } });
   });
-  after(async () => { await backend?.stop(); });
+  after(async () => { await backend?.close(); });
   return () => backend;
 }
 
 /** Runs `body` with a fresh backend, stopping it whatever happens. */
 export async function withBackend(options, body) {
-  const backend = await new Backend(options).start();
+  const backend = await makeBackend(options).start();
   try {
     return await body(backend);
   } finally {
-    await backend.stop();
+    await backend.close();
   }
 }
 

@@ -46,7 +46,10 @@ export class Endpoint {
   }
 }
 
-/** A running backend; `stop()` and `start()` again keep the same port. `args`: more flags. */
+/**
+ * A running backend; `stop()` and `start()` again keep the same port. `args`: more flags.
+ * With LIVE_SHOP_JOURNEYS=cluster, [`backend`] gives a cluster that runs the same flags.
+ */
 export class Backend extends Endpoint {
   constructor({ demoShow = false, port, demoPace, search = false, args = [] } = {}) {
     super(null);
@@ -60,18 +63,25 @@ export class Backend extends Endpoint {
 
   get url() { return `http://127.0.0.1:${this.port}`; }
 
-  async start() {
-    this.port ??= await freePort();
-    const args = ['--port', String(this.port), '--dist', join(ROOT, 'dist'),
-      '--media', join(CACHE, 'media'), '--creator-token', TOKEN];
+  /** The flags this backend runs with besides its port, widget, media and token. */
+  flags() {
+    const args = [];
     if (!this.demoShow) args.push('--no-demo-show');
     if (this.demoPace) args.push('--demo-pace', String(this.demoPace));
     // Visual search with the real model; the index is built once and reused from the cache.
     if (this.search) {
       args.push('--model', join(CACHE, 'models', 'efficientnet-lite0.safetensors'),
         '--search-index', join(CACHE, 'search-index.json'));
+      // A file's journeys are one shopper searching far more often than any shopper would.
+      if (!this.args.includes('--search-pace')) args.push('--search-pace', '0');
     }
-    args.push(...this.args);
+    return [...args, ...this.args];
+  }
+
+  async start() {
+    this.port ??= await freePort();
+    const args = ['--port', String(this.port), '--dist', join(ROOT, 'dist'),
+      '--media', join(CACHE, 'media'), '--creator-token', TOKEN, ...this.flags()];
     this.child = spawn(SERVER_BIN, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise((resolve, reject) => {
       const limit = this.search ? 180_000 : 10_000;
@@ -83,6 +93,9 @@ export class Backend extends Endpoint {
     });
     return this;
   }
+
+  /** Stops it for good. */
+  close() { return this.stop(); }
 
   async stop() {
     if (!this.child) return;

@@ -552,7 +552,7 @@ pub fn SearchPanel(props: &SearchPanelProps) -> Html {
         let dispatch = dispatch.clone();
         Callback::from(move |e: Event| {
             if let Some(img) = e.target_dyn_into::<HtmlImageElement>() {
-                dispatch.emit(SearchEvent::Photo(
+                dispatch.emit(SearchEvent::PhotoSize(
                     img.natural_width(),
                     img.natural_height(),
                 ));

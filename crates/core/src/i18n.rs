@@ -336,6 +336,8 @@ texts! {
         SearchTimeout => ["The search took too long. Please try again.", "استغرق البحث وقتًا طويلًا. حاول مرة أخرى.", "جستجو بیش از حد طول کشید. دوباره تلاش کنید."],
         /// The backend has no visual search.
         SearchUnavailable => ["Photo search isn't available right now.", "البحث بالصور غير متاح الآن.", "جستجو با عکس در حال حاضر در دسترس نیست."],
+        /// The backend is busy, or the shopper searched very often.
+        SearchBusy => ["Many searches right now. Try again in a moment.", "عمليات بحث كثيرة الآن. حاول مرة أخرى بعد قليل.", "الان جستجوها زیاد است. کمی بعد دوباره امتحان کنید."],
     }
 }
 

@@ -224,7 +224,53 @@ pub struct Query {
     pub limit: u32,
 }
 
+/// Results a backend returns when a query does not say, and the most it returns.
+pub const DEFAULT_LIMIT: u32 = 12;
+/// The most results a query gets.
+pub const MAX_LIMIT: u32 = 48;
+
 impl Query {
+    /// Reads a `query` part as a backend does. Every field may be absent: the whole photo,
+    /// no earlier upload, [`DEFAULT_LIMIT`] results (at most [`MAX_LIMIT`]). Only something
+    /// other than a JSON object is an error, in words. The region is not yet checked: see
+    /// `prep::CropBox::clamped`.
+    pub fn from_json(text: &str) -> Result<Query, String> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("the query part is not JSON: {e}"))?;
+        let query = value
+            .as_object()
+            .ok_or("the query part is not a JSON object")?;
+        let number = |v: Option<&serde_json::Value>, k: &str, default: f64| {
+            v.and_then(|b| b.get(k))
+                .and_then(serde_json::Value::as_f64)
+                .unwrap_or(default)
+        };
+        let text = |k: &str| {
+            query
+                .get(k)
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_string)
+        };
+        let region = query.get("box");
+        Ok(Query {
+            region: Region {
+                x: number(region, "x", 0.0),
+                y: number(region, "y", 0.0),
+                width: number(region, "width", 1.0),
+                height: number(region, "height", 1.0),
+            },
+            profile: text("profile").unwrap_or_default(),
+            locale: text("locale").unwrap_or_default(),
+            query_id: text("queryId"),
+            limit: query
+                .get("limit")
+                .and_then(serde_json::Value::as_u64)
+                .map_or(DEFAULT_LIMIT, |n| {
+                    u32::try_from(n.clamp(1, u64::from(MAX_LIMIT))).unwrap_or(MAX_LIMIT)
+                }),
+        })
+    }
+
     /// The multipart `query` part.
     pub fn to_json(&self) -> String {
         let mut json = format!(
@@ -334,6 +380,9 @@ pub enum Failure {
     Timeout,
     /// The backend has no visual search (503) or no such route (404).
     Unavailable,
+    /// The backend is searching as much as it can (503 `busy`), or this shopper searched very
+    /// often (429 `rate_limited`): later may work.
+    Busy,
     /// The backend refused or failed (its status).
     Server(u16),
     /// The answer could not be read.
@@ -353,6 +402,10 @@ impl Failure {
     /// The failure for a refusal with an error body's `code`: the backend's image codes
     /// (`image_decode`, `image_limits`, `image_unsupported`) name a problem with the photo.
     pub fn refused(status: u16, code: &str) -> Failure {
+        match (status, code) {
+            (503, "busy") | (429, _) => return Self::Busy,
+            _ => {}
+        }
         match code.strip_prefix("image_") {
             Some(kind) if status == 422 => Self::Image {
                 code: kind.to_string(),
@@ -364,7 +417,10 @@ impl Failure {
 
     /// Whether the same request may succeed if sent again.
     pub fn is_transient(&self) -> bool {
-        matches!(self, Self::Network | Self::Timeout | Self::Server(502))
+        matches!(
+            self,
+            Self::Network | Self::Timeout | Self::Server(502) | Self::Busy
+        )
     }
 
     /// Whether the shopper should be offered the file picker as the way forward.
@@ -391,6 +447,7 @@ impl Failure {
             Self::Network => search(SearchText::SearchOffline),
             Self::Timeout => search(SearchText::SearchTimeout),
             Self::Unavailable => search(SearchText::SearchUnavailable),
+            Self::Busy => search(SearchText::SearchBusy),
             Self::Server(_) | Self::BadAnswer => Text::ErrorServer.get(lang),
         }
     }
@@ -421,8 +478,14 @@ impl RetryPolicy {
     /// The pause before attempt `attempt + 1` after `failure` on attempt `attempt` (0-based),
     /// or `None` to give up.
     pub fn next_delay(&self, attempt: u32, failure: &Failure) -> Option<u32> {
-        (failure.is_transient() && attempt < self.retries)
-            .then(|| self.backoff_ms.saturating_mul(1 << attempt.min(8)))
+        let pause = self.backoff_ms.saturating_mul(1 << attempt.min(8));
+        // A busy backend says to come back after a second (`Retry-After: 1`) at the soonest.
+        let pause = if *failure == Failure::Busy {
+            pause.max(1_000)
+        } else {
+            pause
+        };
+        (failure.is_transient() && attempt < self.retries).then_some(pause)
     }
 }
 
@@ -559,8 +622,10 @@ pub struct Search {
 pub enum Event {
     /// The camera preview is on.
     CameraOn,
-    /// A new photo (from any source) is shown, `width × height` upright.
+    /// A new photo (from any source) is shown, `width × height` upright (0 × 0 until known).
     Photo(u32, u32),
+    /// The shown photo's size became known: the box the shopper set meanwhile stays.
+    PhotoSize(u32, u32),
     /// The shopper changed the box.
     Region(Region),
     /// The worker finished preparing for `ticket`.
@@ -622,6 +687,9 @@ impl Search {
                 self.region = Region::FULL;
                 self.sent = None;
                 self.phase = Phase::Crop;
+            }
+            Event::PhotoSize(width, height) => {
+                self.photo = Some((width, height));
             }
             Event::Region(region) => {
                 self.region = region;
@@ -875,6 +943,36 @@ mod tests {
     }
 
     #[test]
+    fn a_backend_reads_the_query_part_the_widget_writes() {
+        let sent = Query {
+            region: Region::spanning((0.25, 0.125), (0.75, 0.5)),
+            profile: "square-224".into(),
+            locale: "fa".into(),
+            query_id: Some("q1".into()),
+            limit: 5,
+        };
+        assert_eq!(Query::from_json(&sent.to_json()), Ok(sent));
+        let bare = Query::from_json("{}").unwrap();
+        assert_eq!(
+            (bare.region, bare.query_id, bare.limit),
+            (Region::FULL, None, DEFAULT_LIMIT)
+        );
+        assert_eq!(
+            Query::from_json(r#"{"limit": 1000}"#).unwrap().limit,
+            MAX_LIMIT
+        );
+        assert_eq!(Query::from_json(r#"{"limit": 0}"#).unwrap().limit, 1);
+        // Fields of the wrong kind count as absent; only a non-object is refused.
+        let odd = Query::from_json(r#"{"box": {"x": "left"}, "queryId": 7}"#).unwrap();
+        assert_eq!((odd.region, odd.query_id), (Region::FULL, None));
+        assert_eq!(
+            Query::from_json("not json").unwrap_err(),
+            "the query part is not JSON: expected ident at line 1 column 2"
+        );
+        assert!(Query::from_json("[1]").is_err());
+    }
+
+    #[test]
     fn one_retry_with_backoff_for_transient_failures_only() {
         let policy = RetryPolicy::default();
         assert_eq!(policy.next_delay(0, &Failure::Network), Some(600));
@@ -887,6 +985,22 @@ mod tests {
             ..policy
         };
         assert_eq!(two.next_delay(1, &Failure::Network), Some(1200));
+    }
+
+    #[test]
+    fn a_busy_backend_is_asked_again_once_after_a_second_then_explained() {
+        assert_eq!(Failure::refused(503, "busy"), Failure::Busy);
+        assert_eq!(Failure::refused(429, "rate_limited"), Failure::Busy);
+        // A backend without visual search stays "unavailable", and is not asked again.
+        assert_eq!(Failure::refused(503, "unavailable"), Failure::Unavailable);
+        let policy = RetryPolicy::default();
+        assert_eq!(policy.next_delay(0, &Failure::Busy), Some(1_000));
+        assert_eq!(policy.next_delay(1, &Failure::Busy), None);
+        assert_eq!(policy.next_delay(0, &Failure::Unavailable), None);
+        assert_eq!(
+            Failure::Busy.message(Lang::En),
+            "Many searches right now. Try again in a moment."
+        );
     }
 
     #[test]
@@ -948,6 +1062,18 @@ mod tests {
         let (_, plan) = search.start();
         assert!(matches!(plan, Plan::Reuse { ref query_id, .. } if query_id == "q2"));
         assert_eq!(search.phase, Phase::Matching);
+    }
+
+    #[test]
+    fn a_box_set_before_the_photo_has_loaded_stays_when_its_size_is_known() {
+        let mut search = Search::default();
+        search.apply(Event::Photo(0, 0));
+        let region = Region::spanning((0.0, 0.0), (0.8, 0.9));
+        search.apply(Event::Region(region));
+        search.apply(Event::PhotoSize(4000, 3000));
+        assert_eq!(search.region, region);
+        assert_eq!(search.photo, Some((4000, 3000)));
+        assert_eq!(search.phase, Phase::Crop);
     }
 
     #[test]

@@ -110,3 +110,21 @@ fn a_missing_weights_file_is_a_model_error() {
         .unwrap();
     assert!(err.to_string().starts_with("model weights:"), "{err}");
 }
+
+#[test]
+fn the_fast_path_embeds_as_the_reference_graph_does() {
+    let model = model();
+    for (path, _) in photos().iter().take(6) {
+        let rgb = pixels(path);
+        let fast = model.embed(&rgb, INPUT, INPUT).unwrap();
+        let reference = model.embed_reference(&rgb, INPUT, INPUT).unwrap();
+        let worst = fast
+            .iter()
+            .zip(&reference)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        // Only the order of additions differs: far below what separates two photos.
+        assert!(worst < 1e-4, "{}: {worst}", path.display());
+        assert!(cosine(&fast, &reference) > 0.99999, "{}", path.display());
+    }
+}

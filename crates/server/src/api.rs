@@ -116,28 +116,63 @@ impl AppState {
     }
 }
 
-/// The whole application.
-pub fn router(state: Arc<AppState>, config: &Config) -> Router {
-    let api = Router::new()
-        .route("/streams/{id}/state", get(stream_state))
-        .route("/streams/{id}/events", get(stream_events))
-        .route(
+type ApiRoute = (
+    &'static str,
+    &'static [&'static str],
+    axum::routing::MethodRouter<Arc<AppState>>,
+);
+
+/// The API's routes under `/v1`: each path, the methods it answers, and its handlers.
+fn api_routes() -> Vec<ApiRoute> {
+    vec![
+        ("/streams/{id}/state", &["GET"], get(stream_state)),
+        ("/streams/{id}/events", &["GET"], get(stream_events)),
+        (
             "/streams/{id}/changes",
+            &["POST"],
             post(post_change).layer(DefaultBodyLimit::max(CHANGE_LIMIT)),
-        )
-        .route("/catalog", get(catalog))
-        .route("/catalog/{id}", get(product))
-        .route("/events", get(events))
-        .route("/events/{file}", get(event_ics))
-        .route("/cart/items", post(add_to_cart))
-        .route("/videos/{id}/overlay", get(get_overlay).put(put_overlay))
-        .route("/videos/{id}/overlay/versions", get(overlay_versions))
-        .route(
+        ),
+        ("/catalog", &["GET"], get(catalog)),
+        ("/catalog/{id}", &["GET"], get(product)),
+        ("/events", &["GET"], get(events)),
+        ("/events/{file}", &["GET"], get(event_ics)),
+        ("/cart/items", &["POST"], post(add_to_cart)),
+        (
+            "/videos/{id}/overlay",
+            &["GET", "PUT"],
+            get(get_overlay).put(put_overlay),
+        ),
+        (
+            "/videos/{id}/overlay/versions",
+            &["GET"],
+            get(overlay_versions),
+        ),
+        (
             "/search/image",
+            &["GET", "POST"],
             get(search_options)
                 .post(search_image)
                 .layer(DefaultBodyLimit::max(SEARCH_UPLOAD_LIMIT)),
-        )
+        ),
+    ]
+}
+
+/// The paths the router answers under `/v1` (as written in the router, `{name}` for a
+/// parameter), each with its methods: what `openapi.yaml` must document.
+pub fn api_paths() -> Vec<(&'static str, &'static [&'static str])> {
+    api_routes()
+        .into_iter()
+        .map(|(path, methods, _)| (path, methods))
+        .collect()
+}
+
+/// The whole application.
+pub fn router(state: Arc<AppState>, config: &Config) -> Router {
+    let api = api_routes()
+        .into_iter()
+        .fold(Router::new(), |api, (path, _, route)| {
+            api.route(path, route)
+        })
         .fallback(|| async { ApiError::NotFound("route".into()) })
         .layer(Extension(PublicUrl(config.public_url().into())))
         .with_state(state);
@@ -165,6 +200,9 @@ pub fn router(state: Arc<AppState>, config: &Config) -> Router {
                     .fallback(page("index.html")),
             ));
     }
+    if config.forwarded_for {
+        app = app.layer(axum::middleware::map_request(peer_from_forwarded_for));
+    }
     app.layer(axum::middleware::map_response(stamp_server_time))
         .layer(cors(&config.cors_origins))
 }
@@ -188,9 +226,30 @@ fn widget_file<S>(service: S) -> SetResponseHeader<SetResponseHeader<S, HeaderVa
 /// times over; every viewer receives and keeps each change.
 const CHANGE_LIMIT: usize = 64 * 1024;
 
-/// Largest upload to visual search: a full-resolution phone photo, for the widget's
-/// "send the original" comparison; prepared queries are a few tens of kilobytes.
-const SEARCH_UPLOAD_LIMIT: usize = 24 * 1024 * 1024;
+/// Largest visual-search request: the upload and its query part.
+const SEARCH_UPLOAD_LIMIT: usize = crate::search::UPLOAD_LIMIT + 64 * 1024;
+
+/// The address of a connection's peer, put on each request by [`crate::serve`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Peer(pub std::net::IpAddr);
+
+/// With `--forwarded-for`: the client is the address the proxy put last in
+/// `X-Forwarded-For`, not the proxy itself.
+async fn peer_from_forwarded_for(mut request: axum::extract::Request) -> axum::extract::Request {
+    let forwarded = request
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        // Only the last entry is the proxy's; those before it are the client's to write.
+        .next_back()
+        .and_then(|a| a.trim().parse::<std::net::IpAddr>().ok());
+    if let Some(client) = forwarded {
+        request.extensions_mut().insert(Peer(client));
+    }
+    request
+}
 
 fn cors(origins: &[String]) -> CorsLayer {
     let allow = if origins.is_empty() {
@@ -541,61 +600,77 @@ async fn search_options(
 
 async fn search_image(
     State(app): State<Arc<AppState>>,
+    peer: Option<axum::Extension<Peer>>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Json<live_shop_core::protocol::SearchResults>, ApiError> {
+    use crate::admission::Refusal;
     use live_shop_core::prep::CropBox;
     use live_shop_core::protocol::{SearchHit, SearchResults};
+    use live_shop_core::search::Query;
 
     let search = app.search.clone().ok_or(ApiError::Unavailable(
         "visual search is off: start the server with --model and --media",
     ))?;
+    // Admitted before the upload is read: a refused search costs no memory.
+    let client = peer.map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |p| p.0 .0);
+    let ticket = search
+        .admission()
+        .admit(client)
+        .await
+        .map_err(|refusal| match refusal {
+            Refusal::Busy(wait) => {
+                ApiError::Busy("visual search has as many searches as it can hold", wait)
+            }
+            Refusal::TooFast(wait) => {
+                ApiError::TooFast("too many searches from this address", wait)
+            }
+        })?;
     let mut multipart = multipart.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let (mut image, mut query) = (None, serde_json::Value::Null);
-    let bad = |e: axum::extract::multipart::MultipartError| ApiError::BadRequest(e.body_text());
+    let (mut image, mut query) = (None, None);
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge(format!(
+                "the upload is over {} KiB: send the photo prepared with a profile from GET /v1/search/image",
+                crate::search::UPLOAD_LIMIT / 1024
+            ))
+        } else {
+            ApiError::BadRequest(e.body_text())
+        }
+    };
     while let Some(field) = multipart.next_field().await.map_err(bad)? {
         match field.name() {
             Some("image") => image = Some(field.bytes().await.map_err(bad)?),
             Some("query") => {
                 let text = field.text().await.map_err(bad)?;
-                query = serde_json::from_str(&text).map_err(|e| {
-                    ApiError::BadRequest(format!("the query part is not JSON: {e}"))
-                })?;
+                query = Some(Query::from_json(&text).map_err(ApiError::BadRequest)?);
             }
             _ => {}
         }
     }
-    let number = |v: &serde_json::Value, k: &str| v.get(k).and_then(serde_json::Value::as_f64);
-    let crop = match query.get("box") {
-        Some(b) => CropBox {
-            x: number(b, "x").unwrap_or(0.0),
-            y: number(b, "y").unwrap_or(0.0),
-            width: number(b, "width").unwrap_or(1.0),
-            height: number(b, "height").unwrap_or(1.0),
-        }
-        .clamped()
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?,
-        None => CropBox::FULL,
+    let query = match query {
+        Some(query) => query,
+        None => Query::from_json("{}").map_err(ApiError::BadRequest)?,
     };
-    let query_id = query
-        .get("queryId")
-        .and_then(|v| v.as_str())
-        .map(str::to_string);
-    let limit = query
-        .get("limit")
-        .and_then(serde_json::Value::as_u64)
-        .unwrap_or(12)
-        .clamp(1, 48) as usize;
+    let region = query.region;
+    let crop = CropBox {
+        x: region.x,
+        y: region.y,
+        width: region.width,
+        height: region.height,
+    }
+    .clamped()
+    .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let (query_id, limit) = (query.query_id, query.limit as usize);
     if image.is_none() && query_id.is_none() {
         return Err(ApiError::BadRequest(
             "send an image part, or a queryId from an earlier search".into(),
         ));
     }
     let asked = query_id.clone();
-    let found = tokio::task::spawn_blocking(move || {
-        search.search(image.as_deref(), query_id.as_deref(), crop, limit)
-    })
-    .await
-    .map_err(|_| ApiError::Unavailable("visual search failed"))?;
+    let found = ticket
+        .run(move || search.search(image.as_deref(), query_id.as_deref(), crop, limit))
+        .await
+        .map_err(|_| ApiError::Unavailable("visual search failed"))?;
     let hits = match found {
         Ok(Some(hits)) => hits,
         Ok(None) => {

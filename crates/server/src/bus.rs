@@ -44,6 +44,21 @@ pub enum BusError {
     Unreadable(String),
 }
 
+/// A client's pace (GCRA): KEYS[1] holds the time its next request is due, in ms on Redis's
+/// clock; ARGV[1] is the interval between requests in ms, ARGV[2] the burst. Answers 0 when the
+/// request is allowed (and takes its place), else the ms to wait.
+const PACE: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local interval = tonumber(ARGV[1])
+local due = tonumber(redis.call('GET', KEYS[1]) or now)
+if due < now then due = now end
+local wait = due - interval * (tonumber(ARGV[2]) - 1) - now
+if wait > 0 then return wait end
+redis.call('SET', KEYS[1], due + interval, 'PX', due + interval - now)
+return 0
+";
+
 /// Creates the show on first use; answers the snapshot's state and entry id.
 const INIT: &str = r"
 if redis.call('EXISTS', KEYS[1]) == 0 then
@@ -131,6 +146,7 @@ pub struct RedisBus {
     client: redis::Client,
     conn: MultiplexedConnection,
     publish: Script,
+    pace: Script,
 }
 
 impl RedisBus {
@@ -147,7 +163,27 @@ impl RedisBus {
             client,
             conn,
             publish: Script::new(PUBLISH),
+            pace: Script::new(PACE),
         }))
+    }
+
+    /// Takes a place in `client`'s pace of `what` (at most `burst` at once, then one every
+    /// `interval`), shared by every instance: `None` when allowed, else how long to wait.
+    pub async fn pace(
+        &self,
+        what: &str,
+        client: &str,
+        interval: Duration,
+        burst: u32,
+    ) -> Result<Option<Duration>, BusError> {
+        let wait: u64 = self
+            .pace
+            .key(format!("live-shop:pace:{what}:{client}"))
+            .arg(interval.as_millis().max(1) as u64)
+            .arg(burst.max(1))
+            .invoke_async(&mut self.conn.clone())
+            .await?;
+        Ok((wait > 0).then(|| Duration::from_millis(wait)))
     }
 
     /// Joins stream `id`: the show on the bus, which the first instance starts with

@@ -36,6 +36,48 @@ pub enum CatalogError {
     /// Two products with one id.
     #[error("{0}: the id {1:?} is used twice")]
     DuplicateId(String, String),
+    /// A photo path that would leave the media folder: (file, product id, path).
+    #[error("{0}: product {1:?} has the photo {2:?}, which is not a file inside the media folder (an absolute path, or one with `..`)")]
+    MediaPath(String, String, String),
+}
+
+/// Where a product photo's bytes are, given its `src` in the catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Photo<'a> {
+    /// A file inside the media folder, by its path relative to that folder.
+    Media(&'a str),
+    /// An `http(s)` address (a shop's CDN).
+    Remote(&'a str),
+    /// `/media/` followed by a path that would leave the media folder: refused.
+    Escapes(&'a str),
+    /// Something else: no photo this server can read.
+    Other(&'a str),
+}
+
+impl<'a> Photo<'a> {
+    /// Reads `src`. A path under `/media/` counts only if each of its parts is a plain name:
+    /// not empty (so not absolute, as in `/media//etc/passwd`), not `.` or `..`, without `\`,
+    /// `:` or control characters.
+    pub fn of(src: &'a str) -> Self {
+        match src.strip_prefix("/media/") {
+            Some(path) => {
+                let plain = |part: &str| {
+                    !part.is_empty()
+                        && part != "."
+                        && part != ".."
+                        && !part.contains(['\\', ':'])
+                        && !part.chars().any(char::is_control)
+                };
+                if path.split('/').all(plain) {
+                    Self::Media(path)
+                } else {
+                    Self::Escapes(src)
+                }
+            }
+            None if crate::fetch::is_url(src) => Self::Remote(src),
+            None => Self::Other(src),
+        }
+    }
 }
 
 /// The flag that gives what an import lacked.
@@ -55,7 +97,7 @@ const MAX_LIST_BYTES: u64 = 64 * 1024 * 1024;
 /// Reads each `--catalog` source, a file or an `http(s)` address, as `(name, bytes)` for
 /// [`Catalog::load`].
 pub fn read_sources(sources: &[String]) -> Result<Vec<(String, Vec<u8>)>, String> {
-    let agent = crate::fetch::agent();
+    let agent = crate::fetch::agent(crate::fetch::Reach::Anywhere);
     sources
         .iter()
         .map(|source| {
@@ -103,6 +145,18 @@ impl Catalog {
         for (name, bytes) in files {
             let (page, unusable) = Self::page(name, bytes, store, currency)?;
             for product in page {
+                if let Some(Photo::Escapes(src)) = product
+                    .images
+                    .iter()
+                    .map(|s| Photo::of(s))
+                    .find(|p| matches!(p, Photo::Escapes(_)))
+                {
+                    return Err(CatalogError::MediaPath(
+                        name.clone(),
+                        product.id,
+                        src.into(),
+                    ));
+                }
                 if !seen.insert(product.id.clone()) {
                     return Err(CatalogError::DuplicateId(name.clone(), product.id));
                 }
@@ -156,6 +210,19 @@ impl Catalog {
         }
     }
 
+    /// A catalog of `products` whose demo shelf takes every `shelf_step`th (at least 1).
+    pub fn from_parts(products: Vec<Product>, shelf_step: usize) -> Self {
+        Self {
+            products,
+            shelf_step: shelf_step.max(1),
+        }
+    }
+
+    /// The demo shelf takes every `shelf_step`th product.
+    pub fn shelf_step(&self) -> usize {
+        self.shelf_step
+    }
+
     /// A product by id.
     pub fn get(&self, id: &str) -> Option<&Product> {
         self.products.iter().find(|p| p.id == id)
@@ -180,14 +247,6 @@ impl Catalog {
             .take(12)
             .cloned()
             .collect()
-    }
-
-    /// Every photo path the catalog uses, relative to the media folder.
-    pub fn media_paths(&self) -> impl Iterator<Item = &str> {
-        self.products
-            .iter()
-            .flat_map(|p| p.images.iter())
-            .filter_map(|src| src.strip_prefix("/media/"))
     }
 }
 
@@ -298,6 +357,39 @@ mod tests {
         for junk in [&b"<html>"[..], b"{}", b"[1, 2]"] {
             assert!(Catalog::load(&[file("x.json", junk)], None, None).is_err());
         }
+    }
+
+    #[test]
+    fn a_photo_path_that_leaves_the_media_folder_is_refused() {
+        assert_eq!(Photo::of("/media/img/a.png"), Photo::Media("img/a.png"));
+        assert_eq!(
+            Photo::of("https://cdn.example/a.png"),
+            Photo::Remote("https://cdn.example/a.png")
+        );
+        assert_eq!(Photo::of("a.png"), Photo::Other("a.png"));
+        for escape in [
+            "/media//dev/zero",
+            "/media/../etc/passwd",
+            "/media/img/../../x",
+            "/media/./a.png",
+            "/media/img//a.png",
+            "/media/",
+            "/media/C:\\x",
+            "/media/img\\..\\x",
+        ] {
+            assert_eq!(Photo::of(escape), Photo::Escapes(escape), "{escape}");
+        }
+        // A list whose photo is /media//dev/zero is refused at import, naming the product.
+        let own = br#"{"products": [{"id": "a", "title": "A", "images": ["/media/a.png"],
+            "offers": [{"price": 1, "priceCurrency": "EUR"}]},
+            {"id": "z", "title": "Z", "images": ["/media//dev/zero"],
+            "offers": [{"price": 1, "priceCurrency": "EUR"}]}]}"#;
+        let err = Catalog::load(&[file("own.json", own)], None, None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "own.json: product \"z\" has the photo \"/media//dev/zero\", which is not a file \
+             inside the media folder (an absolute path, or one with `..`)"
+        );
     }
 
     #[test]

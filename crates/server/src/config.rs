@@ -46,6 +46,13 @@ pub struct Config {
     pub catalog_store: Option<String>,
     /// The shop's currency, for a Shopify list's prices.
     pub catalog_currency: Option<String>,
+    /// What fetching the catalog's photos may reach: https at public addresses unless
+    /// `--fetch-private-photos`.
+    pub photos: crate::fetch::Reach,
+    /// Visual searches each client may start per minute (0: no limit).
+    pub search_pace: u32,
+    /// The client is the last address of `X-Forwarded-For` (behind a proxy that sets it).
+    pub forwarded_for: bool,
 }
 
 impl Config {
@@ -78,6 +85,9 @@ impl Default for Config {
             catalog: Vec::new(),
             catalog_store: None,
             catalog_currency: None,
+            photos: crate::fetch::Reach::PublicHttps,
+            search_pace: crate::admission::Policy::for_this_machine().per_minute,
+            forwarded_for: false,
         }
     }
 }
@@ -116,7 +126,14 @@ usage: live-shop-server [options]
                          at start-up; repeat it for each page
   --catalog-store URL    the Shopify store's origin, for product links (https://shop.example;
                          by default the origin of a --catalog address)
-  --catalog-currency C   the Shopify store's currency (EUR)";
+  --catalog-currency C   the Shopify store's currency (EUR)
+  --fetch-private-photos also fetch the catalog's photos over http and from loopback, private
+                         and link-local addresses (a shop on the same network; by default
+                         only https at public addresses)
+  --search-pace N        visual searches each client may start per minute (default 60,
+                         with bursts of 20; 0 for no limit)
+  --forwarded-for        behind a proxy that sets X-Forwarded-For: a client is the address
+                         it put last, not the proxy";
 
 impl Config {
     /// Parses arguments (without the program name) and `HOST`/`PORT` from the environment.
@@ -157,6 +174,8 @@ impl Config {
                     .cors_origins
                     .push(parser.value().map_err(err)?.string().map_err(err)?),
                 Long("no-demo-show") => config.demo_show = false,
+                Long("fetch-private-photos") => config.photos = crate::fetch::Reach::Anywhere,
+                Long("forwarded-for") => config.forwarded_for = true,
                 Long("model") => config.model = Some(parser.value().map_err(err)?.into()),
                 Long("search-index") => {
                     config.search_index = Some(parser.value().map_err(err)?.into())
@@ -209,6 +228,9 @@ impl Config {
                 }
                 Long("backlog") => {
                     config.limits.backlog = parser.value().map_err(err)?.parse().map_err(err)?
+                }
+                Long("search-pace") => {
+                    config.search_pace = parser.value().map_err(err)?.parse().map_err(err)?;
                 }
                 Long("cart-hold") => {
                     let secs: u32 = parser.value().map_err(err)?.parse().map_err(err)?;

@@ -55,6 +55,15 @@ pub enum ApiError {
     /// The live bus failed: the operator's to mend; the client may try again.
     #[error(transparent)]
     Bus(#[from] crate::bus::BusError),
+    /// The body is larger than this endpoint takes.
+    #[error("{0}")]
+    TooLarge(String),
+    /// Every place for this work is taken: 503 with `Retry-After`.
+    #[error("{0}; try again in a moment")]
+    Busy(&'static str, std::time::Duration),
+    /// This client asked too often: 429 with `Retry-After`.
+    #[error("{0}; try again in {secs} s", secs = .1.as_secs_f64().ceil())]
+    TooFast(&'static str, std::time::Duration),
 }
 
 impl ApiError {
@@ -84,6 +93,9 @@ impl ApiError {
             Self::Refused(refusal, _) => (StatusCode::CONFLICT, refusal.code()),
             Self::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "store"),
             Self::Bus(_) => (StatusCode::SERVICE_UNAVAILABLE, "bus"),
+            Self::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            Self::Busy(..) => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
+            Self::TooFast(..) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
         }
     }
 }
@@ -123,6 +135,14 @@ impl IntoResponse for ApiError {
             if let Ok(tag) = axum::http::HeaderValue::from_str(etag) {
                 response.headers_mut().insert(axum::http::header::ETAG, tag);
             }
+        }
+        if let Self::Busy(_, wait) | Self::TooFast(_, wait) = &self {
+            // Whole seconds, rounded up: never sooner than the server would admit it.
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(secs.max(1)),
+            );
         }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(

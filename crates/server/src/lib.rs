@@ -2,6 +2,7 @@
 //! embedded sample shop, a scripted demo show, and the widget's files served beside it.
 #![deny(missing_docs)]
 
+pub mod admission;
 pub mod api;
 pub mod bus;
 pub mod carts;

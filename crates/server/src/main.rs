@@ -14,43 +14,75 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let catalog = if config.catalog.is_empty() {
-        match Catalog::embedded() {
+    // With --database every instance shares one pool, and the catalog is the database's.
+    let pool = match &config.database {
+        Some(url) => match live_shop_server::postgres::connect(url, 16).await {
+            Ok(pool) => Some(pool),
+            Err(e) => {
+                eprintln!("live-shop-server: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        None => None,
+    };
+    let own = if config.catalog.is_empty() {
+        None
+    } else {
+        match read_catalog(&config) {
+            Ok(catalog) => Some(catalog),
+            Err(e) => {
+                eprintln!("live-shop-server: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    };
+    let catalog = match (&pool, own) {
+        (None, Some(catalog)) => catalog,
+        (None, None) => match Catalog::embedded() {
             Ok(catalog) => catalog,
             Err(e) => {
                 eprintln!("live-shop-server: the embedded catalog is invalid: {e}");
                 return ExitCode::FAILURE;
             }
-        }
-    } else {
-        // A Shopify list fetched from the store gives the store's origin for its links.
-        let store = config.catalog_store.clone().or_else(|| {
-            config
-                .catalog
-                .iter()
-                .find(|source| live_shop_server::fetch::is_url(source))
-                .and_then(|url| live_shop_core::url::origin_of(url))
-        });
-        let loaded = live_shop_server::catalog::read_sources(&config.catalog).and_then(|files| {
-            Catalog::load(&files, store.as_deref(), config.catalog_currency.as_deref())
-                .map_err(|e| e.to_string())
-        });
-        match loaded {
-            Ok((catalog, skipped)) => {
-                eprintln!(
-                    "live-shop-server: {} products from --catalog{}",
-                    catalog.products.len(),
-                    if skipped > 0 {
-                        format!(" ({skipped} skipped: no id, title or price)")
-                    } else {
-                        String::new()
-                    }
-                );
-                catalog
+        },
+        (Some(pool), Some(catalog)) => {
+            let source = config.catalog.join(" ");
+            match live_shop_server::postgres::store_catalog(pool, &catalog, &source).await {
+                Ok(()) => {
+                    eprintln!("live-shop-server: the database's catalog is now --catalog's");
+                    catalog
+                }
+                Err(e) => {
+                    eprintln!("live-shop-server: cannot store the catalog: {e}");
+                    return ExitCode::FAILURE;
+                }
             }
-            Err(e) => {
-                eprintln!("live-shop-server: {e}");
-                return ExitCode::from(2);
+        }
+        (Some(pool), None) => {
+            let embedded = || {
+                Catalog::embedded().map_err(|e| {
+                    live_shop_server::overlays::StoreError::new(format!(
+                        "the embedded catalog is invalid: {e}"
+                    ))
+                })
+            };
+            match live_shop_server::postgres::shared_catalog(pool, embedded).await {
+                Ok((catalog, seeded)) => {
+                    eprintln!(
+                        "live-shop-server: {} products from the database{}",
+                        catalog.products.len(),
+                        if seeded {
+                            " (the sample shop, stored now)"
+                        } else {
+                            ""
+                        }
+                    );
+                    catalog
+                }
+                Err(e) => {
+                    eprintln!("live-shop-server: cannot read the catalog: {e}");
+                    return ExitCode::FAILURE;
+                }
             }
         }
     };
@@ -61,8 +93,17 @@ async fn main() -> ExitCode {
                 &catalog,
                 media,
                 config.search_index.as_deref(),
+                config.photos,
             ) {
-                Ok(search) => Some(search),
+                Ok(mut search) => {
+                    let policy = live_shop_server::admission::Policy::for_this_machine();
+                    search.set_admission(live_shop_server::admission::Policy {
+                        per_minute: config.search_pace,
+                        burst: policy.burst.min(config.search_pace),
+                        ..policy
+                    });
+                    Some(search)
+                }
                 Err(e) => {
                     eprintln!("live-shop-server: visual search is off: {e}");
                     None
@@ -77,8 +118,8 @@ async fn main() -> ExitCode {
         }
         _ => None,
     };
-    let stores = match &config.database {
-        Some(url) => postgres_stores(url, config.cart_hold_ms).await,
+    let stores = match pool {
+        Some(pool) => Ok(postgres_stores(pool, config.cart_hold_ms)),
         None => sqlite_stores(config.overlay_db.as_deref(), config.cart_hold_ms),
     };
     let (overlays, carts) = match stores {
@@ -100,10 +141,17 @@ async fn main() -> ExitCode {
         ),
         _ => {}
     }
+    let mut search = search;
     let hub = match &config.bus {
         Some(url) => {
             let shared = match live_shop_server::bus::RedisBus::connect(url).await {
-                Ok(bus) => live_shop_server::hub::Hub::shared(&bus, catalog.demo_shelf()).await,
+                Ok(bus) => {
+                    // Each shopper's search pace is kept on the bus, alike on every instance.
+                    if let Some(search) = &mut search {
+                        search.share_pace(bus.clone());
+                    }
+                    live_shop_server::hub::Hub::shared(&bus, catalog.demo_shelf()).await
+                }
                 Err(e) => Err(e),
             };
             match shared {
@@ -139,6 +187,9 @@ async fn main() -> ExitCode {
                 .await
             {
                 eprintln!("live-shop-server: {e}");
+            }
+            if let Some(search) = &expiring.search {
+                search.admission().forget_idle_clients();
             }
         }
     });
@@ -210,14 +261,36 @@ fn sqlite_stores(
 }
 
 /// PostgreSQL, shared by every instance that names it.
-async fn postgres_stores(
-    url: &str,
-    hold_ms: i64,
-) -> Result<Stores, live_shop_server::overlays::StoreError> {
-    use live_shop_server::postgres::{connect, PgCarts, PgOverlays};
-    let pool = connect(url, 16).await?;
-    Ok((
+fn postgres_stores(pool: deadpool_postgres::Pool, hold_ms: i64) -> Stores {
+    use live_shop_server::postgres::{PgCarts, PgOverlays};
+    (
         Box::new(PgOverlays::new(pool.clone())),
         live_shop_server::carts::Carts::new(Box::new(PgCarts::new(pool)), hold_ms),
-    ))
+    )
+}
+
+/// The shop's own list from `--catalog`: its files and addresses, read and imported.
+fn read_catalog(config: &Config) -> Result<Catalog, String> {
+    // A Shopify list fetched from the store gives the store's origin for its links.
+    let store = config.catalog_store.clone().or_else(|| {
+        config
+            .catalog
+            .iter()
+            .find(|source| live_shop_server::fetch::is_url(source))
+            .and_then(|url| live_shop_core::url::origin_of(url))
+    });
+    let files = live_shop_server::catalog::read_sources(&config.catalog)?;
+    let (catalog, skipped) =
+        Catalog::load(&files, store.as_deref(), config.catalog_currency.as_deref())
+            .map_err(|e| e.to_string())?;
+    eprintln!(
+        "live-shop-server: {} products from --catalog{}",
+        catalog.products.len(),
+        if skipped > 0 {
+            format!(" ({skipped} skipped: no id, title or price)")
+        } else {
+            String::new()
+        }
+    );
+    Ok(catalog)
 }

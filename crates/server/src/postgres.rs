@@ -1,20 +1,24 @@
-//! PostgreSQL, for any number of server instances behind a load balancer: the shoppers' carts,
-//! the flash deals' stock and the videos' manifests live in one database, so any instance
-//! answers any shopper and no deal oversells across them. The schema comes from
+//! PostgreSQL, for any number of server instances behind a load balancer: the shop's catalog,
+//! the shoppers' carts, the flash deals' stock and the videos' manifests live in one database,
+//! so every instance sells the same products, any instance answers any shopper and no deal
+//! oversells across them. The schema comes from
 //! `crates/server/migrations/`, applied in order at start-up by whichever instance starts first.
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use live_shop_core::protocol::{CartItemResponse, Millis};
+use live_shop_core::protocol::{CartItemResponse, Millis, Product};
 use tokio_postgres::NoTls;
 
 use crate::carts::{
     answer_for, count, Add, Added, CartStore, DealStock, Refused, Returned, CART_KEPT_MS,
     MOST_OF_ONE,
 };
+use crate::catalog::Catalog;
 use crate::overlays::{Expect, OverlayStore, StoreError, Stored};
 
 /// The migrations, in order: (version, SQL).
-const MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("../migrations/0001_carts_and_overlays.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_carts_and_overlays.sql")),
+    (2, include_str!("../migrations/0002_catalog.sql")),
+];
 
 /// Any number for the advisory lock that lets one instance migrate at a time.
 const MIGRATION_LOCK: i64 = 0x6c69_7665_7368_6f70;
@@ -92,6 +96,119 @@ async fn migrate(pool: &Pool) -> Result<(), StoreError> {
         .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
         .await?;
     result
+}
+
+/// Makes `catalog` the database's catalog, replacing the one before, in one transaction: an
+/// instance that reads meanwhile gets the old catalog or the new one, never a mix.
+/// `source` says where it was read from.
+pub async fn store_catalog(pool: &Pool, catalog: &Catalog, source: &str) -> Result<(), StoreError> {
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    tx.batch_execute("LOCK TABLE catalog IN EXCLUSIVE MODE; DELETE FROM catalog_products")
+        .await?;
+    tx.execute(
+        "INSERT INTO catalog (source, shelf_step, stored_at) VALUES ($1, $2, $3)
+         ON CONFLICT (only_one) DO UPDATE
+         SET source = EXCLUDED.source, shelf_step = EXCLUDED.shelf_step,
+             stored_at = EXCLUDED.stored_at",
+        &[&source, &big(catalog.shelf_step()), &crate::now_ms()],
+    )
+    .await?;
+    insert_products(&tx, catalog).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The database's catalog. A database that has none yet gets `seed()` (the sample shop), once
+/// however many instances start at the same moment; the flag says whether this call stored it.
+pub async fn shared_catalog(
+    pool: &Pool,
+    seed: impl FnOnce() -> Result<Catalog, StoreError>,
+) -> Result<(Catalog, bool), StoreError> {
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    // Read under a share lock: a --catalog instance replacing the catalog waits, and so do we.
+    tx.batch_execute("LOCK TABLE catalog IN SHARE MODE").await?;
+    if let Some(catalog) = read_catalog(&tx).await? {
+        tx.commit().await?;
+        return Ok((catalog, false));
+    }
+    tx.rollback().await?;
+    let tx = client.transaction().await?;
+    tx.batch_execute("LOCK TABLE catalog IN EXCLUSIVE MODE")
+        .await?;
+    // Another instance may have stored it between the two transactions.
+    if let Some(catalog) = read_catalog(&tx).await? {
+        tx.commit().await?;
+        return Ok((catalog, false));
+    }
+    let catalog = seed()?;
+    tx.execute(
+        "INSERT INTO catalog (source, shelf_step, stored_at) VALUES ('the sample shop', $1, $2)",
+        &[&big(catalog.shelf_step()), &crate::now_ms()],
+    )
+    .await?;
+    insert_products(&tx, &catalog).await?;
+    tx.commit().await?;
+    Ok((catalog, true))
+}
+
+/// A count or position as PostgreSQL's BIGINT.
+fn big(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+async fn insert_products(
+    tx: &deadpool_postgres::Transaction<'_>,
+    catalog: &Catalog,
+) -> Result<(), StoreError> {
+    let mut positions = Vec::with_capacity(catalog.products.len());
+    let mut ids = Vec::with_capacity(catalog.products.len());
+    let mut jsons = Vec::with_capacity(catalog.products.len());
+    for (position, product) in catalog.products.iter().enumerate() {
+        positions.push(big(position));
+        ids.push(product.id.clone());
+        jsons.push(
+            serde_json::to_string(product)
+                .map_err(|e| StoreError::new(format!("product {:?}: {e}", product.id)))?,
+        );
+    }
+    tx.execute(
+        "INSERT INTO catalog_products (position, id, json)
+         SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[])",
+        &[&positions, &ids, &jsons],
+    )
+    .await?;
+    Ok(())
+}
+
+async fn read_catalog(
+    tx: &deadpool_postgres::Transaction<'_>,
+) -> Result<Option<Catalog>, StoreError> {
+    let Some(head) = tx.query_opt("SELECT shelf_step FROM catalog", &[]).await? else {
+        return Ok(None);
+    };
+    let shelf_step: i64 = head.get(0);
+    let rows = tx
+        .query(
+            "SELECT id, json FROM catalog_products ORDER BY position",
+            &[],
+        )
+        .await?;
+    let products = rows
+        .iter()
+        .map(|row| {
+            let id: &str = row.get(0);
+            let json: &str = row.get(1);
+            live_shop_core::json::decode::<Product>(json.as_bytes()).map_err(|e| {
+                StoreError::new(format!("the database's product {id:?} is unreadable: {e}"))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(Catalog::from_parts(
+        products,
+        usize::try_from(shelf_step).unwrap_or(1),
+    )))
 }
 
 /// Carts and deal stock in PostgreSQL.

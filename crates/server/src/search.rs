@@ -3,16 +3,19 @@
 //! cosine similarity come back. The index is behind [`VectorIndex`] so a catalog that outgrows one
 //! machine can move to an external vector store; this one is brute force, which is exact and
 //! fast at a shop's scale, and is saved next to the cache so restarts skip the model.
-use std::collections::VecDeque;
-use std::path::{Path, PathBuf};
+use std::collections::{HashMap, VecDeque};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use live_shop_core::prep::{decode, square_pixels, CropBox, DynamicImage, PrepError, PrepLimits};
+use live_shop_core::prep::{
+    decode, prepare, square_pixels, CropBox, DynamicImage, PrepError, PrepLimits, Profile,
+};
 use live_shop_core::protocol::SearchOptions;
 use live_shop_embed::{cosine, EmbedError, Embedder, INPUT};
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Photo};
 
 /// Most bytes a product photo fetched from a shop's CDN may have.
 const MAX_PHOTO_BYTES: u64 = 40 * 1024 * 1024;
@@ -30,11 +33,59 @@ pub trait VectorIndex: Send + Sync {
 }
 
 /// Exact search by scanning every item.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default)]
 pub struct BruteForce {
-    /// What the index was built from; a different catalog or model means rebuilding.
-    pub fingerprint: String,
     items: Vec<(String, Vec<f32>)>,
+}
+
+impl BruteForce {
+    /// An index of `(id, embedding)` items.
+    pub fn new(items: Vec<(String, Vec<f32>)>) -> Self {
+        Self { items }
+    }
+}
+
+/// The saved index's format; another format is rebuilt.
+const INDEX_FORMAT: u32 = 3;
+
+/// An index as saved between runs: what each embedding was made from, by the bytes' hashes.
+#[derive(Debug, Serialize, Deserialize)]
+struct SavedIndex {
+    format: u32,
+    /// SHA-256 of the model file.
+    model: String,
+    items: Vec<IndexedItem>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct IndexedItem {
+    id: String,
+    /// SHA-256 of the photo's bytes.
+    photo: String,
+    vector: Vec<f32>,
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A catalog photo's embedding, made as a query's is: the photo prepared as the widget
+/// prepares a shopper's (the `square-224` profile, JPEG under its byte cap), then decoded and
+/// embedded by the server as an upload is.
+pub fn embed_photo(embedder: &Embedder, bytes: &[u8]) -> Result<Vec<f32>, String> {
+    let prepared = prepare(
+        bytes,
+        Profile::Square224,
+        CropBox::FULL,
+        &PrepLimits::default(),
+    )
+    .map_err(|e| e.to_string())?;
+    let decoded = decode(&prepared.jpeg, &PrepLimits::default()).map_err(|e| e.to_string())?;
+    embed_image(embedder, &decoded.image, CropBox::FULL).map_err(|e| e.to_string())
 }
 
 impl VectorIndex for BruteForce {
@@ -65,14 +116,135 @@ pub enum SearchError {
     Model(#[from] EmbedError),
 }
 
-/// Recently uploaded queries, so refining the region needs no new upload.
-const RECENT_QUERIES: usize = 32;
+/// Most bytes of recent uploads kept, so refining the region needs no new upload. Uploads
+/// are kept as sent (a prepared query is a few kilobytes), never as decoded pixels.
+const RECENT_BYTES: usize = 32 * 1024 * 1024;
+
+/// Largest upload to visual search: the widget's largest profile (`max-1024`, a JPEG under
+/// 192 KiB) with room for a client that encodes it less tightly, even as PNG.
+pub const UPLOAD_LIMIT: usize = 2 * 1024 * 1024;
+
+/// Limits for a shopper's photo: up to a 16 MP phone photo (4096 × 4096), which a
+/// decompression bomb of a few kilobytes claiming 50 MP or more is refused before decoding.
+pub const QUERY_LIMITS: PrepLimits = PrepLimits {
+    max_bytes: UPLOAD_LIMIT,
+    max_pixels: 4096 * 4096,
+    max_alloc: 160 * 1024 * 1024,
+};
+
+/// Indexing's progress on standard error: one line rewritten in a terminal, a line a tenth of
+/// the way in a log.
+struct Progress {
+    total: usize,
+    terminal: bool,
+    printed_tenths: usize,
+}
+
+impl Progress {
+    fn new(total: usize) -> Self {
+        use std::io::IsTerminal;
+        Self {
+            total,
+            terminal: std::io::stderr().is_terminal(),
+            printed_tenths: 0,
+        }
+    }
+
+    fn line(
+        &self,
+        done: usize,
+        embedded: usize,
+        unchanged: usize,
+        took: std::time::Duration,
+    ) -> String {
+        let rate = done as f64 / took.as_secs_f64().max(1e-3);
+        let left = (self.total - done.min(self.total)) as f64 / rate.max(1e-3);
+        format!(
+            "visual search: indexed {done}/{} ({embedded} embedded, {unchanged} unchanged), {rate:.1} photos/s, {left:.0} s left",
+            self.total
+        )
+    }
+
+    fn show(&mut self, done: usize, embedded: usize, unchanged: usize, took: std::time::Duration) {
+        if self.terminal {
+            eprint!("\r{}", self.line(done, embedded, unchanged, took));
+        } else if done * 10 / self.total.max(1) > self.printed_tenths {
+            self.printed_tenths = done * 10 / self.total.max(1);
+            eprintln!("{}", self.line(done, embedded, unchanged, took));
+        }
+    }
+
+    fn finish(
+        &mut self,
+        done: usize,
+        embedded: usize,
+        unchanged: usize,
+        took: std::time::Duration,
+    ) {
+        if self.terminal {
+            eprintln!("\r{}", self.line(done, embedded, unchanged, took));
+        } else if self.printed_tenths < 10 {
+            eprintln!("{}", self.line(done, embedded, unchanged, took));
+        }
+    }
+}
+
+/// How the index came to be at start-up.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Indexed {
+    /// Photos embedded now: new, changed, or all of them with no saved index or a new model.
+    pub embedded: usize,
+    /// Embeddings taken from the saved index: same model, same photo bytes.
+    pub unchanged: usize,
+}
 
 /// The model, the index, and recent queries.
 pub struct VisualSearch {
+    /// How the index came to be.
+    pub indexed: Indexed,
     embedder: Embedder,
     index: Box<dyn VectorIndex>,
-    recent: Mutex<VecDeque<(String, DynamicImage)>>,
+    recent: Mutex<Recent>,
+    admission: crate::admission::Admission,
+}
+
+/// Recent uploads by query id, oldest first, within [`RECENT_BYTES`].
+#[derive(Debug, Default)]
+struct Recent {
+    queries: VecDeque<(String, std::sync::Arc<[u8]>)>,
+    bytes: usize,
+}
+
+impl Recent {
+    fn keep(&mut self, id: &str, upload: &[u8]) {
+        if upload.len() > RECENT_BYTES {
+            return;
+        }
+        self.forget(id);
+        while self.bytes + upload.len() > RECENT_BYTES {
+            match self.queries.pop_front() {
+                Some((_, old)) => self.bytes -= old.len(),
+                None => return,
+            }
+        }
+        self.bytes += upload.len();
+        self.queries.push_back((id.to_string(), upload.into()));
+    }
+
+    fn forget(&mut self, id: &str) {
+        if let Some(at) = self.queries.iter().position(|(k, _)| k == id) {
+            if let Some((_, old)) = self.queries.remove(at) {
+                self.bytes -= old.len();
+            }
+        }
+    }
+
+    fn get(&self, id: &str) -> Option<std::sync::Arc<[u8]>> {
+        self.queries
+            .iter()
+            .find(|(k, _)| k == id)
+            .map(|(_, bytes)| bytes.clone())
+    }
 }
 
 impl std::fmt::Debug for VisualSearch {
@@ -131,70 +303,144 @@ impl VisualSearch {
         }
     }
 
-    /// Loads the model and the saved index, or builds the index from the catalog's photos, under
-    /// `media` or fetched from their `http(s)` address (a shop's CDN), printing progress, and
-    /// saves it at `saved`. Blocking: call it before serving, or off the async runtime.
+    /// Loads the model and indexes the catalog's photos, under `media` or fetched from their
+    /// address (a shop's CDN, as far as `photos` reaches), printing progress. With `saved`, the
+    /// index is saved there and reused: a product's embedding is reused while the model's
+    /// bytes and its photo's bytes are the same, so a restart embeds only new or changed
+    /// photos. Blocking: call it before serving, or off the async runtime.
     pub fn open(
         model: &Path,
         catalog: &Catalog,
         media: &Path,
         saved: Option<&Path>,
+        photos: crate::fetch::Reach,
     ) -> Result<Self, String> {
+        let model_bytes =
+            std::fs::read(model).map_err(|e| format!("cannot read {}: {e}", model.display()))?;
         let embedder = Embedder::load(model).map_err(|e| e.to_string())?;
-        let model_size = std::fs::metadata(model).map(|m| m.len()).unwrap_or(0);
-        // Each product with the photo it is indexed by: a new photo means a new embedding.
-        let items: Vec<String> = catalog
-            .products
-            .iter()
-            .map(|p| format!("{}={}", p.id, p.images.first().map_or("", String::as_str)))
-            .collect();
-        let fingerprint = format!("v2 model {model_size} items {}", items.join(","));
-        if let Some(index) = saved.and_then(|path| load_index(path, &fingerprint)) {
-            eprintln!(
-                "visual search: {} products from {}",
-                index.len(),
-                saved.map_or(PathBuf::new(), Path::to_path_buf).display()
-            );
-            return Ok(Self::new(embedder, Box::new(index)));
-        }
-        let mut index = BruteForce {
-            fingerprint,
+        let model_hash = sha256(&model_bytes);
+        drop(model_bytes);
+        let reusable: HashMap<(String, String), Vec<f32>> = saved
+            .and_then(load_index)
+            .filter(|index| index.format == INDEX_FORMAT && index.model == model_hash)
+            .map(|index| {
+                index
+                    .items
+                    .into_iter()
+                    .map(|item| ((item.id, item.photo), item.vector))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut index = SavedIndex {
+            format: INDEX_FORMAT,
+            model: model_hash,
             items: Vec::new(),
         };
         let total = catalog.products.len();
-        let agent = crate::fetch::agent();
-        for (n, product) in catalog.products.iter().enumerate() {
-            let Some(src) = product.images.first() else {
-                continue;
-            };
-            let path = src.as_str();
-            let bytes = match src.strip_prefix("/media/") {
-                Some(file) if !file.split('/').any(|part| part == "..") => {
-                    std::fs::read(media.join(file)).map_err(|e| e.to_string())
-                }
-                // A shop's photo on its CDN, fetched once: the index is saved with it.
-                _ if crate::fetch::is_url(src) => crate::fetch::get(&agent, src, MAX_PHOTO_BYTES),
-                _ => Err("not a photo under /media/ nor an http(s) address".into()),
-            };
-            let embedded = bytes
-                .and_then(|bytes| decode(&bytes, &PrepLimits::default()).map_err(|e| e.to_string()))
-                .and_then(|d| {
-                    embed_image(&embedder, &d.image, CropBox::FULL).map_err(|e| e.to_string())
-                });
-            match embedded {
-                Ok(vector) => index.items.push((product.id.clone(), vector)),
-                Err(e) => eprintln!("visual search: skipping {} ({path}): {e}", product.id),
+        let agent = crate::fetch::agent(photos);
+        // Each product's photo on one of the cores: read or fetched, hashed, and embedded
+        // unless the saved index has it. Results keep catalog order.
+        let reusable = Mutex::new(reusable);
+        let next = AtomicUsize::new(0);
+        let (embedded, reused, done) = (
+            AtomicUsize::new(0),
+            AtomicUsize::new(0),
+            AtomicUsize::new(0),
+        );
+        let index_one = |product: &live_shop_core::protocol::Product| {
+            let src = product.images.first().ok_or("no photo")?;
+            let bytes = match Photo::of(src) {
+                Photo::Media(file) => std::fs::read(media.join(file)).map_err(|e| e.to_string()),
+                Photo::Remote(url) => crate::fetch::get(&agent, url, MAX_PHOTO_BYTES),
+                Photo::Escapes(_) => Err("a path that leaves the media folder".into()),
+                Photo::Other(_) => Err("not a photo under /media/ nor an http(s) address".into()),
             }
-            eprint!("\rvisual search: indexing {}/{total}", n + 1);
+            .map_err(|e| format!("{src}: {e}"))?;
+            let hash = sha256(&bytes);
+            let saved = reusable
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .remove(&(product.id.clone(), hash.clone()));
+            let vector = match saved {
+                Some(vector) => {
+                    reused.fetch_add(1, Ordering::Relaxed);
+                    vector
+                }
+                None => {
+                    embedded.fetch_add(1, Ordering::Relaxed);
+                    embed_photo(&embedder, &bytes).map_err(|e| format!("{src}: {e}"))?
+                }
+            };
+            Ok::<_, String>(IndexedItem {
+                id: product.id.clone(),
+                photo: hash,
+                vector,
+            })
+        };
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let started = std::time::Instant::now();
+        let mut results: Vec<(usize, Result<IndexedItem, String>)> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..cores.min(total.max(1)))
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut mine = Vec::new();
+                        loop {
+                            let n = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(product) = catalog.products.get(n) else {
+                                break;
+                            };
+                            mine.push((n, index_one(product)));
+                            done.fetch_add(1, Ordering::Relaxed);
+                        }
+                        mine
+                    })
+                })
+                .collect();
+            let mut progress = Progress::new(total);
+            while workers.iter().any(|w| !w.is_finished()) {
+                progress.show(
+                    done.load(Ordering::Relaxed),
+                    embedded.load(Ordering::Relaxed),
+                    reused.load(Ordering::Relaxed),
+                    started.elapsed(),
+                );
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            progress.finish(
+                done.load(Ordering::Relaxed),
+                embedded.load(Ordering::Relaxed),
+                reused.load(Ordering::Relaxed),
+                started.elapsed(),
+            );
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap_or_default())
+                .collect()
+        });
+        results.sort_by_key(|(n, _)| *n);
+        for (n, result) in results {
+            match result {
+                Ok(item) => index.items.push(item),
+                Err(e) => {
+                    let id = catalog
+                        .products
+                        .get(n.saturating_sub(1))
+                        .map_or("", |p| p.id.as_str());
+                    eprintln!("visual search: skipping {id}: {e}");
+                }
+            }
         }
-        eprintln!();
+        let (embedded, reused) = (embedded.into_inner(), reused.into_inner());
+        let reusable = reusable
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let unindexed = total - index.items.len();
         if unindexed > 0 {
             eprintln!(
                 "visual search: {unindexed} of {total} products are not searchable by photo (no photo, or one that could not be read)"
             );
         }
-        if let Some(path) = saved {
+        if let Some(path) = saved.filter(|_| embedded > 0 || !reusable.is_empty()) {
             if let Err(e) = save_index(path, &index) {
                 eprintln!(
                     "visual search: cannot save the index to {}: {e}",
@@ -202,16 +448,53 @@ impl VisualSearch {
                 );
             }
         }
-        Ok(Self::new(embedder, Box::new(index)))
+        let items = index
+            .items
+            .into_iter()
+            .map(|item| (item.id, item.vector))
+            .collect();
+        let mut search = Self::new(embedder, Box::new(BruteForce { items }));
+        search.indexed = Indexed {
+            embedded,
+            unchanged: reused,
+        };
+        Ok(search)
     }
 
     /// A search over a given index.
     pub fn new(embedder: Embedder, index: Box<dyn VectorIndex>) -> Self {
         Self {
+            indexed: Indexed::default(),
             embedder,
             index,
-            recent: Mutex::new(VecDeque::new()),
+            recent: Mutex::new(Recent::default()),
+            admission: crate::admission::Admission::new(
+                crate::admission::Policy::for_this_machine(),
+            ),
         }
+    }
+
+    /// Admits searches by `policy` from now on.
+    pub fn set_admission(&mut self, policy: crate::admission::Policy) {
+        self.admission = crate::admission::Admission::new(policy);
+    }
+
+    /// Keeps each client's pace in Redis, shared by every instance on `bus`.
+    pub fn share_pace(&mut self, bus: std::sync::Arc<crate::bus::RedisBus>) {
+        self.admission.share_pace(bus);
+    }
+
+    /// Who gets a search now.
+    pub fn admission(&self) -> &crate::admission::Admission {
+        &self.admission
+    }
+
+    /// Bytes of uploads held for re-querying.
+    pub fn recent_bytes(&self) -> usize {
+        self.recent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .bytes
     }
 
     /// How many products are indexed.
@@ -233,30 +516,23 @@ impl VisualSearch {
         crop: CropBox,
         k: usize,
     ) -> Result<Option<Hits>, SearchError> {
+        let recent = || {
+            self.recent
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
         let (query_id, image) = match (bytes, query_id) {
             (Some(bytes), _) => {
-                let image = decode(bytes, &PrepLimits::default())?.image;
+                let image = decode(bytes, &QUERY_LIMITS)?.image;
                 let id = format!("{:016x}", fnv1a(bytes));
-                let mut recent = self
-                    .recent
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                recent.retain(|(k, _)| *k != id);
-                if recent.len() == RECENT_QUERIES {
-                    recent.pop_front();
-                }
-                recent.push_back((id.clone(), image.clone()));
+                recent().keep(&id, bytes);
                 (id, image)
             }
             (None, Some(id)) => {
-                let recent = self
-                    .recent
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                match recent.iter().find(|(k, _)| k == id) {
-                    Some((_, image)) => (id.to_string(), image.clone()),
-                    None => return Ok(None),
-                }
+                let Some(bytes) = recent().get(id) else {
+                    return Ok(None);
+                };
+                (id.to_string(), decode(&bytes, &QUERY_LIMITS)?.image)
             }
             (None, None) => return Ok(None),
         };
@@ -274,12 +550,11 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
-fn load_index(path: &Path, fingerprint: &str) -> Option<BruteForce> {
-    let index: BruteForce = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-    (index.fingerprint == fingerprint).then_some(index)
+fn load_index(path: &Path) -> Option<SavedIndex> {
+    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
 }
 
-fn save_index(path: &Path, index: &BruteForce) -> std::io::Result<()> {
+fn save_index(path: &Path, index: &SavedIndex) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
@@ -293,9 +568,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn recent_uploads_are_kept_as_bytes_within_their_cap() {
+        let mut recent = Recent::default();
+        let third = vec![7u8; RECENT_BYTES / 3 + 1];
+        for id in ["a", "b", "c"] {
+            recent.keep(id, &third);
+        }
+        // Three thirds and a byte do not fit: the oldest went.
+        assert_eq!(recent.bytes, 2 * third.len());
+        assert!(recent.get("a").is_none());
+        assert_eq!(recent.get("c").as_deref(), Some(&third[..]));
+        // The same query again is kept once, as the newest.
+        recent.keep("b", &third);
+        assert_eq!(recent.bytes, 2 * third.len());
+        recent.keep("d", &[1, 2, 3]);
+        assert!(recent.get("c").is_some() && recent.get("b").is_some());
+        assert_eq!(recent.bytes, 2 * third.len() + 3);
+        // An upload larger than the cap is not kept, and nothing else is lost for it.
+        recent.keep("huge", &vec![0u8; RECENT_BYTES + 1]);
+        assert!(recent.get("huge").is_none());
+        assert!(recent.bytes <= RECENT_BYTES);
+    }
+
+    #[test]
     fn brute_force_ranks_by_cosine() {
         let index = BruteForce {
-            fingerprint: String::new(),
             items: vec![
                 ("a".into(), vec![1.0, 0.0]),
                 ("b".into(), vec![0.6, 0.8]),

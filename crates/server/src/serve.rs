@@ -76,9 +76,9 @@ pub async fn serve(
     let (stop, stopping) = watch::channel(false);
     tokio::pin!(shutdown);
     loop {
-        let socket = tokio::select! {
+        let (socket, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((socket, _)) => socket,
+                Ok(accepted) => accepted,
                 Err(e) => {
                     // Out of file descriptors (or memory): accepting again at once would spin.
                     eprintln!("live-shop-server: accept failed: {e}");
@@ -93,6 +93,14 @@ pub async fn serve(
             Ok(permit) => {
                 let (app, mut stopping) = (app.clone(), stopping.clone());
                 tokio::spawn(async move {
+                    // Handlers know the client by its address (`api::Peer`).
+                    let app = tower::ServiceExt::map_request(
+                        app,
+                        move |mut request: axum::extract::Request<hyper::body::Incoming>| {
+                            request.extensions_mut().insert(crate::api::Peer(peer.ip()));
+                            request
+                        },
+                    );
                     let service = TowerToHyperService::new(app);
                     let connection = http1::Builder::new()
                         .timer(TokioTimer::new())

@@ -82,3 +82,66 @@ async fn postgres_stores_do_what_every_store_must_and_never_oversell() {
         assert_eq!(instance.left("race").await.unwrap(), Some(0));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_instance_sells_the_catalog_in_the_database() {
+    use live_shop_server::catalog::Catalog;
+    use live_shop_server::postgres::{shared_catalog, store_catalog};
+    let server = Postgres::start().unwrap();
+    let url = server.database("catalog").unwrap();
+    let sample = Catalog::embedded().unwrap();
+
+    // Three instances start at once on an empty database: one stores the sample shop, all
+    // three read it whole, in its order.
+    let starts: Vec<_> = (0..3)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move {
+                let pool = connect(&url, 2).await.unwrap();
+                shared_catalog(&pool, || Ok(Catalog::embedded().unwrap()))
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut stored = 0;
+    for start in starts {
+        let (catalog, seeded) = start.await.unwrap();
+        stored += usize::from(seeded);
+        assert_eq!(catalog.products, sample.products);
+        assert_eq!(catalog.demo_shelf(), sample.demo_shelf());
+    }
+    assert_eq!(stored, 1);
+
+    // An instance started with a shop's own list replaces it; one started later without a list
+    // sells that list, not the sample shop, and never seeds over it.
+    let shopify = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../e2e/fixtures/shopify-products.json"
+    ))
+    .unwrap();
+    let (own, _) = Catalog::load(
+        &[("products.json".into(), shopify)],
+        Some("https://shop.example"),
+        Some("EUR"),
+    )
+    .unwrap();
+    assert_ne!(own.products, sample.products);
+    let pool = connect(&url, 2).await.unwrap();
+    store_catalog(&pool, &own, "products.json").await.unwrap();
+    let later = connect(&url, 2).await.unwrap();
+    let (catalog, seeded) = shared_catalog(&later, || panic!("the database has a catalog"))
+        .await
+        .unwrap();
+    assert!(!seeded);
+    assert_eq!(catalog.products, own.products);
+    assert_eq!(catalog.demo_shelf(), own.demo_shelf());
+
+    // Replacing it again leaves exactly the new list, not the two mixed.
+    let smaller = Catalog::from_parts(own.products[..1].to_vec(), 1);
+    store_catalog(&pool, &smaller, "one.json").await.unwrap();
+    let (catalog, _) = shared_catalog(&later, || panic!("the database has a catalog"))
+        .await
+        .unwrap();
+    assert_eq!(catalog.products, smaller.products);
+}

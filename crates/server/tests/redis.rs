@@ -209,3 +209,41 @@ async fn a_change_while_the_bus_is_down_gets_a_clear_503() {
     assert!(answer.contains(r#""code":"bus""#), "{answer}");
     assert!(answer.contains("the live bus (Redis) failed"), "{answer}");
 }
+
+#[tokio::test]
+async fn a_shoppers_search_pace_is_shared_by_every_instance() {
+    use live_shop_server::admission::{Admission, Policy, Refusal};
+    let redis = Redis::start().unwrap();
+    let policy = Policy {
+        running: 4,
+        waiting: 4,
+        per_minute: 2,
+        burst: 2,
+    };
+    let mut instances = Vec::new();
+    for _ in 0..2 {
+        let mut admission = Admission::new(policy);
+        admission.share_pace(RedisBus::connect(&redis.url(0)).await.unwrap());
+        instances.push(admission);
+    }
+    let shopper = "203.0.113.7".parse().unwrap();
+    // Two at once on either instance, then the next has to wait, wherever it lands.
+    let first = instances[0].admit(shopper).await.unwrap();
+    let second = instances[1].admit(shopper).await.unwrap();
+    for instance in &instances {
+        match instance.admit(shopper).await.unwrap_err() {
+            // Two a minute: the next place comes 30 s after the first.
+            Refusal::TooFast(wait) => assert!(
+                wait > Duration::from_secs(28) && wait <= Duration::from_secs(30),
+                "{wait:?}"
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+    // Another shopper is not held back by this one.
+    assert!(instances[1]
+        .admit("198.51.100.1".parse().unwrap())
+        .await
+        .is_ok());
+    drop((first, second));
+}

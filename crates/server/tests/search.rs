@@ -13,6 +13,7 @@ use live_shop_core::protocol::{ErrorBody, SearchOptions, SearchResults};
 use live_shop_server::api::{router, AppState};
 use live_shop_server::catalog::Catalog;
 use live_shop_server::config::Config;
+use live_shop_server::fetch::Reach;
 use live_shop_server::search::VisualSearch;
 use tower::ServiceExt;
 
@@ -32,6 +33,7 @@ fn app() -> (Router, Catalog) {
         &catalog,
         &live_shop_testkit::cache().join("media"),
         None,
+        Reach::PublicHttps,
     )
     .unwrap();
     assert_eq!(search.len(), keep.len());
@@ -296,6 +298,24 @@ async fn a_shops_photos_on_its_cdn_are_fetched_and_indexed() {
         None,
     )
     .unwrap();
+    // By default photos come over https from public addresses only: this CDN is neither, so
+    // nothing is fetched and nothing indexed.
+    let indexed = catalog.clone();
+    let refused = tokio::task::spawn_blocking(move || {
+        VisualSearch::open(
+            &model(),
+            &indexed,
+            std::path::Path::new("/nonexistent"),
+            None,
+            Reach::PublicHttps,
+        )
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(refused.len(), 0);
+    assert!(asked.lock().unwrap().is_empty());
+
     let indexed = catalog.clone();
     let search = tokio::task::spawn_blocking(move || {
         VisualSearch::open(
@@ -303,6 +323,7 @@ async fn a_shops_photos_on_its_cdn_are_fetched_and_indexed() {
             &indexed,
             std::path::Path::new("/nonexistent"),
             None,
+            Reach::Anywhere,
         )
     })
     .await
@@ -331,4 +352,211 @@ async fn a_shops_photos_on_its_cdn_are_fetched_and_indexed() {
         "{:?}",
         ranking(&results)
     );
+}
+
+#[test]
+fn a_restart_embeds_only_new_or_changed_photos() {
+    use live_shop_server::search::Indexed;
+    let media = live_shop_testkit::cache().join("media");
+    let dir = std::env::temp_dir().join(format!("live-shop-reindex-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("img")).unwrap();
+    let mut catalog = Catalog::embedded().unwrap();
+    catalog.products.truncate(3);
+    for product in &mut catalog.products {
+        let from = media.join(product.images[0].strip_prefix("/media/").unwrap());
+        let name = format!("img/{}.png", product.id);
+        std::fs::copy(from, dir.join(&name)).unwrap();
+        product.images = vec![format!("/media/{name}")];
+    }
+    let saved = dir.join("index.json");
+    let open =
+        || VisualSearch::open(&model(), &catalog, &dir, Some(&saved), Reach::PublicHttps).unwrap();
+    let first = open();
+    assert_eq!(
+        first.indexed,
+        Indexed {
+            embedded: 3,
+            unchanged: 0
+        }
+    );
+    assert_eq!(
+        open().indexed,
+        Indexed {
+            embedded: 0,
+            unchanged: 3
+        }
+    );
+    // Same name, other bytes (still a PNG: bytes after its end are ignored by decoders).
+    let changed = dir.join(format!("img/{}.png", catalog.products[1].id));
+    let mut bytes = std::fs::read(&changed).unwrap();
+    bytes.extend_from_slice(b"edited");
+    std::fs::write(&changed, bytes).unwrap();
+    let again = open();
+    assert_eq!(
+        again.indexed,
+        Indexed {
+            embedded: 1,
+            unchanged: 2
+        }
+    );
+    assert_eq!(again.len(), 3);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A search over a one-item index (no catalog to embed), admitted by `policy`.
+fn small_search(policy: live_shop_server::admission::Policy) -> (Router, std::sync::Arc<AppState>) {
+    small_search_with(policy, &Config::default())
+}
+
+fn small_search_with(
+    policy: live_shop_server::admission::Policy,
+    config: &Config,
+) -> (Router, std::sync::Arc<AppState>) {
+    use live_shop_server::search::BruteForce;
+    let embedder = live_shop_embed::Embedder::load(&model()).unwrap();
+    let index = BruteForce::new(vec![("p05".into(), vec![1.0; 1280])]);
+    let mut search = VisualSearch::new(embedder, Box::new(index));
+    search.set_admission(policy);
+    let state = AppState::with_search(vec![], Some(search)).unwrap();
+    (router(state.clone(), config), state)
+}
+
+/// `request` as if from `client` (the server puts each connection's peer on its requests).
+fn from(client: &str, mut request: Request<Body>) -> Request<Body> {
+    request
+        .extensions_mut()
+        .insert(live_shop_server::api::Peer(client.parse().unwrap()));
+    request
+}
+
+/// A grey PNG of `width` × `height`: a few kilobytes however many pixels it claims.
+fn flat_png(width: u32, height: u32) -> Vec<u8> {
+    let image = image::GrayImage::from_pixel(width, height, image::Luma([128]));
+    let mut png = Vec::new();
+    image::DynamicImage::ImageLuma8(image)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    png
+}
+
+async fn answer(app: &Router, request: Request<Body>) -> (StatusCode, Option<String>, String) {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let retry = response
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_string());
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    let code = decode::<ErrorBody>(&body).map_or(String::new(), |e| e.error.code);
+    (status, retry, code)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_flood_of_searches_is_refused_at_once_with_retry_after() {
+    use live_shop_server::admission::Policy;
+    let (app, state) = small_search(Policy {
+        running: 1,
+        waiting: 0,
+        per_minute: 2,
+        burst: 2,
+    });
+    let photo = flat_png(64, 48);
+    let search = |client: &str| from(client, multipart(Some(&photo), "{}"));
+
+    // A client's pace: two at once, then one each 30 s; another client is not held back.
+    for _ in 0..2 {
+        assert_eq!(answer(&app, search("203.0.113.7")).await.0, StatusCode::OK);
+    }
+    let (status, retry, code) = answer(&app, search("203.0.113.7")).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
+    );
+    // The next place comes 30 s after the first search, less what the two took.
+    let retry: u64 = retry.unwrap().parse().unwrap();
+    assert!((15..=30).contains(&retry), "Retry-After: {retry}");
+    assert_eq!(answer(&app, search("198.51.100.1")).await.0, StatusCode::OK);
+
+    // Every place taken: refused at once, told when to come back; served once one is free.
+    let held = state
+        .search
+        .as_ref()
+        .unwrap()
+        .admission()
+        .admit("192.0.2.1".parse().unwrap())
+        .await
+        .unwrap();
+    let (status, retry, code) = answer(&app, search("198.51.100.2")).await;
+    assert_eq!(
+        (status, retry.as_deref(), code.as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("1"), "busy")
+    );
+    drop(held);
+    assert_eq!(answer(&app, search("198.51.100.2")).await.0, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn uploads_are_held_to_a_phone_photo_and_kept_as_bytes() {
+    use live_shop_server::admission::Policy;
+    let (app, state) = small_search(Policy {
+        per_minute: 0,
+        ..Policy::for_this_machine()
+    });
+    // 49 MP claimed by a few kilobytes: refused before decoding.
+    let bomb = flat_png(7000, 7000);
+    assert!(bomb.len() < 400 * 1024, "{}", bomb.len());
+    let (status, _, code) = answer(&app, multipart(Some(&bomb), "{}")).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "image_limits")
+    );
+    // A 12 MP phone photo is searched; what is kept for re-querying is its bytes.
+    let phone = flat_png(4032, 3024);
+    let (status, _, _) = answer(&app, multipart(Some(&phone), "{}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(state.search.as_ref().unwrap().recent_bytes(), phone.len());
+    // More bytes than the largest profile could need: refused, and said so.
+    let big = vec![0u8; live_shop_server::search::UPLOAD_LIMIT + 100 * 1024];
+    let (status, _, code) = answer(&app, multipart(Some(&big), "{}")).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, "too_large")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn behind_a_proxy_each_shopper_has_a_pace_of_their_own() {
+    use live_shop_server::admission::Policy;
+    let config = Config {
+        forwarded_for: true,
+        ..Config::default()
+    };
+    let (app, _) = small_search_with(
+        Policy {
+            per_minute: 1,
+            burst: 1,
+            ..Policy::for_this_machine()
+        },
+        &config,
+    );
+    let photo = flat_png(64, 48);
+    // Every request comes from the proxy; the proxy puts the shopper last.
+    let via_proxy = |forwarded: &str| {
+        let mut request = from("127.0.0.1", multipart(Some(&photo), "{}"));
+        request
+            .headers_mut()
+            .insert("x-forwarded-for", forwarded.parse().unwrap());
+        request
+    };
+    assert_eq!(
+        answer(&app, via_proxy("203.0.113.7")).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        answer(&app, via_proxy("198.51.100.1")).await.0,
+        StatusCode::OK
+    );
+    // The same shopper again, whatever it wrote before the proxy's entry.
+    let (status, _, _) = answer(&app, via_proxy("192.0.2.99, 203.0.113.7")).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 }
