@@ -15,14 +15,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     assert!((1..=48).contains(&query.limit));
-    let region = query.region;
-    let crop = CropBox {
-        x: region.x,
-        y: region.y,
-        width: region.width,
-        height: region.height,
-    };
-    if let Ok(crop) = crop.clamped() {
+    if let Ok(crop) = CropBox::from(query.region).clamped() {
         for v in [crop.x, crop.y, crop.width, crop.height] {
             assert!((0.0..=1.0).contains(&v), "{crop:?}");
         }

@@ -164,6 +164,18 @@ pub struct CropBox {
     pub height: f64,
 }
 
+impl From<crate::search::Region> for CropBox {
+    /// The region a shopper drew, as the box the pipeline crops (checked by [`CropBox::clamped`]).
+    fn from(region: crate::search::Region) -> Self {
+        Self {
+            x: region.x,
+            y: region.y,
+            width: region.width,
+            height: region.height,
+        }
+    }
+}
+
 impl CropBox {
     /// The whole image.
     pub const FULL: CropBox = CropBox {

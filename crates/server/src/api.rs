@@ -651,15 +651,9 @@ async fn search_image(
         Some(query) => query,
         None => Query::from_json("{}").map_err(ApiError::BadRequest)?,
     };
-    let region = query.region;
-    let crop = CropBox {
-        x: region.x,
-        y: region.y,
-        width: region.width,
-        height: region.height,
-    }
-    .clamped()
-    .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let crop = CropBox::from(query.region)
+        .clamped()
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let (query_id, limit) = (query.query_id, query.limit as usize);
     if image.is_none() && query_id.is_none() {
         return Err(ApiError::BadRequest(

@@ -3,6 +3,7 @@
 #![deny(missing_docs)]
 
 pub mod admission;
+pub mod ann;
 pub mod api;
 pub mod bus;
 pub mod carts;
@@ -26,4 +27,19 @@ pub fn now_ms() -> Millis {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as Millis)
+}
+
+/// The most memory this process has held (its peak resident set, Linux's `VmHWM`), in MB; the
+/// benchmarks print it. `None` where `/proc` does not say.
+pub fn peak_memory_mb() -> Option<f64> {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .map(|kb| kb / 1024.0)
 }

@@ -448,12 +448,44 @@ impl VisualSearch {
                 );
             }
         }
-        let items = index
+        let items: Vec<(String, Vec<f32>)> = index
             .items
             .into_iter()
             .map(|item| (item.id, item.vector))
             .collect();
-        let mut search = Self::new(embedder, Box::new(BruteForce { items }));
+        let vectors: Box<dyn VectorIndex> = if items.len() >= crate::ann::ANN_FROM {
+            // The graph is saved beside the index and reloaded while every embedding is too.
+            let graph = saved.map(|path| path.with_extension("usearch"));
+            let unchanged = embedded == 0 && reusable.is_empty();
+            let dimensions = items.first().map_or(0, |(_, v)| v.len());
+            let ids: Vec<String> = items.iter().map(|(id, _)| id.clone()).collect();
+            let started = std::time::Instant::now();
+            let count = items.len();
+            let reloaded = graph
+                .as_deref()
+                .filter(|_| unchanged)
+                .and_then(|path| crate::ann::Hnsw::load(path, dimensions, ids).ok());
+            let hnsw = match reloaded {
+                Some(hnsw) => hnsw,
+                None => {
+                    let hnsw = crate::ann::Hnsw::build(items).map_err(|e| e.to_string())?;
+                    if let Some(path) = &graph {
+                        if let Err(e) = hnsw.save(path) {
+                            eprintln!("visual search: cannot save {}: {e}", path.display());
+                        }
+                    }
+                    hnsw
+                }
+            };
+            eprintln!(
+                "visual search: {count} products in an HNSW index, ready in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+            Box::new(hnsw)
+        } else {
+            Box::new(BruteForce { items })
+        };
+        let mut search = Self::new(embedder, vectors);
         search.indexed = Indexed {
             embedded,
             unchanged: reused,

@@ -57,14 +57,7 @@ fn photos(catalog: &Catalog, media: &std::path::Path) -> Result<Vec<Vec<u8>>, St
 }
 
 fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |kb| kb / 1024.0)
+    live_shop_server::peak_memory_mb().unwrap_or(f64::NAN)
 }
 
 fn multipart(image: &[u8]) -> (String, Vec<u8>) {
