@@ -281,25 +281,8 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                 }
                 *loaded.borrow_mut() = !unknown;
                 // Product names for the hotspots already there.
-                let ids: Vec<String> = doc
-                    .borrow()
-                    .manifest
-                    .hotspots
-                    .iter()
-                    .map(|h| h.product_id.clone())
-                    .filter(|id| !id.is_empty())
-                    .collect();
-                for id in ids {
-                    let url = api_url(
-                        &env.backend,
-                        &format!("/v1/catalog/{}", encode_component(&id)),
-                    );
-                    if let Ok(a) = net::send("GET", &url, &[], None, 8_000).await {
-                        if let Ok(p) = js::decode::<Product>(&a.body) {
-                            known.borrow_mut().insert(id, p);
-                        }
-                    }
-                }
+                let manifest = doc.borrow().manifest.clone();
+                learn_products(&env.backend, &manifest, &known).await;
                 redraw.force_update();
             });
         });
@@ -674,9 +657,11 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
     let export_vtt = js::data_url("text/vtt", &to_webvtt(&document.manifest));
     let on_import = {
         let (edit, notice, manifest_id) = (edit.clone(), notice.clone(), manifest_id.clone());
+        let (known, redraw, backend) = (known.clone(), redraw.clone(), env.backend.clone());
         Callback::from(move |e: Event| {
             let file = search_js::file_from_event(&e);
             let (edit, notice, manifest_id) = (edit.clone(), notice.clone(), manifest_id.clone());
+            let (known, redraw, backend) = (known.clone(), redraw.clone(), backend.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 let text = match file.dyn_into::<web_sys::Blob>() {
                     Ok(blob) => wasm_bindgen_futures::JsFuture::from(blob.text())
@@ -696,8 +681,11 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                 };
                 match imported {
                     Some(m) => {
-                        edit.emit(Edit::Replace(m));
+                        edit.emit(Edit::Replace(m.clone()));
                         notice.set(L::StudioImported.get(lang).into());
+                        // The imported hotspots' products, by name, before they count as gone.
+                        learn_products(&backend, &m, &known).await;
+                        redraw.force_update();
                     }
                     None => notice.set(L::StudioBadImport.get(lang).into()),
                 }
@@ -1130,4 +1118,29 @@ pub fn mount(root: Element, host: Element, options: &JsValue) -> Result<JsValue,
         token: part::option(options, "token"),
     };
     Ok(part::render::<StudioApp>(root, props))
+}
+
+/// Looks up, once each, the products of `manifest`'s hotspots that the studio does not know yet,
+/// so it can name them (and not count them as gone from the catalog).
+async fn learn_products(
+    backend: &str,
+    manifest: &Manifest,
+    known: &std::rc::Rc<std::cell::RefCell<std::collections::HashMap<String, Product>>>,
+) {
+    let mut ids: Vec<String> = manifest
+        .hotspots
+        .iter()
+        .map(|h| h.product_id.clone())
+        .filter(|id| !id.is_empty() && !known.borrow().contains_key(id))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    for id in ids {
+        let url = api_url(backend, &format!("/v1/catalog/{}", encode_component(&id)));
+        if let Ok(a) = net::send("GET", &url, &[], None, 8_000).await {
+            if let Ok(p) = js::decode::<Product>(&a.body) {
+                known.borrow_mut().insert(id, p);
+            }
+        }
+    }
 }

@@ -449,3 +449,65 @@ test('export as JSON and WebVTT, and import either back', async () => {
     await page.locator('live-shop .studio-status').filter({ hasText: 'not a live-shop manifest' }).waitFor();
   });
 });
+
+test('a call to action with "-->" survives the WebVTT export in the browser\'s own track parser', async () => {
+  await withBackend({}, async (backend) => {
+    const { page } = await studio(backend, 'vtt');
+    await seek(page, 1);
+    await addHotspot(page, 0.3, 0.35, 'jacket');
+    const cta = page.locator('live-shop .hotspot-editor input.cta');
+    await cta.fill('Shop the look --> <now> & save');
+    await cta.press('Tab');
+    const href = await page.locator('live-shop a.export-vtt').getAttribute('href');
+    const vtt = decodeURIComponent(href.slice(href.indexOf(',') + 1));
+    // Chromium reads the exported file as a metadata track, as a player would.
+    const cues = await page.evaluate(async (text) => {
+      const video = document.createElement('video');
+      const track = document.createElement('track');
+      track.kind = 'metadata';
+      track.src = URL.createObjectURL(new Blob([text], { type: 'text/vtt' }));
+      video.append(track);
+      document.body.append(video);
+      track.track.mode = 'hidden';
+      await new Promise((resolve, reject) => {
+        track.addEventListener('load', resolve);
+        track.addEventListener('error', () => reject(new Error('the track did not load')));
+      });
+      return [...track.track.cues].map((c) => ({ id: c.id, start: c.startTime, text: c.text }));
+    }, vtt);
+    assert.equal(cues.length, 1);
+    assert.equal(cues[0].id, 'h1');
+    const hotspot = JSON.parse(cues[0].text);
+    assert.equal(hotspot.cta, 'Shop the look --> <now> & save');
+    assert.equal(hotspot.productId, 'p01');
+    assert.equal(Math.round(cues[0].start), Math.round(hotspot.start));
+  });
+});
+
+test('a manifest past the limits is imported and its problem named, not refused as unreadable', async () => {
+  await withBackend({}, async (backend) => {
+    const { page } = await studio(backend, 'many');
+    const hotspot = (n) => ({ id: `h${n}`, productId: 'p01', start: 1, end: 5,
+      keyframes: [{ t: 1, x: 0.5, y: 0.5 }] });
+    const many = { version: 1, videoId: 'many', hotspots: Array.from({ length: 501 }, (_, n) => hotspot(n)) };
+    await page.locator('live-shop label.import input[type=file]')
+      .setInputFiles({ name: 'many.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(many)) });
+    await page.locator('live-shop .studio-status').filter({ hasText: 'Imported.' }).waitFor({ timeout: 10_000 });
+    const problems = page.locator('live-shop ul.problems li');
+    await problems.first().waitFor();
+    // The imported hotspots' product is looked up, then only the count is a problem.
+    await page.waitForFunction(() => document.querySelector('live-shop').shadowRoot
+      .querySelectorAll('ul.problems li').length === 1, null, { timeout: 10_000 });
+    assert.deepEqual(await problems.allTextContents(), ['Too many hotspots in one video. Remove some.']);
+    // Saved as it is, the server names the same problem (422 invalid_manifest).
+    const response = await fetch(`${backend.url}/v1/videos/many/overlay`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, 'if-none-match': '*' },
+      body: JSON.stringify(many),
+    });
+    assert.equal(response.status, 422);
+    const answer = await response.json();
+    assert.equal(answer.error.code, 'invalid_manifest');
+    assert.deepEqual(answer.problems.map((p) => p.code), ['too_many']);
+  });
+});

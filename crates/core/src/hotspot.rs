@@ -15,6 +15,10 @@ pub const MANIFEST_VERSION: u32 = 1;
 pub const MAX_HOTSPOTS: usize = 500;
 /// Most keyframes in one hotspot.
 pub const MAX_KEYFRAMES: usize = 2_000;
+/// Lists up to this many times the limits above are still read, so that validation can name
+/// the problem ("too many hotspots", "too many keyframes") instead of the whole manifest
+/// being unreadable; a request's size limit bounds them too.
+pub const READ_BEYOND_LIMITS: usize = 100;
 /// Longest label or call to action, in characters.
 pub const MAX_LABEL: usize = 80;
 /// A move this close (seconds) to an existing keyframe replaces it instead of adding one.
@@ -349,9 +353,15 @@ pub fn to_webvtt(manifest: &Manifest) -> String {
         manifest.video_id.replace("-->", "")
     ));
     for h in &manifest.hotspots {
-        // A cue's payload ends at a blank line, and its id cannot contain "-->": JSON from
-        // serde has neither raw newlines nor needs the id line to carry them.
-        let json = serde_json::to_string(h).unwrap_or_default();
+        // A cue's payload ends at a blank line, and a line holding "-->" starts another cue:
+        // JSON from serde has no raw newlines, and `<`, `>` and `&` are written as \u escapes
+        // (the same JSON to any parser), so a call to action such as "Shop the look -->" cannot
+        // end the cue in a player's WebVTT parser, nor read as a tag or an entity.
+        let json = serde_json::to_string(h)
+            .unwrap_or_default()
+            .replace('<', "\\u003c")
+            .replace('>', "\\u003e")
+            .replace('&', "\\u0026");
         out.push_str(&format!(
             "{}\n{} --> {}\n{}\n\n",
             h.id.replace("-->", "").replace('\n', " "),
@@ -606,6 +616,43 @@ mod tests {
     }
 
     #[test]
+    fn a_stored_manifest_reads_back_to_the_same_json() {
+        // Found by the fuzzer: without exact float parsing this start came back one unit in
+        // the last place off, so the stored JSON did not read back to itself.
+        let text = r#"{"version":1,"videoId":"v","hotspots":[{"id":"h1","productId":"p09","start":1158888888888888888888888888888888888888888888,"end":12,"keyframes":[{"t":10,"x":0.9,"y":0.1}]}]}"#;
+        let stored = crate::json::decode::<Manifest>(text.as_bytes())
+            .unwrap()
+            .to_json();
+        let again = crate::json::decode::<Manifest>(stored.as_bytes()).unwrap();
+        assert_eq!(again.to_json(), stored);
+    }
+
+    #[test]
+    fn past_the_limits_a_manifest_still_reads_and_validation_names_the_problem() {
+        let hotspot = |n: usize, keyframes: usize| {
+            let frames: Vec<String> = (0..keyframes)
+                .map(|k| format!(r#"{{"t":{},"x":0.5,"y":0.5}}"#, 1.0 + k as f64 * 0.001))
+                .collect();
+            format!(
+                r#"{{"id":"h{n}","productId":"p01","start":1,"end":5,"keyframes":[{}]}}"#,
+                frames.join(",")
+            )
+        };
+        let manifest = |hotspots: Vec<String>| {
+            format!(
+                r#"{{"version":1,"videoId":"v","hotspots":[{}]}}"#,
+                hotspots.join(",")
+            )
+        };
+        let many = manifest((0..10_000).map(|n| hotspot(n, 1)).collect());
+        let m: Manifest = crate::json::decode(many.as_bytes()).unwrap();
+        assert_eq!(m.validate(&|_| true), [Problem::TooMany]);
+        let long = manifest(vec![hotspot(0, 1), hotspot(1, MAX_KEYFRAMES + 1)]);
+        let m: Manifest = crate::json::decode(long.as_bytes()).unwrap();
+        assert_eq!(m.validate(&|_| true), [Problem::Keyframes("h1".into())]);
+    }
+
+    #[test]
     fn webvtt_round_trips_and_its_cue_times_win() {
         let mut m = Manifest::new("video-7");
         let mut h = moving();
@@ -613,9 +660,18 @@ mod tests {
         m.hotspots.push(h);
         m.hotspots
             .push(Hotspot::new("h2", "p02", 3725.5, 3730.25, (0.5, 0.5)));
+        m.hotspots[1].cta = Some("Shop the look --> <b>&amp;</b>".into());
         let vtt = to_webvtt(&m);
         assert!(vtt.starts_with("WEBVTT"));
         assert!(vtt.contains("01:02:05.500 --> 01:02:10.250"));
+        // A player's parser starts a new cue at any line with "-->": only timing lines have it,
+        // and the payloads carry no `<`, `>` or `&` at all.
+        for line in vtt.lines().filter(|l| l.contains("-->")) {
+            assert!(line.starts_with("00:") || line.starts_with("01:"), "{line}");
+        }
+        for payload in vtt.lines().filter(|l| l.starts_with('{')) {
+            assert!(!payload.contains(['<', '>', '&']), "{payload}");
+        }
         let back = from_webvtt(&vtt, "video-7").unwrap();
         assert_eq!(back, m);
         let retimed = vtt.replace(

@@ -467,7 +467,11 @@ impl FromJson for Hotspot {
             product_id: text(json, "productId").unwrap_or_default(),
             start: json.field("start")?.number()?,
             end: json.field("end")?.number()?,
-            keyframes: all(json, "keyframes", crate::hotspot::MAX_KEYFRAMES)?,
+            keyframes: all(
+                json,
+                "keyframes",
+                crate::hotspot::MAX_KEYFRAMES * crate::hotspot::READ_BEYOND_LIMITS,
+            )?,
             label: plain(json, "label"),
             cta: plain(json, "cta"),
         })
@@ -494,7 +498,11 @@ impl FromJson for Manifest {
             version: count(json, "version")?,
             video_id: text(json, "videoId")?,
             duration: json.field("duration").and_then(|d| d.number()),
-            hotspots: all(json, "hotspots", crate::hotspot::MAX_HOTSPOTS)?,
+            hotspots: all(
+                json,
+                "hotspots",
+                crate::hotspot::MAX_HOTSPOTS * crate::hotspot::READ_BEYOND_LIMITS,
+            )?,
         })
     }
 }

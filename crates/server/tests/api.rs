@@ -940,3 +940,50 @@ async fn a_producers_change_is_capped_in_every_field() {
     .await;
     assert_eq!(status, StatusCode::ACCEPTED);
 }
+
+#[tokio::test]
+async fn a_manifest_past_the_limits_gets_its_problem_named() {
+    let (app, _) = app();
+    let auth = format!("Bearer {TOKEN}");
+    let codes = |body: &[u8]| -> Vec<(String, Value)> {
+        let answer: Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(answer["error"]["code"], "invalid_manifest", "{answer}");
+        answer["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["code"].as_str().unwrap().to_string(),
+                    p["hotspot"].clone(),
+                )
+            })
+            .collect()
+    };
+    for count in [501, 10_000] {
+        let many: Vec<Value> = (0..count)
+            .map(|n| hotspot(&format!("h{n}"), "p01"))
+            .collect();
+        let body = manifest("clip", Value::Array(many));
+        let (status, _, answer) = send(
+            &app,
+            put_overlay("clip", &body, &[("authorization", &auth)]),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{count} hotspots");
+        assert_eq!(codes(&answer), [("too_many".to_string(), Value::Null)]);
+    }
+    let keyframes: Vec<Value> = (0..2_001)
+        .map(|n| json!({ "t": 1.0 + f64::from(n) * 0.001, "x": 0.5, "y": 0.5 }))
+        .collect();
+    let mut long = hotspot("long", "p01");
+    long["keyframes"] = Value::Array(keyframes);
+    let body = manifest("clip", json!([hotspot("h1", "p01"), long]));
+    let (status, _, answer) = send(
+        &app,
+        put_overlay("clip", &body, &[("authorization", &auth)]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(codes(&answer), [("keyframes".to_string(), json!("long"))]);
+}
