@@ -144,6 +144,7 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
             token.clone(),
             persist.clone(),
         );
+        let (notice, redraw) = (notice.clone(), redraw.clone());
         Rc::new(move || {
             let (env, doc, base, etag, save_state, token, persist) = (
                 env.clone(),
@@ -154,6 +155,7 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                 (*token).clone(),
                 persist.clone(),
             );
+            let (notice, redraw) = (notice.clone(), redraw.clone());
             save_state.set(SaveState::Saving);
             wasm_bindgen_futures::spawn_local(async move {
                 let lang = env.locale.lang;
@@ -197,11 +199,24 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                                     &doc.borrow().manifest,
                                     &theirs,
                                 );
-                                save_state.set(SaveState::Conflict(
-                                    Rc::new(merged),
-                                    their_tag,
-                                    Rc::new(theirs),
-                                ));
+                                if merged.conflicts.is_empty() {
+                                    // Merged cleanly: the merge is the document, edited from
+                                    // the saved version, so the next Save sends its ETag.
+                                    let resolved = merged.resolve(&|_| Keep::Mine);
+                                    *base.borrow_mut() = Some(theirs);
+                                    *etag.borrow_mut() = Some(their_tag);
+                                    doc.borrow_mut().apply(Edit::Replace(resolved));
+                                    persist(false);
+                                    notice.set(L::StudioMerged.get(lang).into());
+                                    save_state.set(SaveState::Idle);
+                                    redraw.force_update();
+                                } else {
+                                    save_state.set(SaveState::Conflict(
+                                        Rc::new(merged),
+                                        their_tag,
+                                        Rc::new(theirs),
+                                    ));
+                                }
                             }
                             // A 412 without the current version: say so plainly.
                             None => save_state.set(SaveState::Failed(fill(

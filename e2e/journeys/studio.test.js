@@ -511,3 +511,57 @@ test('a manifest past the limits is imported and its problem named, not refused 
     assert.deepEqual(answer.problems.map((p) => p.code), ['too_many']);
   });
 });
+
+test('after someone saved first and the edits merged cleanly, Save saves the merge', async () => {
+  await withBackend({}, async (backend) => {
+    const a = await studio(backend, 'merge');
+    await seek(a.page, 1);
+    await addHotspot(a.page, 0.2, 0.2, 'jacket');
+    await save(a.page);
+    await a.page.locator('live-shop .studio-status').filter({ hasText: /^Saved/ }).waitFor();
+    // The second studio opens the saved version; then the first adds a hotspot and saves again.
+    const b = await studio(backend, 'merge');
+    await b.page.locator('live-shop .hotspot-list li').first().waitFor();
+    await seek(a.page, 2);
+    await addHotspot(a.page, 0.8, 0.8, 'scarf');
+    await save(a.page);
+    await a.page.locator('live-shop .studio-status').filter({ hasText: /^Saved/ }).waitFor();
+    // The second deletes the first hotspot, which the first studio did not touch: a clean merge.
+    await seek(b.page, 1);
+    await b.page.locator('live-shop .studio-dot').first().focus();
+    await b.page.keyboard.press('Delete');
+    await b.page.locator('live-shop .hotspot-list li').waitFor({ state: 'detached' });
+    await save(b.page);
+    const status = b.page.locator('live-shop .studio-status');
+    await status.filter({ hasText: /merged cleanly: review, then save again/ }).waitFor();
+    assert.equal(await b.page.locator('live-shop .hotspot-list li').count(), 1);
+    await b.page.locator('live-shop button.save').click();
+    await status.filter({ hasText: /^Saved/ }).waitFor({ timeout: 5000 });
+    const saved = await (await fetch(`${backend.url}/v1/videos/merge/overlay`)).json();
+    // The first studio's second hotspot, without the one the second studio deleted.
+    assert.deepEqual(saved.hotspots.map((h) => h.id), ['h2']);
+    assert.ok(Math.abs(saved.hotspots[0].keyframes[0].x - 0.8) < 0.01);
+    const versions = await (await fetch(`${backend.url}/v1/videos/merge/overlay/versions`)).json();
+    assert.equal(versions.versions.length, 3);
+  });
+});
+
+test('on the replay the hotspot\'s dot is on its saved point, left to right and right to left', async () => {
+  await withBackend({}, async (backend) => {
+    await putHotspots(backend, [{ id: 'h1', productId: 'p01', start: 0.5, end: 8,
+      keyframes: [{ t: 0.5, x: 0.3, y: 0.35 }] }]);
+    for (const locale of ['en', 'ar']) {
+      const viewer = await viewerHotspot(backend, 1280, 2);
+      await viewer.evaluate((l) => document.getElementById('shop').setAttribute('locale', l), locale);
+      const spot = viewer.locator('live-shop button.hotspot');
+      await spot.waitFor({ timeout: 10_000 });
+      await viewer.locator(`live-shop .hotspots-stage[dir="${locale === 'ar' ? 'rtl' : 'ltr'}"]`).waitFor();
+      const pic = await pictureBox(viewer);
+      const dot = await spot.locator('.dot').boundingBox();
+      const dx = dot.x + dot.width / 2 - (pic.x + 0.3 * pic.w);
+      const dy = dot.y + dot.height / 2 - (pic.y + 0.35 * pic.h);
+      assert.ok(Math.abs(dx) <= 2 && Math.abs(dy) <= 2, `${locale}: the dot is ${dx.toFixed(1)}, ${dy.toFixed(1)} px off`);
+      await viewer.close();
+    }
+  });
+});
