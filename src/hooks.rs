@@ -227,13 +227,6 @@ pub fn use_fullscreen(host: Element, selector: Option<String>, rect: Option<Rect
     }
 }
 
-/// The box, relative to the host, that covers the visible picture of the page's video (see
-/// [`use_video_boxes`]).
-#[hook]
-pub fn use_overlay_box(host: Element, selector: Option<String>) -> Option<Rect> {
-    use_video_boxes(host, selector).map(|b| b.picture)
-}
-
 /// Re-renders every `ms` milliseconds; returns a counter.
 #[hook]
 pub fn use_tick(ms: u32) -> u32 {

@@ -33,13 +33,14 @@ pub fn HotspotsApp(props: &HotspotsAppProps) -> Html {
     let rect = boxes.map(|b| b.picture);
     let style = rect.map(Rect::css_box);
     let lowest = boxes.map_or(1.0, |b| b.lowest_hotspot());
+    let crop = boxes.map(|b| b.crop()).unwrap_or_default();
     // Over a short picture the product card is compact, as the pinned card is.
     let short = Layout::for_area(rect) == Layout::Short;
     html! {
         <ContextProvider<Env> context={props.env.clone()}>
             <div class={classes!("hotspots-stage", short.then_some("short"))} ~style={style}
                 dir={props.env.locale.lang.dir()} lang={props.env.locale.tag.clone()}>
-                <Hotspots {video_id} show={(*show).clone()} {lowest} />
+                <Hotspots {video_id} show={(*show).clone()} {lowest} {crop} />
             </div>
         </ContextProvider<Env>>
     }

@@ -22,7 +22,7 @@ use web_sys::{Element, HtmlInputElement, HtmlVideoElement};
 use yew::prelude::*;
 
 use crate::context::Env;
-use crate::hooks::{use_overlay_box, use_video_time};
+use crate::hooks::{use_video_boxes, use_video_time};
 use crate::js::{self, Js};
 use crate::part;
 use crate::{net, search_js};
@@ -119,7 +119,10 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
         ..env.clone()
     }));
     // The picture layer follows the video's picture through loads, resizes and fullscreen.
-    let picture = use_overlay_box(props.root.clone(), None);
+    let boxes = use_video_boxes(props.root.clone(), None);
+    let picture = boxes.map(|b| b.picture);
+    // Hotspots are points of the whole picture; the layer covers what the player shows of it.
+    let crop = boxes.map(|b| b.crop()).unwrap_or_default();
 
     // Loads the saved manifest, or restores the draft (and resends a queued save).
     let persist = {
@@ -199,23 +202,23 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                                     &doc.borrow().manifest,
                                     &theirs,
                                 );
-                                if merged.conflicts.is_empty() {
-                                    // Merged cleanly: the merge is the document, edited from
-                                    // the saved version, so the next Save sends its ETag.
-                                    let resolved = merged.resolve(&|_| Keep::Mine);
-                                    *base.borrow_mut() = Some(theirs);
-                                    *etag.borrow_mut() = Some(their_tag);
-                                    doc.borrow_mut().apply(Edit::Replace(resolved));
-                                    persist(false);
-                                    notice.set(L::StudioMerged.get(lang).into());
-                                    save_state.set(SaveState::Idle);
-                                    redraw.force_update();
-                                } else {
-                                    save_state.set(SaveState::Conflict(
+                                match merged.clean() {
+                                    // The merge is the document, edited from the saved
+                                    // version, so the next Save sends its ETag.
+                                    Some(clean) => {
+                                        *base.borrow_mut() = Some(theirs);
+                                        *etag.borrow_mut() = Some(their_tag);
+                                        doc.borrow_mut().apply(Edit::Replace(clean));
+                                        persist(false);
+                                        notice.set(L::StudioMerged.get(lang).into());
+                                        save_state.set(SaveState::Idle);
+                                        redraw.force_update();
+                                    }
+                                    None => save_state.set(SaveState::Conflict(
                                         Rc::new(merged),
                                         their_tag,
                                         Rc::new(theirs),
-                                    ));
+                                    )),
                                 }
                             }
                             // A 412 without the current version: say so plainly.
@@ -421,10 +424,10 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
             let el = picture_ref.cast::<Element>()?;
             let r = el.get_bounding_client_rect();
             (r.width() > 0.0 && r.height() > 0.0).then(|| {
-                (
+                crop.to_frame((
                     (f64::from(e.client_x()) - r.left()) / r.width(),
                     (f64::from(e.client_y()) - r.top()) / r.height(),
-                )
+                ))
             })
         }
     };
@@ -744,7 +747,7 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                     onpointerdown={on_picture_down} onpointermove={on_picture_move}
                     onpointerup={on_picture_up.clone()} onpointercancel={on_picture_up}
                     role="group" aria-label={L::StudioPicture.get(lang)}>
-                    { for dots.iter().map(|(h, (x, y))| {
+                    { for dots.iter().filter_map(|(h, at)| Some((h, crop.to_visible(*at)?))).map(|(h, (x, y))| {
                         let style = format!("left:{}%;top:{}%", css_number(x * 100.0), css_number(y * 100.0));
                         let chosen = selected.as_ref().is_some_and(|s| s.id == h.id);
                         html! {
@@ -808,7 +811,6 @@ pub fn StudioApp(props: &StudioAppProps) -> Html {
                         SaveState::Saved(tag) => fill(L::StudioSaved.get(lang), "n", tag),
                         SaveState::Queued => L::StudioQueued.get(lang).into(),
                         SaveState::Failed(why) => why.clone(),
-                        SaveState::Conflict(m, ..) if m.conflicts.is_empty() => L::StudioMerged.get(lang).into(),
                         SaveState::Conflict(m, ..) => fill(L::StudioConflicts.get(lang), "n", &digits.apply(&m.conflicts.len().to_string())),
                     }
                 }</p>

@@ -565,3 +565,69 @@ test('on the replay the hotspot\'s dot is on its saved point, left to right and 
     }
   });
 });
+
+/** Where fractions (x, y) of the whole picture are on screen, for a video with `object-fit: cover`. */
+const coverPoint = (video, size, x, y) => {
+  const scale = Math.max(video.width / size[0], video.height / size[1]);
+  const [w, h] = [size[0] * scale, size[1] * scale];
+  return { x: video.x + (video.width - w) / 2 + x * w, y: video.y + (video.height - h) / 2 + y * h };
+};
+
+test('with object-fit: cover, hotspots sit on their point of the whole picture, in the studio and on the replay', async () => {
+  await withBackend({}, async (backend) => {
+    // The studio's own player crops its picture too: a click lands on the picture's point.
+    const { page, errors } = await studio(backend, 'square');
+    const video = page.locator('live-shop video.studio-video');
+    await video.evaluate((v) => { v.style.objectFit = 'cover'; v.style.inlineSize = '420px'; v.style.blockSize = '420px'; });
+    await seek(page, 1);
+    const box = await video.boundingBox();
+    const size = await video.evaluate((v) => [v.videoWidth, v.videoHeight]);
+    // The layer follows the player's new shape within moments.
+    await page.waitForFunction((h) => Math.abs(document.querySelector('live-shop').shadowRoot
+      .querySelector('.studio-picture').getBoundingClientRect().height - h) < 1, box.height);
+    const at = coverPoint(box, size, 0.4, 0.35);
+    await page.mouse.click(at.x, at.y);
+    const editor = page.locator('live-shop .hotspot-editor');
+    await editor.locator('input.product-search').fill('jacket');
+    await editor.locator('.product-results button').first().click();
+    const dot = await page.locator('live-shop .studio-dot').boundingBox();
+    assert.ok(Math.abs(dot.x + dot.width / 2 - at.x) <= 2 && Math.abs(dot.y + dot.height / 2 - at.y) <= 2,
+      `studio dot at ${dot.x + dot.width / 2}, ${dot.y + dot.height / 2}, clicked ${at.x}, ${at.y}`);
+    await save(page);
+    await page.locator('live-shop .studio-status').filter({ hasText: /^Saved/ }).waitFor();
+    const saved = await (await fetch(`${backend.url}/v1/videos/square/overlay`)).json();
+    const [{ x, y }] = saved.hotspots[0].keyframes;
+    assert.ok(Math.abs(x - 0.4) < 0.01 && Math.abs(y - 0.35) < 0.01, `saved at ${x}, ${y}`);
+    assert.deepEqual(errors, []);
+    await page.close();
+
+    // On a square replay player, a point of the whole picture, and one the crop cuts away.
+    await putHotspots(backend, [
+      { id: 'h1', productId: 'p01', start: 0.5, end: 8, keyframes: [{ t: 0.5, x: 0.3, y: 0.35 }] },
+      { id: 'h2', productId: 'p02', start: 0.5, end: 8, keyframes: [{ t: 0.5, x: 0.1, y: 0.5 }] },
+    ]);
+    for (const locale of ['en', 'ar']) {
+      const viewer = await viewerHotspot(backend, 1280, 2);
+      await viewer.addStyleTag({ content: '.player { inline-size: 640px; } .player video { block-size: 640px !important; object-fit: cover; }' });
+      await viewer.evaluate((l) => document.getElementById('shop').setAttribute('locale', l), locale);
+      const spot = viewer.locator('live-shop button.hotspot[data-hotspot="h1"]');
+      await spot.waitFor({ timeout: 10_000 });
+      await viewer.locator(`live-shop .hotspots-stage[dir="${locale === 'ar' ? 'rtl' : 'ltr'}"]`).waitFor();
+      const player = await viewer.locator('#video').boundingBox();
+      assert.equal(Math.round(player.width), 640);
+      const videoSize = await viewer.evaluate(() => [document.getElementById('video').videoWidth, document.getElementById('video').videoHeight]);
+      const want = coverPoint(player, videoSize, 0.3, 0.35);
+      await viewer.waitForFunction(({ x, y }) => {
+        const d = document.querySelector('live-shop').shadowRoot.querySelector('button.hotspot[data-hotspot="h1"] .dot').getBoundingClientRect();
+        return Math.abs(d.x + d.width / 2 - x) <= 2 && Math.abs(d.y + d.height / 2 - y) <= 2;
+      }, want, { timeout: 5_000 }).catch(() => {});
+      const d = await spot.locator('.dot').boundingBox();
+      const dx = d.x + d.width / 2 - want.x;
+      const dy = d.y + d.height / 2 - want.y;
+      assert.ok(Math.abs(dx) <= 2 && Math.abs(dy) <= 2, `${locale}: the dot is ${dx.toFixed(1)}, ${dy.toFixed(1)} px off`);
+      // The hotspot at 10 % of the width is outside the crop: not drawn.
+      assert.equal(await viewer.locator('live-shop button.hotspot').count(), 1);
+      await viewer.close();
+    }
+  });
+});

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use live_shop_core::deal::Show;
-use live_shop_core::geometry::css_number;
+use live_shop_core::geometry::{css_number, Crop};
 use live_shop_core::hotspot::Manifest;
 use live_shop_core::i18n::Text;
 use live_shop_core::protocol::Product;
@@ -29,6 +29,10 @@ pub struct HotspotsProps {
     /// browser's controls where they cover the picture (core's `VideoBoxes::lowest_hotspot`).
     #[prop_or(1.0)]
     pub lowest: f64,
+    /// How the video's whole picture, where hotspots are saved, lies over the visible one this
+    /// layer covers (core's `VideoBoxes::crop`): hotspots the crop cut away are not drawn.
+    #[prop_or_default]
+    pub crop: Crop,
 }
 
 async fn load(env: &Env, path: &str) -> Option<String> {
@@ -93,6 +97,7 @@ pub fn Hotspots(props: &HotspotsProps) -> Html {
     html! {
         <div class="hotspots" aria-label={env.text(Text::Hotspots)} role="group">
             { for visible.iter().filter_map(|(hotspot, (x, y))| {
+                let (x, y) = props.crop.to_visible((*x, *y))?;
                 let product = products.get(&hotspot.product_id)?;
                 let name = hotspot.label.clone().unwrap_or_else(|| product.title.clone());
                 let id = hotspot.id.clone();

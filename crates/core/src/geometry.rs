@@ -156,6 +156,12 @@ fn inset(value: f64) -> f64 {
 /// The overlay's box relative to `origin` (the top-left of the element the overlay is
 /// positioned in): the visible picture of the video.
 pub fn overlay_box(video: &VideoLayout, origin: (f64, f64)) -> Rect {
+    picture_boxes(video, origin).1
+}
+
+/// The whole picture (beyond the element where `object-fit` crops it) and its visible part,
+/// relative to `origin`.
+fn picture_boxes(video: &VideoLayout, origin: (f64, f64)) -> (Rect, Rect) {
     let [left, top, right, bottom] = video.insets.map(inset);
     let content = Rect::new(
         video.border_box.x + left,
@@ -163,19 +169,74 @@ pub fn overlay_box(video: &VideoLayout, origin: (f64, f64)) -> Rect {
         (video.border_box.width - left - right).max(0.0),
         (video.border_box.height - top - bottom).max(0.0),
     );
-    let picture = visible_picture(
-        content.width,
-        content.height,
-        video.intrinsic.0,
-        video.intrinsic.1,
-        video.fit,
-    );
-    Rect::new(
-        content.x + picture.x - origin.0,
-        content.y + picture.y - origin.1,
-        picture.width,
-        picture.height,
-    )
+    let (width, height, intrinsic) = (content.width, content.height, video.intrinsic);
+    let frame = picture_rect(width, height, intrinsic.0, intrinsic.1, video.fit);
+    let visible = frame.intersect(Rect::new(0.0, 0.0, width, height));
+    let place = |r: Rect| {
+        Rect::new(
+            content.x + r.x - origin.0,
+            content.y + r.y - origin.1,
+            r.width,
+            r.height,
+        )
+    };
+    (place(frame), place(visible))
+}
+
+/// How a video's whole frame lies over its visible picture. Hotspots are saved as fractions
+/// of the whole frame, and the layers that draw them cover the visible picture: with
+/// `object-fit: cover` the two differ, and a point of the frame may be cut away.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Crop {
+    frame: Rect,
+    visible: Rect,
+}
+
+impl Default for Crop {
+    /// Nothing cut away: the frame is the visible picture.
+    fn default() -> Self {
+        let unit = Rect::new(0.0, 0.0, 1.0, 1.0);
+        Self {
+            frame: unit,
+            visible: unit,
+        }
+    }
+}
+
+/// How far outside the visible picture, in fractions of it, a point still counts as on it.
+const ON_EDGE: f64 = 1e-6;
+
+impl Crop {
+    /// The crop of `frame` to `visible`, both in the same coordinates. Nothing is cut away
+    /// while either has no area yet.
+    pub fn new(frame: Rect, visible: Rect) -> Self {
+        let sized = |r: Rect| r.width > 0.0 && r.height > 0.0;
+        if sized(frame) && sized(visible) {
+            Self { frame, visible }
+        } else {
+            Self::default()
+        }
+    }
+
+    /// A point of the frame (fractions of its width and height) as fractions of the visible
+    /// picture; `None` where the crop cut it away.
+    pub fn to_visible(self, (x, y): (f64, f64)) -> Option<(f64, f64)> {
+        let (f, v) = (self.frame, self.visible);
+        let vx = (f.x + x * f.width - v.x) / v.width;
+        let vy = (f.y + y * f.height - v.y) / v.height;
+        let on = |t: f64| (-ON_EDGE..=1.0 + ON_EDGE).contains(&t);
+        (on(vx) && on(vy)).then(|| (vx.clamp(0.0, 1.0), vy.clamp(0.0, 1.0)))
+    }
+
+    /// A point of the visible picture (fractions of it) as fractions of the whole frame:
+    /// where a click on the picture puts a hotspot.
+    pub fn to_frame(self, (x, y): (f64, f64)) -> (f64, f64) {
+        let (f, v) = (self.frame, self.visible);
+        (
+            (v.x + x * v.width - f.x) / f.width,
+            (v.y + y * v.height - f.y) / f.height,
+        )
+    }
 }
 
 /// Where a video sits, relative to the element the overlay is positioned in.
@@ -183,6 +244,9 @@ pub fn overlay_box(video: &VideoLayout, origin: (f64, f64)) -> Rect {
 pub struct VideoBoxes {
     /// The visible picture ([`overlay_box`]): the overlay's stage.
     pub picture: Rect,
+    /// The whole picture: the visible one, or more where `object-fit: cover` or `none` crops it
+    /// (then it reaches beyond the element).
+    pub frame: Rect,
     /// The whole video element, letterbox included: the room for panels such as visual search.
     pub player: Rect,
     /// The picture less the strip the browser's own controls cover, when the video shows them:
@@ -195,7 +259,7 @@ pub struct VideoBoxes {
 /// The picture, the player box and the stage of `video`, relative to `origin`.
 pub fn video_boxes(video: &VideoLayout, origin: (f64, f64)) -> VideoBoxes {
     let b = video.border_box;
-    let picture = overlay_box(video, origin);
+    let (frame, picture) = picture_boxes(video, origin);
     let controls_top = b.y + b.height - inset(video.insets[3]) - NATIVE_CONTROLS - origin.1;
     let covered = if video.controls {
         (picture.y + picture.height - controls_top).clamp(0.0, picture.height)
@@ -209,6 +273,7 @@ pub fn video_boxes(video: &VideoLayout, origin: (f64, f64)) -> VideoBoxes {
     };
     VideoBoxes {
         picture,
+        frame,
         player: Rect::new(b.x - origin.0, b.y - origin.1, b.width, b.height),
         stage: Rect::new(
             picture.x,
@@ -223,6 +288,11 @@ pub fn video_boxes(video: &VideoLayout, origin: (f64, f64)) -> VideoBoxes {
 pub const HOTSPOT_HALF_HEIGHT: f64 = 16.0;
 
 impl VideoBoxes {
+    /// How the whole picture lies over the visible one.
+    pub fn crop(&self) -> Crop {
+        Crop::new(self.frame, self.picture)
+    }
+
     /// The lowest a replay hotspot's centre may sit, as a fraction of the picture's height:
     /// the bottom, unless the browser's own controls cover a strip of the picture. A hotspot
     /// placed there would sit on the timeline and take its clicks, so it is drawn just above
@@ -399,10 +469,89 @@ mod tests {
         // Before the video has a size, nothing to keep clear of.
         let no_size = VideoBoxes {
             picture: Rect::new(0.0, 0.0, 0.0, 0.0),
+            frame: Rect::new(0.0, 0.0, 0.0, 0.0),
             player: Rect::new(0.0, 0.0, 0.0, 0.0),
             stage: Rect::new(0.0, 0.0, 0.0, 0.0),
         };
         assert_eq!(no_size.lowest_hotspot(), 1.0);
+    }
+
+    #[test]
+    fn hotspots_sit_on_the_whole_picture_where_cover_crops_it() {
+        // A 16:9 video in a 640 × 640 player with `object-fit: cover`: the picture is
+        // 1137.8 × 640, from x = -248.9 px, and the player shows its middle.
+        let video = VideoLayout {
+            border_box: Rect::new(100.0, 50.0, 640.0, 640.0),
+            insets: [0.0; 4],
+            intrinsic: (1280.0, 720.0),
+            fit: ObjectFit::Cover,
+            controls: false,
+        };
+        let boxes = video_boxes(&video, (100.0, 50.0));
+        assert_eq!(boxes.picture, Rect::new(0.0, 0.0, 640.0, 640.0));
+        let frame = boxes.frame;
+        assert!((frame.x + 248.89).abs() < 1e-2 && (frame.width - 1137.78).abs() < 1e-2);
+        let crop = boxes.crop();
+        // (0.30, 0.35) of the picture is 92.4 px from the player's left edge, not 30 %.
+        let (x, y) = crop.to_visible((0.30, 0.35)).unwrap();
+        assert!((x * 640.0 - 92.444).abs() < 1e-2, "{x}");
+        assert!((y - 0.35).abs() < 1e-9);
+        // The picture's edges are cut away; the middle and the crop's own edges are not.
+        assert_eq!(crop.to_visible((0.1, 0.5)), None);
+        assert_eq!(crop.to_visible((0.9, 0.5)), None);
+        assert_eq!(crop.to_visible((0.5, 0.5)), Some((0.5, 0.5)));
+        let left_edge = -frame.x / frame.width;
+        assert!(crop.to_visible((left_edge, 0.0)).is_some());
+        // A click on the player lands back on the point it shows.
+        let back = crop.to_frame((x, y));
+        assert!((back.0 - 0.30).abs() < 1e-9 && (back.1 - 0.35).abs() < 1e-9);
+        assert!((crop.to_frame((0.0, 1.0)).0 - left_edge).abs() < 1e-6);
+    }
+
+    #[test]
+    fn letterboxed_and_unsized_pictures_are_not_cropped() {
+        let video = VideoLayout {
+            border_box: Rect::new(0.0, 0.0, 640.0, 640.0),
+            insets: [0.0; 4],
+            intrinsic: (1280.0, 720.0),
+            fit: ObjectFit::Contain,
+            controls: false,
+        };
+        let boxes = video_boxes(&video, (0.0, 0.0));
+        assert_eq!(boxes.frame, boxes.picture);
+        let crop = boxes.crop();
+        for point in [(0.0, 0.0), (0.3, 0.35), (1.0, 1.0)] {
+            let shown = crop.to_visible(point).unwrap();
+            assert!((shown.0 - point.0).abs() < 1e-9 && (shown.1 - point.1).abs() < 1e-9);
+        }
+        // With `none` a small video sits in the middle, whole; a big one is cropped.
+        let small = VideoLayout {
+            fit: ObjectFit::None,
+            intrinsic: (320.0, 180.0),
+            ..video
+        };
+        assert_eq!(
+            video_boxes(&small, (0.0, 0.0))
+                .crop()
+                .to_visible((0.0, 0.0)),
+            Some((0.0, 0.0))
+        );
+        let big = VideoLayout {
+            fit: ObjectFit::None,
+            intrinsic: (1280.0, 720.0),
+            ..video
+        };
+        assert_eq!(
+            video_boxes(&big, (0.0, 0.0)).crop().to_visible((0.1, 0.5)),
+            None
+        );
+        // A player with no area yet crops nothing.
+        let hidden = VideoLayout {
+            border_box: Rect::default(),
+            ..video
+        };
+        assert_eq!(video_boxes(&hidden, (0.0, 0.0)).crop(), Crop::default());
+        assert_eq!(Crop::default().to_frame((0.25, 0.75)), (0.25, 0.75));
     }
 
     #[test]

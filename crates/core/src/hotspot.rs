@@ -489,6 +489,12 @@ pub fn merge(base: &Manifest, mine: &Manifest, theirs: &Manifest) -> Merged {
 }
 
 impl Merged {
+    /// The merge itself when nothing needs the creator's choice: it becomes the document, to
+    /// be saved over the version it was merged with. `None` while there are conflicts.
+    pub fn clean(&self) -> Option<Manifest> {
+        self.conflicts.is_empty().then(|| self.manifest.clone())
+    }
+
     /// The manifest with every conflict settled as `choose(conflict)` says.
     pub fn resolve(&self, choose: &dyn Fn(&Conflict) -> Keep) -> Manifest {
         let mut manifest = self.manifest.clone();
@@ -719,20 +725,17 @@ mod tests {
             .push(Hotspot::new("h5", "p05", 1.0, 2.0, (0.2, 0.2)));
         let merged = merge(&base, &mine, &theirs);
         assert!(merged.conflicts.is_empty(), "{:?}", merged.conflicts);
-        let ids: Vec<&str> = merged
-            .manifest
-            .hotspots
-            .iter()
-            .map(|h| h.id.as_str())
-            .collect();
+        let clean = merged.clean().unwrap();
+        let ids: Vec<&str> = clean.hotspots.iter().map(|h| h.id.as_str()).collect();
         assert_eq!(ids, ["h1", "h2", "h5", "h4"]);
-        assert_eq!(merged.manifest.get("h1"), mine.get("h1"));
-        assert_eq!(merged.manifest.get("h2"), theirs.get("h2"));
+        assert_eq!(clean.get("h1"), mine.get("h1"));
+        assert_eq!(clean.get("h2"), theirs.get("h2"));
 
-        // Both changed h1 differently: a conflict, each choice honoured.
+        // Both changed h1 differently: a conflict, each choice honoured, and no clean merge.
         theirs.hotspots[0].product_id = "p09".into();
         let merged = merge(&base, &mine, &theirs);
         assert_eq!(merged.conflicts.len(), 1);
+        assert_eq!(merged.clean(), None);
         assert_eq!(merged.conflicts[0].id, "h1");
         let keep_theirs = merged.resolve(&|_| Keep::Theirs);
         assert_eq!(keep_theirs.get("h1").unwrap().product_id, "p09");

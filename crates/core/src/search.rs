@@ -229,9 +229,23 @@ pub const DEFAULT_LIMIT: u32 = 12;
 /// The most results a query gets.
 pub const MAX_LIMIT: u32 = 48;
 
+impl Default for Query {
+    /// A query that says nothing: the whole photo, no profile or locale named, no earlier
+    /// upload, [`DEFAULT_LIMIT`] results. What a backend reads when the `query` part is absent.
+    fn default() -> Self {
+        Query {
+            region: Region::FULL,
+            profile: String::new(),
+            locale: String::new(),
+            query_id: None,
+            limit: DEFAULT_LIMIT,
+        }
+    }
+}
+
 impl Query {
-    /// Reads a `query` part as a backend does. Every field may be absent: the whole photo,
-    /// no earlier upload, [`DEFAULT_LIMIT`] results (at most [`MAX_LIMIT`]). Only something
+    /// Reads a `query` part as a backend does. Every field may be absent and then reads as in
+    /// [`Query::default`]; a limit is held to 1 ..= [`MAX_LIMIT`]. Only something
     /// other than a JSON object is an error, in words. The region is not yet checked: see
     /// `prep::CropBox::clamped`.
     pub fn from_json(text: &str) -> Result<Query, String> {
@@ -252,20 +266,22 @@ impl Query {
                 .map(str::to_string)
         };
         let region = query.get("box");
+        let default = Query::default();
+        let whole = default.region;
         Ok(Query {
             region: Region {
-                x: number(region, "x", 0.0),
-                y: number(region, "y", 0.0),
-                width: number(region, "width", 1.0),
-                height: number(region, "height", 1.0),
+                x: number(region, "x", whole.x),
+                y: number(region, "y", whole.y),
+                width: number(region, "width", whole.width),
+                height: number(region, "height", whole.height),
             },
-            profile: text("profile").unwrap_or_default(),
-            locale: text("locale").unwrap_or_default(),
-            query_id: text("queryId"),
+            profile: text("profile").unwrap_or(default.profile),
+            locale: text("locale").unwrap_or(default.locale),
+            query_id: text("queryId").or(default.query_id),
             limit: query
                 .get("limit")
                 .and_then(serde_json::Value::as_u64)
-                .map_or(DEFAULT_LIMIT, |n| {
+                .map_or(default.limit, |n| {
                     u32::try_from(n.clamp(1, u64::from(MAX_LIMIT))).unwrap_or(MAX_LIMIT)
                 }),
         })
@@ -954,9 +970,10 @@ mod tests {
         assert_eq!(Query::from_json(&sent.to_json()), Ok(sent));
         let bare = Query::from_json("{}").unwrap();
         assert_eq!(
-            (bare.region, bare.query_id, bare.limit),
+            (bare.region, bare.query_id.clone(), bare.limit),
             (Region::FULL, None, DEFAULT_LIMIT)
         );
+        assert_eq!(bare, Query::default());
         assert_eq!(
             Query::from_json(r#"{"limit": 1000}"#).unwrap().limit,
             MAX_LIMIT

@@ -647,10 +647,7 @@ async fn search_image(
             _ => {}
         }
     }
-    let query = match query {
-        Some(query) => query,
-        None => Query::from_json("{}").map_err(ApiError::BadRequest)?,
-    };
+    let query = query.unwrap_or_default();
     let crop = CropBox::from(query.region)
         .clamped()
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;

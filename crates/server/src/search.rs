@@ -196,6 +196,31 @@ pub struct Indexed {
     pub embedded: usize,
     /// Embeddings taken from the saved index: same model, same photo bytes.
     pub unchanged: usize,
+    /// What answers the nearest-neighbour queries.
+    pub vectors: Vectors,
+}
+
+/// The kind of [`VectorIndex`] a search runs on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Vectors {
+    /// An exact scan ([`BruteForce`]): catalogs below [`IndexOptions::ann_from`].
+    #[default]
+    Exact,
+    /// An HNSW graph built now.
+    GraphBuilt,
+    /// The HNSW graph saved beside the index, reloaded: no embedding changed.
+    GraphReloaded,
+}
+
+/// Where [`VisualSearch::open_with`] finds the photos and keeps what it indexed.
+#[derive(Clone, Copy, Debug)]
+pub struct IndexOptions<'a> {
+    /// The saved index to reuse and update; the HNSW graph is kept beside it (`.usearch`).
+    pub saved: Option<&'a Path>,
+    /// How far photo fetches may reach.
+    pub photos: crate::fetch::Reach,
+    /// From how many products on the index is an HNSW graph rather than an exact scan.
+    pub ann_from: usize,
 }
 
 /// The model, the index, and recent queries.
@@ -315,6 +340,26 @@ impl VisualSearch {
         saved: Option<&Path>,
         photos: crate::fetch::Reach,
     ) -> Result<Self, String> {
+        let options = IndexOptions {
+            saved,
+            photos,
+            ann_from: crate::ann::ANN_FROM,
+        };
+        Self::open_with(model, catalog, media, options)
+    }
+
+    /// [`VisualSearch::open`], with every choice named.
+    pub fn open_with(
+        model: &Path,
+        catalog: &Catalog,
+        media: &Path,
+        options: IndexOptions,
+    ) -> Result<Self, String> {
+        let IndexOptions {
+            saved,
+            photos,
+            ann_from,
+        } = options;
         let model_bytes =
             std::fs::read(model).map_err(|e| format!("cannot read {}: {e}", model.display()))?;
         let embedder = Embedder::load(model).map_err(|e| e.to_string())?;
@@ -422,10 +467,7 @@ impl VisualSearch {
             match result {
                 Ok(item) => index.items.push(item),
                 Err(e) => {
-                    let id = catalog
-                        .products
-                        .get(n.saturating_sub(1))
-                        .map_or("", |p| p.id.as_str());
+                    let id = catalog.products.get(n).map_or("", |p| p.id.as_str());
                     eprintln!("visual search: skipping {id}: {e}");
                 }
             }
@@ -448,47 +490,55 @@ impl VisualSearch {
                 );
             }
         }
+        // What a saved graph must have been built from to be reused: the same model and the
+        // same photos of the same products, in the same order (its keys are positions).
+        let graph_sum = {
+            let mut listed = index.model.clone();
+            for item in &index.items {
+                listed.push_str(&format!("\n{}\0{}", item.id, item.photo));
+            }
+            sha256(listed.as_bytes())
+        };
         let items: Vec<(String, Vec<f32>)> = index
             .items
             .into_iter()
             .map(|item| (item.id, item.vector))
             .collect();
-        let vectors: Box<dyn VectorIndex> = if items.len() >= crate::ann::ANN_FROM {
-            // The graph is saved beside the index and reloaded while every embedding is too.
-            let graph = saved.map(|path| path.with_extension("usearch"));
-            let unchanged = embedded == 0 && reusable.is_empty();
+        let (vectors, kind): (Box<dyn VectorIndex>, Vectors) = if items.len() >= ann_from.max(1) {
+            let graph = saved.map(Graph::beside);
             let dimensions = items.first().map_or(0, |(_, v)| v.len());
             let ids: Vec<String> = items.iter().map(|(id, _)| id.clone()).collect();
             let started = std::time::Instant::now();
             let count = items.len();
             let reloaded = graph
-                .as_deref()
-                .filter(|_| unchanged)
-                .and_then(|path| crate::ann::Hnsw::load(path, dimensions, ids).ok());
-            let hnsw = match reloaded {
-                Some(hnsw) => hnsw,
+                .as_ref()
+                .filter(|graph| graph.built_from(&graph_sum))
+                .and_then(|graph| crate::ann::Hnsw::load(&graph.path, dimensions, ids).ok());
+            let (hnsw, kind) = match reloaded {
+                Some(hnsw) => (hnsw, Vectors::GraphReloaded),
                 None => {
                     let hnsw = crate::ann::Hnsw::build(items).map_err(|e| e.to_string())?;
-                    if let Some(path) = &graph {
-                        if let Err(e) = hnsw.save(path) {
-                            eprintln!("visual search: cannot save {}: {e}", path.display());
+                    if let Some(graph) = &graph {
+                        if let Err(e) = graph.save(&hnsw, &graph_sum) {
+                            eprintln!("visual search: cannot save {}: {e}", graph.path.display());
                         }
                     }
-                    hnsw
+                    (hnsw, Vectors::GraphBuilt)
                 }
             };
             eprintln!(
                 "visual search: {count} products in an HNSW index, ready in {:.1} s",
                 started.elapsed().as_secs_f64()
             );
-            Box::new(hnsw)
+            (Box::new(hnsw), kind)
         } else {
-            Box::new(BruteForce { items })
+            (Box::new(BruteForce { items }), Vectors::Exact)
         };
         let mut search = Self::new(embedder, vectors);
         search.indexed = Indexed {
             embedded,
             unchanged: reused,
+            vectors: kind,
         };
         Ok(search)
     }
@@ -580,6 +630,37 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
+}
+
+/// The HNSW graph saved beside an index (`index.usearch`), with the fingerprint of the items it
+/// was built from (`index.usearch.sha256`).
+struct Graph {
+    path: std::path::PathBuf,
+    sum: std::path::PathBuf,
+}
+
+impl Graph {
+    fn beside(index: &Path) -> Self {
+        let path = index.with_extension("usearch");
+        let sum = index.with_extension("usearch.sha256");
+        Self { path, sum }
+    }
+
+    /// Whether the saved graph was built from the items `sum` names.
+    fn built_from(&self, sum: &str) -> bool {
+        std::fs::read_to_string(&self.sum).is_ok_and(|saved| saved.trim() == sum)
+    }
+
+    /// Saves `hnsw`, then its fingerprint: a graph cut short by a crash has none, and is built
+    /// again.
+    fn save(&self, hnsw: &crate::ann::Hnsw, sum: &str) -> Result<(), String> {
+        match std::fs::remove_file(&self.sum) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.to_string()),
+            _ => {}
+        }
+        hnsw.save(&self.path).map_err(|e| e.to_string())?;
+        std::fs::write(&self.sum, sum).map_err(|e| e.to_string())
+    }
 }
 
 fn load_index(path: &Path) -> Option<SavedIndex> {

@@ -356,7 +356,7 @@ async fn a_shops_photos_on_its_cdn_are_fetched_and_indexed() {
 
 #[test]
 fn a_restart_embeds_only_new_or_changed_photos() {
-    use live_shop_server::search::Indexed;
+    use live_shop_server::search::{Indexed, Vectors};
     let media = live_shop_testkit::cache().join("media");
     let dir = std::env::temp_dir().join(format!("live-shop-reindex-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("img")).unwrap();
@@ -376,14 +376,16 @@ fn a_restart_embeds_only_new_or_changed_photos() {
         first.indexed,
         Indexed {
             embedded: 3,
-            unchanged: 0
+            unchanged: 0,
+            vectors: Vectors::Exact,
         }
     );
     assert_eq!(
         open().indexed,
         Indexed {
             embedded: 0,
-            unchanged: 3
+            unchanged: 3,
+            vectors: Vectors::Exact,
         }
     );
     // Same name, other bytes (still a PNG: bytes after its end are ignored by decoders).
@@ -396,10 +398,67 @@ fn a_restart_embeds_only_new_or_changed_photos() {
         again.indexed,
         Indexed {
             embedded: 1,
-            unchanged: 2
+            unchanged: 2,
+            vectors: Vectors::Exact,
         }
     );
     assert_eq!(again.len(), 3);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_large_catalog_searches_an_hnsw_graph_reloaded_while_its_items_are_the_same() {
+    use live_shop_server::search::{IndexOptions, Vectors};
+    let media = live_shop_testkit::cache().join("media");
+    let dir = std::env::temp_dir().join(format!("live-shop-graph-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut catalog = Catalog::embedded().unwrap();
+    catalog.products.truncate(6);
+    let saved = dir.join("index.json");
+    // Six products count as a large catalog here: the graph path, as from 20,000 products.
+    let open = |catalog: &Catalog| {
+        let options = IndexOptions {
+            saved: Some(&saved),
+            photos: Reach::PublicHttps,
+            ann_from: 5,
+        };
+        VisualSearch::open_with(&model(), catalog, &media, options).unwrap()
+    };
+    // A photo of each product finds that product first.
+    let finds_each = |search: &VisualSearch, catalog: &Catalog| {
+        for product in &catalog.products {
+            let photo = query_photo(catalog, &product.id);
+            let hits = search
+                .search(Some(&photo), None, CropBox::FULL, 3)
+                .unwrap()
+                .unwrap();
+            assert_eq!(hits.products[0].0, product.id, "{:?}", hits.products);
+        }
+    };
+    let first = open(&catalog);
+    assert_eq!(first.indexed.vectors, Vectors::GraphBuilt);
+    assert!(dir.join("index.usearch").is_file());
+    finds_each(&first, &catalog);
+    let again = open(&catalog);
+    assert_eq!(again.indexed.vectors, Vectors::GraphReloaded);
+    assert_eq!(again.indexed.embedded, 0);
+    finds_each(&again, &catalog);
+    // The same products in another order: every embedding is reused, but the graph's keys are
+    // positions, so it is built again and still names the right products.
+    catalog.products.reverse();
+    let reordered = open(&catalog);
+    assert_eq!(
+        (reordered.indexed.embedded, reordered.indexed.vectors),
+        (0, Vectors::GraphBuilt)
+    );
+    finds_each(&reordered, &catalog);
+    assert_eq!(open(&catalog).indexed.vectors, Vectors::GraphReloaded);
+    // A graph without its fingerprint (a save cut short) is not trusted.
+    std::fs::remove_file(dir.join("index.usearch.sha256")).unwrap();
+    assert_eq!(open(&catalog).indexed.vectors, Vectors::GraphBuilt);
+    // Below the threshold, the exact scan.
+    catalog.products.truncate(4);
+    assert_eq!(open(&catalog).indexed.vectors, Vectors::Exact);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
