@@ -9,8 +9,10 @@ use candle_core::Tensor;
 
 use crate::EmbedError;
 
-/// A feature map: `h × w` pixels of `c` channels, channels last.
+/// A batch of feature maps: `n` images of `h × w` pixels of `c` channels, channels last, one
+/// image after another.
 struct Map {
+    n: usize,
     h: usize,
     w: usize,
     c: usize,
@@ -61,7 +63,8 @@ impl Folded {
     }
 }
 
-/// A 1 × 1 convolution: a (pixels × in) by (in × out) product.
+/// A 1 × 1 convolution: a (pixels × in) by (in × out) product, the pixels of every image in the
+/// batch in one product.
 struct Pointwise {
     cin: usize,
     cout: usize,
@@ -89,7 +92,7 @@ impl Pointwise {
     }
 
     fn forward(&self, x: &Map) -> Map {
-        let pixels = x.h * x.w;
+        let pixels = x.n * x.h * x.w;
         let mut data = Vec::with_capacity(pixels * self.cout);
         for _ in 0..pixels {
             data.extend_from_slice(&self.bias);
@@ -124,6 +127,7 @@ impl Pointwise {
             relu6(&mut data);
         }
         Map {
+            n: x.n,
             h: x.h,
             w: x.w,
             c: self.cout,
@@ -166,34 +170,52 @@ impl Depthwise {
         let (c, k, s) = (self.c, self.k, self.stride);
         let (oh, top) = same(x.h, k, s);
         let (ow, left) = same(x.w, k, s);
-        let mut data = vec![0.0; oh * ow * c];
+        let mut data = vec![0.0; x.n * oh * ow * c];
+        let images = x.data.chunks_exact(x.h * x.w * c);
+        for (image, out) in images.zip(data.chunks_exact_mut(oh * ow * c)) {
+            self.one(image, x.h, x.w, (top, left), out, (oh, ow));
+        }
+        Map {
+            n: x.n,
+            h: oh,
+            w: ow,
+            c,
+            data,
+        }
+    }
+
+    /// One image of `h × w` into `out` of `oh × ow`, padded by `top` and `left`.
+    fn one(
+        &self,
+        input: &[f32],
+        h: usize,
+        w: usize,
+        (top, left): (usize, usize),
+        out: &mut [f32],
+        (oh, ow): (usize, usize),
+    ) {
+        let (c, k, s) = (self.c, self.k, self.stride);
         for oy in 0..oh {
             for ox in 0..ow {
-                let acc = &mut data[(oy * ow + ox) * c..][..c];
+                let acc = &mut out[(oy * ow + ox) * c..][..c];
                 acc.copy_from_slice(&self.bias);
                 for dy in 0..k {
-                    let Some(iy) = (oy * s + dy).checked_sub(top).filter(|&y| y < x.h) else {
+                    let Some(iy) = (oy * s + dy).checked_sub(top).filter(|&y| y < h) else {
                         continue;
                     };
                     for dx in 0..k {
-                        let Some(ix) = (ox * s + dx).checked_sub(left).filter(|&v| v < x.w) else {
+                        let Some(ix) = (ox * s + dx).checked_sub(left).filter(|&v| v < w) else {
                             continue;
                         };
-                        let input = &x.data[(iy * x.w + ix) * c..][..c];
+                        let pixel = &input[(iy * w + ix) * c..][..c];
                         let tap = &self.weight[(dy * k + dx) * c..][..c];
-                        for ((a, i), w) in acc.iter_mut().zip(input).zip(tap) {
-                            *a += i * w;
+                        for ((a, i), t) in acc.iter_mut().zip(pixel).zip(tap) {
+                            *a += i * t;
                         }
                     }
                 }
                 relu6(acc);
             }
-        }
-        Map {
-            h: oh,
-            w: ow,
-            c,
-            data,
         }
     }
 }
@@ -232,32 +254,37 @@ impl Stem {
         let (k, cout) = (self.k, self.cout);
         let (oh, top) = same(x.h, k, 2);
         let (ow, left) = same(x.w, k, 2);
-        let mut data = vec![0.0; oh * ow * cout];
-        for oy in 0..oh {
-            for ox in 0..ow {
-                let acc = &mut data[(oy * ow + ox) * cout..][..cout];
-                acc.copy_from_slice(&self.bias);
-                for dy in 0..k {
-                    let Some(iy) = (oy * 2 + dy).checked_sub(top).filter(|&y| y < x.h) else {
-                        continue;
-                    };
-                    for dx in 0..k {
-                        let Some(ix) = (ox * 2 + dx).checked_sub(left).filter(|&v| v < x.w) else {
+        let mut data = vec![0.0; x.n * oh * ow * cout];
+        let images = x.data.chunks_exact(x.h * x.w * x.c);
+        for (image, out) in images.zip(data.chunks_exact_mut(oh * ow * cout)) {
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let acc = &mut out[(oy * ow + ox) * cout..][..cout];
+                    acc.copy_from_slice(&self.bias);
+                    for dy in 0..k {
+                        let Some(iy) = (oy * 2 + dy).checked_sub(top).filter(|&y| y < x.h) else {
                             continue;
                         };
-                        for i in 0..x.c {
-                            let v = x.data[(iy * x.w + ix) * x.c + i];
-                            let tap = &self.weight[((dy * k + dx) * x.c + i) * cout..][..cout];
-                            for (a, w) in acc.iter_mut().zip(tap) {
-                                *a += v * w;
+                        for dx in 0..k {
+                            let Some(ix) = (ox * 2 + dx).checked_sub(left).filter(|&v| v < x.w)
+                            else {
+                                continue;
+                            };
+                            for i in 0..x.c {
+                                let v = image[(iy * x.w + ix) * x.c + i];
+                                let tap = &self.weight[((dy * k + dx) * x.c + i) * cout..][..cout];
+                                for (a, w) in acc.iter_mut().zip(tap) {
+                                    *a += v * w;
+                                }
                             }
                         }
                     }
+                    relu6(acc);
                 }
-                relu6(acc);
             }
         }
         Map {
+            n: x.n,
             h: oh,
             w: ow,
             c: cout,
@@ -307,14 +334,20 @@ impl Net {
         })
     }
 
-    /// The pooled features of a 224 × 224 RGB image (checked by the caller).
-    pub(crate) fn pooled(&self, rgb: &[u8], side: usize) -> Vec<f32> {
+    /// The pooled features of each `side × side` RGB image (checked by the caller), in one
+    /// pass: every 1 × 1 convolution multiplies the whole batch's pixels at once.
+    pub(crate) fn pooled(&self, images: &[&[u8]], side: usize) -> Vec<Vec<f32>> {
+        if images.is_empty() {
+            return Vec::new();
+        }
         let input = Map {
+            n: images.len(),
             h: side,
             w: side,
             c: 3,
-            data: rgb
+            data: images
                 .iter()
+                .flat_map(|rgb| rgb.iter())
                 .map(|&v| (f32::from(v) - 127.0) / 128.0)
                 .collect(),
         };
@@ -331,16 +364,21 @@ impl Net {
             x = y;
         }
         let head = self.head.forward(&x);
-        let pixels = (head.h * head.w) as f32;
-        let mut pooled = vec![0.0; head.c];
-        for pixel in head.data.chunks_exact(head.c) {
-            for (p, v) in pooled.iter_mut().zip(pixel) {
-                *p += v;
-            }
-        }
-        for p in &mut pooled {
-            *p /= pixels;
-        }
-        pooled
+        let pixels = head.h * head.w;
+        head.data
+            .chunks_exact(pixels * head.c)
+            .map(|image| {
+                let mut pooled = vec![0.0; head.c];
+                for pixel in image.chunks_exact(head.c) {
+                    for (p, v) in pooled.iter_mut().zip(pixel) {
+                        *p += v;
+                    }
+                }
+                for p in &mut pooled {
+                    *p /= pixels as f32;
+                }
+                pooled
+            })
+            .collect()
     }
 }

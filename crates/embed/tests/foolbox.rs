@@ -128,3 +128,26 @@ fn the_fast_path_embeds_as_the_reference_graph_does() {
         assert!(cosine(&fast, &reference) > 0.99999, "{}", path.display());
     }
 }
+
+#[test]
+fn a_batch_embeds_each_image_as_alone() {
+    let model = model();
+    let images: Vec<Vec<u8>> = photos().iter().take(5).map(|(p, _)| pixels(p)).collect();
+    let batch: Vec<&[u8]> = images.iter().map(Vec::as_slice).collect();
+    let together = model.embed_batch(&batch).unwrap();
+    assert_eq!(together.len(), images.len());
+    for (rgb, embedding) in images.iter().zip(&together) {
+        let alone = model.embed(rgb, INPUT, INPUT).unwrap();
+        let worst = alone
+            .iter()
+            .zip(embedding)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        assert!(worst < 1e-5, "{worst}");
+    }
+    // Images differ, so their embeddings do: no image's features leaked into another's.
+    assert!(cosine(&together[0], &together[1]) < 0.99);
+    assert!(model.embed_batch(&[]).unwrap().is_empty());
+    // One wrong-sized image refuses the batch.
+    assert!(model.embed_batch(&[&images[0], &[0; 12]]).is_err());
+}

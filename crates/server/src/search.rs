@@ -412,8 +412,11 @@ impl VisualSearch {
                     vector
                 }
                 None => {
+                    let vector =
+                        embed_photo(&embedder, &bytes).map_err(|e| format!("{src}: {e}"))?;
+                    // Counted once made, so the progress line never runs ahead of `done`.
                     embedded.fetch_add(1, Ordering::Relaxed);
-                    embed_photo(&embedder, &bytes).map_err(|e| format!("{src}: {e}"))?
+                    vector
                 }
             };
             Ok::<_, String>(IndexedItem {

@@ -148,19 +148,32 @@ fn run() -> Result<bool, String> {
     let (p50, _, _) = spread(times);
     println!("  candle reference graph (its own threads, every core): {p50:.0} ms/image p50");
 
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    println!("== indexing the catalog: prepared as square-224, decoded, embedded; {cores} threads");
-    let start = Instant::now();
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    std::thread::scope(|scope| {
-        for _ in 0..cores {
-            scope.spawn(|| loop {
-                let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(bytes) = photos.get(n) else { break };
-                let _ = live_shop_server::search::embed_photo(&embedder, bytes);
-            });
+    // Several images in one pass: the 1 × 1 convolutions multiply every image's pixels at once.
+    // Measured here, it is slower from 8 images a pass (one image's feature maps fit the CPU's
+    // cache; a batch's do not), so indexing embeds one photo a pass on each core.
+    for batch in [4, 8, 16] {
+        let chunks: Vec<Vec<&[u8]>> = pixels
+            .chunks_exact(batch)
+            .map(|c| c.iter().map(Vec::as_slice).collect())
+            .collect();
+        let start = Instant::now();
+        for chunk in &chunks {
+            embedder.embed_batch(chunk).map_err(|e| e.to_string())?;
         }
-    });
+        let each = start.elapsed().as_secs_f64() * 1000.0 / (chunks.len() * batch) as f64;
+        println!(
+            "  fast path, {batch} images a pass: {each:.1} ms/image; {:.1} images/s",
+            1000.0 / each
+        );
+    }
+
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    println!(
+        "== indexing the catalog as the server does: prepared as square-224, decoded, embedded; {cores} threads"
+    );
+    let start = Instant::now();
+    let mut search_state =
+        VisualSearch::open(&model_path, &catalog, &media, None, Reach::PublicHttps)?;
     let took = start.elapsed().as_secs_f64();
     println!(
         "  {} photos in {took:.2} s: {:.1} photos/s ({:.0} ms each per thread)",
@@ -170,8 +183,6 @@ fn run() -> Result<bool, String> {
     );
 
     println!("== queries over loopback HTTP (the real server loop)");
-    let mut search_state =
-        VisualSearch::open(&model_path, &catalog, &media, None, Reach::PublicHttps)?;
     search_state.set_admission(live_shop_server::admission::Policy {
         per_minute: 0,
         ..live_shop_server::admission::Policy::for_this_machine()
