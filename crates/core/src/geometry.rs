@@ -229,9 +229,18 @@ impl Crop {
     }
 
     /// A point of the visible picture (fractions of it) as fractions of the whole frame:
-    /// where a click on the picture puts a hotspot.
+    /// where a click on the picture puts a hotspot. A point beyond the visible picture (a drag
+    /// past its edge) is taken at the edge, so a dragged hotspot stays in sight.
     pub fn to_frame(self, (x, y): (f64, f64)) -> (f64, f64) {
         let (f, v) = (self.frame, self.visible);
+        let unit = |t: f64| {
+            if t.is_finite() {
+                t.clamp(0.0, 1.0)
+            } else {
+                0.5
+            }
+        };
+        let (x, y) = (unit(x), unit(y));
         (
             (v.x + x * v.width - f.x) / f.width,
             (v.y + y * v.height - f.y) / f.height,
@@ -506,6 +515,9 @@ mod tests {
         let back = crop.to_frame((x, y));
         assert!((back.0 - 0.30).abs() < 1e-9 && (back.1 - 0.35).abs() < 1e-9);
         assert!((crop.to_frame((0.0, 1.0)).0 - left_edge).abs() < 1e-6);
+        // A drag past the player's edge stops at the edge of what it shows.
+        assert_eq!(crop.to_frame((-0.4, 1.7)), crop.to_frame((0.0, 1.0)));
+        assert!(crop.to_visible(crop.to_frame((1.3, 0.5))).is_some());
     }
 
     #[test]
