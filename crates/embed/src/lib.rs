@@ -222,12 +222,7 @@ impl Embedder {
             Some(net) => Ok(net.pooled(images, INPUT)),
             None => images
                 .iter()
-                .map(|rgb| {
-                    Ok(self
-                        .pooled(&Self::input(rgb, INPUT, INPUT)?)?
-                        .squeeze(0)?
-                        .to_vec1::<f32>()?)
-                })
+                .map(|rgb| self.reference_features(rgb, INPUT, INPUT))
                 .collect(),
         }
     }
@@ -238,6 +233,19 @@ impl Embedder {
             .permute((2, 0, 1))?
             .to_dtype(DType::F32)?;
         Ok(((pixels - 127.0)? / 128.0)?.unsqueeze(0)?)
+    }
+
+    /// The pooled 1280 features through the candle graph.
+    fn reference_features(
+        &self,
+        rgb: &[u8],
+        width: usize,
+        height: usize,
+    ) -> Result<Vec<f32>, EmbedError> {
+        Ok(self
+            .pooled(&Self::input(rgb, width, height)?)?
+            .squeeze(0)?
+            .to_vec1::<f32>()?)
     }
 
     fn pooled(&self, x: &Tensor) -> Result<Tensor, EmbedError> {
@@ -275,11 +283,7 @@ impl Embedder {
         width: usize,
         height: usize,
     ) -> Result<Vec<f32>, EmbedError> {
-        let features = self
-            .pooled(&Self::input(rgb, width, height)?)?
-            .squeeze(0)?
-            .to_vec1::<f32>()?;
-        Ok(normalised(features))
+        Ok(normalised(self.reference_features(rgb, width, height)?))
     }
 
     /// The 1000 ImageNet class scores, for checking the model (on the fast path).

@@ -16,6 +16,12 @@ pub const ANN_FROM: usize = 20_000;
 /// p99 on one thread (64: 0.981 at 1.3 ms; 512: 0.991 at 3.9 ms).
 const CONNECTIVITY: usize = 16;
 const EXPANSION_ADD: usize = 128;
+
+/// The layout of a saved graph: its metric, its quantisation ([`quantized`]; rename it when
+/// that changes) and its build settings. A graph saved with another is built again.
+pub fn graph_format() -> String {
+    format!("usearch cos i8-maxabs m{CONNECTIVITY} ef{EXPANSION_ADD}")
+}
 /// Candidates weighed while searching.
 pub const EXPANSION_SEARCH: usize = 256;
 

@@ -67,10 +67,28 @@ struct IndexedItem {
 
 fn sha256(bytes: &[u8]) -> String {
     use sha2::Digest;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&sha2::Sha256::digest(bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What a saved HNSW graph must have been built from to be reused: the same products with the
+/// same embeddings, in the same order (its keys are positions), in the same graph format.
+fn graph_sum(items: &[IndexedItem]) -> String {
+    use sha2::Digest;
+    let mut sum = sha2::Sha256::new();
+    sum.update(crate::ann::graph_format());
+    for item in items {
+        sum.update([0]);
+        sum.update(&item.id);
+        sum.update([0]);
+        for v in &item.vector {
+            sum.update(v.to_le_bytes());
+        }
+    }
+    hex(&sum.finalize())
 }
 
 /// A catalog photo's embedding, made as a query's is: the photo prepared as the widget
@@ -493,15 +511,7 @@ impl VisualSearch {
                 );
             }
         }
-        // What a saved graph must have been built from to be reused: the same model and the
-        // same photos of the same products, in the same order (its keys are positions).
-        let graph_sum = {
-            let mut listed = index.model.clone();
-            for item in &index.items {
-                listed.push_str(&format!("\n{}\0{}", item.id, item.photo));
-            }
-            sha256(listed.as_bytes())
-        };
+        let graph_sum = graph_sum(&index.items);
         let items: Vec<(String, Vec<f32>)> = index
             .items
             .into_iter()
