@@ -6,8 +6,9 @@
 # everything and removes the folder.
 #
 # For tests and the load benchmark: LIVE_SHOP_SERVER names a server binary already built (no
-# setup, no build); CLUSTER_INFO names a file that gets `proxy URL`, then `instance URL PID` per
-# instance, once everything answers; SERVER_ARGS holds more flags for every instance (split on
+# setup, no build); CLUSTER_INFO names a file that gets `proxy URL`, then `instance URL PID NAME`
+# per instance, once everything answers (NAME is what the proxy's X-Served-By header says of
+# responses from that instance); SERVER_ARGS holds more flags for every instance (split on
 # spaces); START_SECS is how long an instance may take to answer (60). SIGUSR1 stops every
 # instance, as an outage would, and SIGUSR2 starts them again on the same ports.
 set -euo pipefail
@@ -93,7 +94,7 @@ for i in $(seq 1 "$INSTANCES"); do
   ports+=("$(free_port)")
   urls+=("http://127.0.0.1:${ports[-1]}")
   start_instance "$i"
-  info+=("instance ${urls[-1]} ${instance_pids[-1]}")
+  info+=("instance ${urls[-1]} ${instance_pids[-1]} s$i")
 done
 stop_instances() {
   for pid in "${instance_pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
@@ -132,6 +133,8 @@ backend live
   option httpchk GET /v1/catalog?limit=1
   http-check expect status 200
   default-server inter 500ms fall 1 rise 2 on-marked-down shutdown-sessions
+  # Which instance answered (s1 is the first): a journey kills the one holding its stream.
+  http-response set-header X-Served-By %[srv_name]
 EOF
   for i in "${!urls[@]}"; do echo "  server s$((i + 1)) ${urls[$i]#http://} check"; done
 } >"$work/haproxy.cfg"

@@ -17,7 +17,16 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 LIVE_SHOP_SERVER="$CARGO_TARGET_DIR/server/live-shop-server" CLUSTER_INFO="$info" PORT="$port" \
   DEMO=0 LIVE_SHOP_TOKEN=bench bash scripts/cluster.sh >/dev/null &
 cluster=$!
-trap 'kill "$cluster" 2>/dev/null; wait "$cluster" 2>/dev/null; rm -f "$info"' EXIT
+# The benchmark's own status is the script's: stopping the cluster (which exits 130 on its
+# signal) must not replace it.
+stop_cluster() {
+  local status=$?
+  kill "$cluster" 2>/dev/null || true
+  wait "$cluster" 2>/dev/null || true
+  rm -f "$info"
+  exit "$status"
+}
+trap stop_cluster EXIT
 for _ in $(seq 1 300); do [ -f "$info" ] && break; sleep 0.2; done
 [ -f "$info" ] || { echo "load: the cluster did not start" >&2; exit 1; }
 node bench/load.mjs "$info"

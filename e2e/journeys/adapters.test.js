@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { homedir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { useBrowser, withBackend } from '../lib/harness.js';
+import { SOON, useBrowser, withBackend } from '../lib/harness.js';
 import { TOKEN, freePort } from '../lib/server.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
@@ -43,7 +43,7 @@ async function openShopPage(backend, attributes, script = '') {
 
 async function pin(backend, page, id, title) {
   await backend.change({ type: 'offerPinned', product: { id, title: 'x' } });
-  await page.locator('live-shop .pinned .title').filter({ hasText: title }).waitFor({ timeout: 5000 });
+  await page.locator('live-shop .pinned .title').filter({ hasText: title }).waitFor({ timeout: SOON });
 }
 
 const shopifyFlags = ['--catalog', join(FIXTURES, 'shopify-products.json'),
@@ -82,15 +82,15 @@ test('a Shopify store: its products.json is the shop, and add-to-cart goes to it
     assert.equal(await card.locator('img').first().getAttribute('src'), 'https://cdn.shopify.example/files/beanie.png');
     const button = card.locator('button.buy');
     await button.click();
-    await button.filter({ hasText: 'Added' }).waitFor({ timeout: 3000 });
+    await button.filter({ hasText: 'Added' }).waitFor({ timeout: SOON });
     assert.deepEqual(adds[0], { method: 'POST', body: { items: [{ id: 42000000000001, quantity: 1 }] }, accept: 'application/json' });
     assert.equal(await asked, '42000000000001');
     assert.deepEqual(await updated, { productId: '7301234567890', variantId: '42000000000001', quantity: 1 });
 
     // The store refuses the next add in its own words, which the shopper reads.
-    await button.filter({ hasText: 'Add to cart' }).waitFor({ timeout: 6000 });
+    await button.filter({ hasText: 'Add to cart' }).waitFor({ timeout: SOON });
     await button.click();
-    await card.locator('.cart-note').filter({ hasText: 'All 1 Wool Beanie are in your cart.' }).waitFor({ timeout: 3000 });
+    await card.locator('.cart-note').filter({ hasText: 'All 1 Wool Beanie are in your cart.' }).waitFor({ timeout: SOON });
     assert.equal(adds.length, 2, 'a refused add is not retried unasked');
 
     // A jacket with sizes: the store's page opens to choose one; nothing is added.
@@ -135,12 +135,12 @@ test('a WooCommerce shop: the Store API cart gets its nonce first, and its refus
     assert.equal(await card.locator('.stock .left').textContent(), '2 left');
     const button = card.locator('button.buy');
     await button.click();
-    await button.filter({ hasText: 'Added' }).waitFor({ timeout: 3000 });
-    await button.filter({ hasText: 'Add to cart' }).waitFor({ timeout: 6000 });
+    await button.filter({ hasText: 'Added' }).waitFor({ timeout: SOON });
+    await button.filter({ hasText: 'Add to cart' }).waitFor({ timeout: SOON });
     await button.click();
     await card.locator('.cart-note')
       .filter({ hasText: 'You cannot add "Beanie" to the cart because the product is out of stock.' })
-      .waitFor({ timeout: 3000 });
+      .waitFor({ timeout: SOON });
     assert.deepEqual(calls, [
       ['GET cart'], ['POST add-item', 'nonce-1', { id: 34, quantity: 1 }],
       ['GET cart'], ['POST add-item', 'nonce-3', { id: 34, quantity: 1 }],
@@ -168,7 +168,7 @@ test('a replay hotspot\'s product goes to the shop\'s cart as well', async () =>
     const card = page.locator('live-shop .hotspot-card');
     await card.locator('.title').filter({ hasText: 'Wool Beanie' }).waitFor();
     await card.locator('button.buy').click();
-    await card.locator('button.buy').filter({ hasText: 'Added' }).waitFor({ timeout: 3000 });
+    await card.locator('button.buy').filter({ hasText: 'Added' }).waitFor({ timeout: SOON });
     assert.deepEqual(adds, [{ items: [{ id: 42000000000001, quantity: 1 }] }]);
     assert.deepEqual(backendPosts, []);
   });
@@ -182,7 +182,7 @@ test('in Arabic, the shop\'s English refusal reads in its own order', async () =
     await pin(backend, page, '7301234567890', 'Wool Beanie');
     await page.locator('live-shop .pinned button.buy').click();
     const note = page.locator('live-shop .pinned .cart-note');
-    await note.filter({ hasText: 'All 1 Wool Beanie are in your cart.' }).waitFor({ timeout: 3000 });
+    await note.filter({ hasText: 'All 1 Wool Beanie are in your cart.' }).waitFor({ timeout: SOON });
     // Laid out right to left, the full stop would come first, at the left.
     const [first, stop] = await note.evaluate((element) => [0, element.textContent.length - 1].map((i) => {
       const range = document.createRange();
@@ -234,7 +234,7 @@ test('visual search finds a Shopify store\'s product by its CDN photo, and adds 
       assert.equal(await first.locator('.title').textContent(), 'Harbor Jacket');
       assert.equal(await first.locator('img').first().getAttribute('src'), `http://127.0.0.1:${cdnPort}/files/jacket.png`);
       await first.locator('button.buy').click();
-      await first.locator('button.buy.added').waitFor({ timeout: 3000 });
+      await first.locator('button.buy.added').waitFor({ timeout: SOON });
       assert.deepEqual(adds, [{ items: [{ id: 9501, quantity: 1 }] }]);
       assert.deepEqual(errors, []);
     });

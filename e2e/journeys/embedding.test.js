@@ -2,7 +2,7 @@
 // geometry after resizes, analytics events, calendar links and keyboard use.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openPlayerPage, useBackend, useBrowser } from '../lib/harness.js';
+import { SOON, eventually, openPlayerPage, useBackend, useBrowser } from '../lib/harness.js';
 
 const browser = useBrowser();
 const backend = useBackend();
@@ -34,7 +34,7 @@ test('LiveShop.mount renders, updates and destroys; instances are independent', 
   assert.equal(await p.locator('#a button.buy').textContent(), 'Add to cart');
   assert.equal(await p.locator('#b button.buy').textContent(), 'افزودن به سبد');
   await p.evaluate(() => window.a.update({ backend: location.origin, stream: 'demo', locale: 'ar' }));
-  await p.locator('#a button.buy').filter({ hasText: 'أضف إلى السلة' }).waitFor({ timeout: 2000 });
+  await p.locator('#a button.buy').filter({ hasText: 'أضف إلى السلة' }).waitFor({ timeout: SOON });
   assert.equal(await p.locator('#a .stage').getAttribute('dir'), 'rtl');
   await p.evaluate(() => window.a.destroy());
   assert.equal(await p.locator('#a .stage').count(), 0);
@@ -65,19 +65,16 @@ test(`the overlay follows the picture when the player is resized (${dir})`, asyn
       assert.ok(Math.abs(stage[k] - want[k]) < 1.5, `${k}: stage ${stage[k]} picture ${want[k]}`);
     }
   };
-  await check();
+  await eventually(check);
   // Wide and low: pillar bars, so the picture touches neither side of the element.
   await p.evaluate(() => { const b = document.getElementById('box'); b.style.width = '900px'; b.style.height = '300px'; });
-  await p.waitForTimeout(300);
-  await check();
+  await eventually(check);
   // Tall and narrow: letterbox bars.
   await p.evaluate(() => { const b = document.getElementById('box'); b.style.width = '360px'; b.style.height = '640px'; });
-  await p.waitForTimeout(300);
-  await check();
+  await eventually(check);
   await p.setViewportSize({ width: 700, height: 500 });
   await p.evaluate(() => { document.getElementById('box').style.width = '100vw'; });
-  await p.waitForTimeout(300);
-  await check();
+  await eventually(check);
 });
 }
 
@@ -102,7 +99,7 @@ test('impressions, clicks, calendar links and the keyboard', async () => {
     }
   });
   await p.locator('live-shop .pinned .card').waitFor();
-  await p.waitForFunction(() => window.signals.some((s) => s.name === 'live-shop:impression'), null, { timeout: 3000 });
+  await p.waitForFunction(() => window.signals.some((s) => s.name === 'live-shop:impression'), null, { timeout: SOON });
   const impression = (await p.evaluate(() => window.signals)).find((s) => s.name === 'live-shop:impression');
   const shownAt = await p.evaluate(() => window.cardAt);
   assert.equal(impression.id, 'p05');
@@ -117,7 +114,7 @@ test('impressions, clicks, calendar links and the keyboard', async () => {
   }
   assert.equal(focused, 'Add to cart');
   await p.keyboard.press('Enter');
-  await p.locator('live-shop .pinned button.buy').filter({ hasText: 'Added' }).waitFor({ timeout: 3000 });
+  await p.locator('live-shop .pinned button.buy').filter({ hasText: 'Added' }).waitFor({ timeout: SOON });
   assert.deepEqual((await p.evaluate(() => window.signals)).map((s) => s.name), ['live-shop:add-to-cart']);
 
   // The shelf opens by keyboard and lists the upcoming shows with calendar files.
@@ -126,14 +123,14 @@ test('impressions, clicks, calendar links and the keyboard', async () => {
   assert.equal(await p.locator('live-shop .shelf-toggle').getAttribute('aria-expanded'), 'true');
   assert.equal(await p.locator('live-shop .shelf-list li').count(), 12);
   const calendar = p.locator('live-shop .upcoming a.calendar').first();
-  await calendar.waitFor({ timeout: 3000 });
+  await calendar.waitFor({ timeout: SOON });
   const href = await calendar.getAttribute('href');
   assert.match(href, /\/v1\/events\/[\w-]+\.ics$/);
   const ics = await (await fetch(href)).text();
   assert.match(ics, /BEGIN:VEVENT[\s\S]*DTSTART:\d{8}T\d{6}Z/);
 
   await p.locator('live-shop .pinned a.link').click({ modifiers: [] }).catch(() => {});
-  await p.waitForFunction(() => window.signals.some((s) => s.name === 'live-shop:click'), null, { timeout: 2000 });
+  await p.waitForFunction(() => window.signals.some((s) => s.name === 'live-shop:click'), null, { timeout: SOON });
 });
 
 test('in a right-to-left page the overlay covers the picture of a video narrower than the element', async () => {
@@ -143,11 +140,13 @@ test('in a right-to-left page the overlay covers the picture of a video narrower
   await openPlayerPage(p, backend(), { html: 'lang="fa" dir="rtl"', width: 640, height: 360, css: 'video { margin-inline-start: 60px }' });
   await p.locator('live-shop .pinned .title').waitFor();
   await p.waitForFunction(() => document.querySelector('video').videoWidth > 0);
-  await p.waitForTimeout(300);
-  const [stage, video, host] = await Promise.all(['live-shop .stage', 'video', 'live-shop'].map((s) => p.locator(s).boundingBox()));
-  // The video starts at the element's right edge, as right-to-left text does.
-  assert.ok(host.width > 900 && Math.abs(video.x + video.width + 60 - (host.x + host.width)) < 1, `video ${JSON.stringify(video)}`);
-  for (const k of ['x', 'y', 'width', 'height']) assert.ok(Math.abs(stage[k] - video[k]) < 1.5, `${k}: stage ${stage[k]}, video ${video[k]}`);
+  const video = await eventually(async () => {
+    const [stage, video, host] = await Promise.all(['live-shop .stage', 'video', 'live-shop'].map((s) => p.locator(s).boundingBox()));
+    // The video starts at the element's right edge, as right-to-left text does.
+    assert.ok(host.width > 900 && Math.abs(video.x + video.width + 60 - (host.x + host.width)) < 1, `video ${JSON.stringify(video)}`);
+    for (const k of ['x', 'y', 'width', 'height']) assert.ok(Math.abs(stage[k] - video[k]) < 1.5, `${k}: stage ${stage[k]}, video ${video[k]}`);
+    return video;
+  });
   await p.locator('live-shop button.search-open').click();
   const panel = await p.locator('live-shop .search-panel').boundingBox();
   assert.ok(panel.x >= video.x && panel.x + panel.width <= video.x + video.width + 0.5, `panel ${JSON.stringify(panel)}`);

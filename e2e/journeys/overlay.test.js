@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openPlayerPage, useBrowser, withBackend } from '../lib/harness.js';
+import { SOON, eventually, openPlayerPage, useBrowser, withBackend } from '../lib/harness.js';
 
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'artifacts');
 mkdirSync(ARTIFACTS, { recursive: true });
@@ -25,7 +25,7 @@ async function pin(backend, page, productId) {
   await backend.change({ type: 'offerPinned', product: { id: productId, title: 'x' } });
   const state = await backend.state();
   const product = state.products.find((p) => p.id === productId);
-  await page.locator('live-shop .pinned .title').filter({ hasText: product.title }).waitFor({ timeout: 5000 });
+  await page.locator('live-shop .pinned .title').filter({ hasText: product.title }).waitFor({ timeout: SOON });
   return product;
 }
 
@@ -34,9 +34,12 @@ test('the demo show pins a deal with its price over the video', async () => {
     const { page, errors } = await open(backend);
     const card = page.locator('live-shop .pinned .card');
     await card.waitFor({ timeout: 10_000 });
-    const state = await backend.state();
-    const pinned = state.products.find((p) => p.id === state.pinned);
-    assert.equal(await card.locator('.title').textContent(), pinned.title);
+    // The show moves on by itself: the card shows what the show has pinned at that moment.
+    await eventually(async () => {
+      const state = await backend.state();
+      const pinned = state.products.find((p) => p.id === state.pinned);
+      assert.equal(await card.locator('.title').textContent(), pinned.title);
+    });
     assert.match(await card.locator('.price').textContent(), /\d/);
     assert.equal(await page.locator('live-shop .banner strong').textContent(), 'Fall Deals For You');
     // The overlay covers the video's picture, not its letterbox bars, and leaves the video's
@@ -59,51 +62,66 @@ test('the demo show pins a deal with its price over the video', async () => {
     // Without controls the whole picture is the stage.
     await page.locator('#video').evaluate((v) => { v.controls = false; });
     await page.waitForFunction((want) => Math.abs(document.querySelector('live-shop').shadowRoot
-      .querySelector('.stage').getBoundingClientRect().height - want) < 1.5, pictureHeight, { timeout: 2000 });
+      .querySelector('.stage').getBoundingClientRect().height - want) < 1.5, pictureHeight, { timeout: SOON });
     assert.deepEqual(errors, []);
   });
 });
 
-test('a price change pushed by the server is visible within a second', async () => {
+test('a price change is pushed by the server: shown without the page asking for the state', async () => {
   await withBackend({}, async (backend) => {
     const { page } = await open(backend);
     const product = await pin(backend, page, 'p05');
-    const start = Date.now();
+    // Pushed over the event stream: no request for the whole state after the change. (How fast
+    // it arrives is the load benchmark's figure, not a journey's.)
+    const stateReads = [];
+    page.on('request', (r) => { if (new URL(r.url()).pathname === '/v1/streams/demo/state') stateReads.push(r.url()); });
     await backend.change({ type: 'priceChanged', productId: 'p05', price: 7.77,
       originalPrice: product.offers[0].price });
-    await page.locator('live-shop .pinned .price').filter({ hasText: '7.77' }).waitFor({ timeout: 1000 });
-    const elapsed = Date.now() - start;
-    assert.ok(elapsed < 1000, `took ${elapsed} ms`);
+    await page.locator('live-shop .pinned .price').filter({ hasText: '7.77' }).waitFor({ timeout: SOON });
+    assert.deepEqual(stateReads, [], 'the change was fetched, not pushed');
     assert.match(await page.locator('live-shop .pinned .off').textContent(), /-\d+%/);
     // Screen readers hear it, politely.
     await page.waitForFunction(() => document.querySelector('live-shop').shadowRoot
-      .querySelector('[aria-live=polite]').textContent.includes('7.77'), null, { timeout: 3000 });
+      .querySelector('[aria-live=polite]').textContent.includes('7.77'), null, { timeout: SOON });
   });
 });
+
+/** The seconds a countdown shows ("Ends in 0:42" is 42). */
+async function shownSeconds(time) {
+  const [, m, s] = (await time.textContent()).match(/(\d+):(\d\d)/);
+  return Number(m) * 60 + Number(s);
+}
 
 test('a flash deal counts down to its start and then to its end', async () => {
   await withBackend({}, async (backend) => {
     const { page } = await open(backend);
     const product = await pin(backend, page, 'p09');
     const now = Date.now();
+    const startsAt = now + 8000;
+    const endsAt = now + 68_000;
     await backend.change({ type: 'flashDealScheduled', deal: {
-      id: 'journey-deal', productId: 'p09', startsAt: now + 3000, endsAt: now + 63_000, stockLimit: 20,
+      id: 'journey-deal', productId: 'p09', startsAt, endsAt, stockLimit: 20,
       offer: { ...product.offers[0], price: 1.5, originalPrice: product.offers[0].price, inventoryLevel: 20 },
     } });
+    // What each countdown shows is held to the time left by this machine's clock, whenever the
+    // page got the deal: a display rounds up, and the page's clock is the server's to a round trip.
     const time = page.locator('live-shop .pinned .countdown .time');
-    await time.filter({ hasText: /Starts in \u20660:0[1-3]\u2069/ }).waitFor({ timeout: 3000 });
-    await time.filter({ hasText: /Ends in/ }).waitFor({ timeout: 5000 });
-    const seconds = async () => {
-      const [, m, s] = (await time.textContent()).match(/(\d+):(\d\d)/);
-      return Number(m) * 60 + Number(s);
+    const near = async (to) => {
+      const shown = await shownSeconds(time);
+      const left = (to - Date.now()) / 1000;
+      assert.ok(shown >= left - 1.5 && shown <= left + 2, `shows ${shown} s with ${left.toFixed(1)} s left`);
+      return shown;
     };
-    const first = await seconds();
+    await time.filter({ hasText: /Starts in/ }).waitFor({ timeout: SOON });
+    await near(startsAt);
+    await time.filter({ hasText: /Ends in/ }).waitFor({ timeout: SOON });
+    const first = await eventually(() => near(endsAt));
     await page.waitForTimeout(2100);
-    const second = await seconds();
-    assert.ok(second < first && second >= first - 3, `${first} then ${second}`);
+    const second = await eventually(() => near(endsAt));
+    assert.ok(second < first, `${first} then ${second}`);
     assert.equal(await page.locator('live-shop .pinned .stock .left').textContent(), '20 left');
     await backend.change({ type: 'stockChanged', productId: 'p09', inventoryLevel: 4, availability: 'LimitedAvailability' });
-    await page.locator('live-shop .pinned .stock .left').filter({ hasText: '4 left' }).waitFor({ timeout: 2000 });
+    await page.locator('live-shop .pinned .stock .left').filter({ hasText: '4 left' }).waitFor({ timeout: SOON });
   });
 });
 
@@ -123,7 +141,7 @@ test('add to cart fires the event and shows the page\'s answer', async () => {
     assert.equal(detail.quantity, 1);
     assert.ok(detail.cancelable && detail.composed);
     assert.match(detail.key, /^[0-9a-f-]{36}$/);
-    await button.filter({ hasText: 'Added' }).waitFor({ timeout: 3000 });
+    await button.filter({ hasText: 'Added' }).waitFor({ timeout: SOON });
     assert.equal(await page.locator('live-shop .pinned .cart-note').textContent(),
       'Harbor Wool Jacket is in your bag (1)');
   });
@@ -139,10 +157,10 @@ test('a refused add can be retried; unanswered adds go to the backend cart once'
     await page.evaluate(() => document.getElementById('shop').addEventListener('live-shop:add-to-cart',
       (e) => window.recordKey(e.detail.idempotencyKey)));
     await button.click();
-    await button.filter({ hasText: "Couldn't add. Retry" }).waitFor({ timeout: 3000 });
+    await button.filter({ hasText: "Couldn't add. Retry" }).waitFor({ timeout: SOON });
     assert.equal(await page.locator('live-shop .pinned .cart-note').textContent(), 'The bag is full');
     await button.click();
-    await button.filter({ hasText: "Couldn't add" }).waitFor({ timeout: 3000 });
+    await button.filter({ hasText: "Couldn't add" }).waitFor({ timeout: SOON });
     assert.equal(keys.length, 2);
     assert.equal(keys[0], keys[1], 'a retry reuses its idempotency key');
 
@@ -153,7 +171,7 @@ test('a refused add can be retried; unanswered adds go to the backend cart once'
     await page.locator('live-shop .pinned .card').waitFor();
     const fresh = page.locator('live-shop .pinned button.buy');
     await fresh.dblclick();
-    await fresh.filter({ hasText: 'Added' }).waitFor({ timeout: 3000 });
+    await fresh.filter({ hasText: 'Added' }).waitFor({ timeout: SOON });
     assert.equal(posts.length, 1);
     const body = JSON.parse(posts[0].postData());
     assert.equal(body.productId, 'p01');
@@ -173,7 +191,7 @@ test('each page session has its own cart; a flash deal holds to its limit per sh
       id: 'journey-deal', productId: 'p01', startsAt: now - 1000, endsAt: now + 120_000, status: 'scheduled',
       offer: { price, priceCurrency: offer.priceCurrency, originalPrice: offer.price, availability: 'InStock', inventoryLevel: 2 },
       stockLimit: 2, limitPerShopper: 1 } });
-    await page.locator('live-shop .pinned .left').filter({ hasText: '2 left' }).waitFor({ timeout: 5000 });
+    await page.locator('live-shop .pinned .left').filter({ hasText: '2 left' }).waitFor({ timeout: SOON });
 
     const posts = [];
     const answers = [];
@@ -183,18 +201,18 @@ test('each page session has its own cart; a flash deal holds to its limit per sh
     });
     const button = page.locator('live-shop .pinned button.buy');
     await button.click();
-    await button.filter({ hasText: 'Added' }).waitFor({ timeout: 3000 });
+    await button.filter({ hasText: 'Added' }).waitFor({ timeout: SOON });
     // Every viewer sees the unit go.
-    await page.locator('live-shop .pinned .left').filter({ hasText: '1 left' }).waitFor({ timeout: 3000 });
+    await page.locator('live-shop .pinned .left').filter({ hasText: '1 left' }).waitFor({ timeout: SOON });
     assert.equal(await posts[0].headerValue('cart-token'), null, 'a new session has no cart yet');
     assert.equal(JSON.parse(posts[0].postData()).offer.price, String(price));
     const token = answers[0].cartToken;
     assert.match(token, /^[0-9a-f]{32}$/);
 
     // The same shopper again: the same cart, which holds this deal's limit.
-    await button.filter({ hasText: 'Add to cart' }).waitFor({ timeout: 6000 });
+    await button.filter({ hasText: 'Add to cart' }).waitFor({ timeout: SOON });
     await button.click();
-    await button.filter({ hasText: "Couldn't add" }).waitFor({ timeout: 3000 });
+    await button.filter({ hasText: "Couldn't add" }).waitFor({ timeout: SOON });
     assert.equal(await posts[1].headerValue('cart-token'), token);
     assert.equal(await page.locator('live-shop .pinned .cart-note').textContent(),
       'Deal limit reached.');
@@ -205,13 +223,13 @@ test('each page session has its own cart; a flash deal holds to its limit per sh
     const otherPosts = [];
     other.page.on('request', (r) => { if (r.url().endsWith('/v1/cart/items') && r.method() === 'POST') otherPosts.push(r); });
     const otherButton = other.page.locator('live-shop .pinned button.buy');
-    await other.page.locator('live-shop .pinned .left').filter({ hasText: '1 left' }).waitFor({ timeout: 5000 });
+    await other.page.locator('live-shop .pinned .left').filter({ hasText: '1 left' }).waitFor({ timeout: SOON });
     await otherButton.click();
-    await otherButton.filter({ hasText: 'Added' }).waitFor({ timeout: 3000 });
+    await otherButton.filter({ hasText: 'Added' }).waitFor({ timeout: SOON });
     assert.equal(await otherPosts[0].headerValue('cart-token'), null);
     // Both pages are told at once that the deal is over: it sold out.
     for (const p of [page, other.page]) {
-      await p.locator('live-shop .pinned').filter({ hasText: 'Deal ended' }).waitFor({ timeout: 3000 });
+      await p.locator('live-shop .pinned').filter({ hasText: 'Deal ended' }).waitFor({ timeout: SOON });
     }
     const deal = (await backend.state()).flashDeals.find((d) => d.id === 'journey-deal');
     assert.equal(deal.endReason, 'soldOut');
@@ -225,7 +243,7 @@ test('when the backend stops the widget says so, and recovers without a reload',
     await pin(backend, page, 'p05');
     await page.evaluate(() => { window.notReloaded = true; });
     await backend.stop();
-    await page.locator('live-shop .reconnecting').waitFor({ timeout: 5000 });
+    await page.locator('live-shop .reconnecting').waitFor({ timeout: SOON });
     assert.equal(await page.locator('live-shop .reconnecting').textContent(), 'Reconnecting…');
     await backend.start();
     await page.locator('live-shop .reconnecting').waitFor({ state: 'detached', timeout: 20_000 });
@@ -362,7 +380,7 @@ test('on a phone, a 16:9 picture holds the whole flash deal and the products but
     assert.ok(fromEnd <= 8, `the products button is ${fromEnd} px from the picture's end`);
     const product = await pin(backend, page, 'p09');
     await runFlashDeal(backend, product);
-    await page.locator('live-shop .pinned .countdown .time').filter({ hasText: /Ends in/ }).waitFor({ timeout: 3000 });
+    await page.locator('live-shop .pinned .countdown .time').filter({ hasText: /Ends in/ }).waitFor({ timeout: SOON });
     await page.locator('live-shop .pinned .stock .left').waitFor();
     // At rest: the card rises into place as it appears.
     await page.locator('live-shop .pinned .card').evaluate((card) => Promise.all(card.getAnimations().map((a) => a.finished)));
@@ -416,7 +434,7 @@ test('on a phone, a 16:9 picture holds the whole flash deal and the products but
     // Its products go to the cart like the pinned card's.
     const shirt = sheet.locator('.shelf-list > li').filter({ hasText: 'Oxford Button-Down Shirt' });
     await shirt.locator('button.buy').click();
-    await shirt.locator('.cart-note').filter({ hasText: 'Oxford Button-Down Shirt is in your bag (1)' }).waitFor({ timeout: 3000 });
+    await shirt.locator('.cart-note').filter({ hasText: 'Oxford Button-Down Shirt is in your bag (1)' }).waitFor({ timeout: SOON });
     // The upcoming shows at its end scroll into view inside it.
     await sheet.locator('.sheet-list').evaluate((list) => { list.scrollTop = list.scrollHeight; });
     const last = await sheet.evaluate((dialog) => {
@@ -457,8 +475,11 @@ test('on a phone, a 16:9 picture holds the whole flash deal and the products but
 });
 
 test('a video with its own controls keeps them free where the overlay has room, and not on a phone', async () => {
-  await withBackend({ demoShow: true }, async (backend) => {
+  await withBackend({}, async (backend) => {
     const page = await browser().newPage({ viewport: { width: 800, height: 700 } });
+    // The tallest card: a product with a running deal, its countdown and stock.
+    await openPlayerPage(page, backend, { width: 640, height: 360 });
+    await runFlashDeal(backend, await pin(backend, page, 'p09'));
     const measure = () => page.locator('live-shop').evaluate((host) => {
       const root = host.shadowRoot;
       const box = (s) => root.querySelector(s).getBoundingClientRect();
@@ -470,19 +491,22 @@ test('a video with its own controls keeps them free where the overlay has room, 
       await openPlayerPage(page, backend, { width, height });
       await page.locator('live-shop .pinned .card').waitFor();
       await page.waitForFunction(() => document.querySelector('video').videoWidth > 0);
+      await page.locator('live-shop .pinned .countdown').waitFor();
       await page.locator('video').evaluate((v) => { v.controls = true; });
-      await page.waitForTimeout(800);
-      const m = await measure();
-      const detail = JSON.stringify(m);
-      if (reserved) {
-        // 360 px less Chromium's 64 px of controls: the short layout, clear of the controls.
-        assert.ok(Math.abs(m.stage.height - 296) < 1.5 && m.short, detail);
-        for (const part of [m.card, m.toggle]) assert.ok(part.bottom <= m.video.bottom - 64 + 0.5, detail);
-      } else {
-        // 219 px cannot hold both: the overlay keeps the whole picture, card and button in it.
-        assert.ok(Math.abs(m.stage.height - 219) < 1.5, detail);
-        for (const part of [m.card, m.toggle]) assert.ok(part.bottom <= m.stage.bottom + 0.5, detail);
-      }
+      // The layout follows the controls within a few frames; what it settled on is checked.
+      await eventually(async () => {
+        const m = await measure();
+        const detail = JSON.stringify(m);
+        if (reserved) {
+          // 360 px less Chromium's 64 px of controls: the short layout, clear of the controls.
+          assert.ok(Math.abs(m.stage.height - 296) < 1.5 && m.short, detail);
+          for (const part of [m.card, m.toggle]) assert.ok(part.bottom <= m.video.bottom - 64 + 0.5, detail);
+        } else {
+          // 219 px cannot hold both: the overlay keeps the whole picture, card and button in it.
+          assert.ok(Math.abs(m.stage.height - 219) < 1.5, detail);
+          for (const part of [m.card, m.toggle]) assert.ok(part.bottom <= m.stage.bottom + 0.5, detail);
+        }
+      });
     }
   });
 });

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openPlayerPage, useBackend, useBrowser, withBackend } from '../lib/harness.js';
+import { eventually, openPlayerPage, useBackend, useBrowser, withBackend } from '../lib/harness.js';
 import { Backend } from '../lib/server.js';
 
 const CACHE = process.env.LIVE_SHOP_CACHE || join(homedir(), '.cache', 'live-shop');
@@ -283,8 +283,7 @@ test('a network failure is retried once; a new query cancels the one in flight',
   // Attempt 1 fails on the network, attempt 2 (after the backoff) hangs while sending: the
   // request is held before it reaches the server.
   await page.locator('live-shop .steps .step.current').filter({ hasText: 'Sending' }).waitFor({ timeout: 10_000 });
-  for (let i = 0; calls < 2 && i < 100; i += 1) await page.waitForTimeout(50);
-  assert.equal(calls, 2);
+  await eventually(() => assert.equal(calls, 2));
   assert.equal(await page.evaluate(() => window.abortedForms), 0);
   await page.locator('live-shop .search-now').click();
   release();
@@ -369,14 +368,17 @@ test('the camera preview keeps running while the panel moves into a sheet and ba
   const player = page.locator('live-shop video').first();
   await player.evaluate((v) => { v.width = 390; v.height = 219; });
   await page.locator('live-shop dialog.search-slot video.preview').waitFor();
-  await page.waitForTimeout(300);
-  const inSheet = await preview();
-  assert.ok(inSheet.sheet && inSheet.playing && inSheet.time > before.time, JSON.stringify([before, inSheet]));
+  const inSheet = await eventually(async () => {
+    const seen = await preview();
+    assert.ok(seen && seen.sheet && seen.playing && seen.time > before.time, JSON.stringify([before, seen]));
+    return seen;
+  });
   await player.evaluate((v) => { v.width = 640; v.height = 360; });
   await page.locator('live-shop dialog.search-slot').waitFor({ state: 'detached' });
-  await page.waitForTimeout(300);
-  const back = await preview();
-  assert.ok(!back.sheet && back.playing && back.time > inSheet.time, JSON.stringify([inSheet, back]));
+  await eventually(async () => {
+    const back = await preview();
+    assert.ok(back && !back.sheet && back.playing && back.time > inSheet.time, JSON.stringify([inSheet, back]));
+  });
   await page.locator('live-shop .shutter').click();
   await page.locator('live-shop .crop-photo').waitFor();
   await page.close();
@@ -629,19 +631,20 @@ test('under a strict Content-Security-Policy the overlay keeps its look and visu
   await first.waitFor({ timeout: 30_000 });
   assert.equal(await first.locator('.title').textContent(), 'Harbor Wool Jacket');
   // In this short panel the results were scrolled into it (the page itself did not move).
-  await page.waitForTimeout(100);
-  const [shown, card, header] = await Promise.all(['live-shop .search-panel', 'live-shop .results li', 'live-shop .search-panel > header']
-    .map((s) => page.locator(s).first().boundingBox()));
-  // Under the panel's header, which stays at its top as it scrolls, the close button at hand.
-  assert.ok(card.y >= header.y + header.height - 0.5 && card.y + Math.min(card.height, 60) <= shown.y + shown.height,
-    `first result ${JSON.stringify(card)} not in the panel ${JSON.stringify(shown)} under its header ${JSON.stringify(header)}`);
-  const scrolled = await page.evaluate(() => {
-    const root = document.querySelector('live-shop').shadowRoot;
-    const close = root.querySelector('.search-panel .close');
-    const r = close.getBoundingClientRect();
-    return { top: root.querySelector('.search-panel').scrollTop, reached: root.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === close };
+  await eventually(async () => {
+    const [shown, card, header] = await Promise.all(['live-shop .search-panel', 'live-shop .results li', 'live-shop .search-panel > header']
+      .map((s) => page.locator(s).first().boundingBox()));
+    // Under the panel's header, which stays at its top as it scrolls, the close button at hand.
+    assert.ok(card.y >= header.y + header.height - 0.5 && card.y + Math.min(card.height, 60) <= shown.y + shown.height,
+      `first result ${JSON.stringify(card)} not in the panel ${JSON.stringify(shown)} under its header ${JSON.stringify(header)}`);
+    const scrolled = await page.evaluate(() => {
+      const root = document.querySelector('live-shop').shadowRoot;
+      const close = root.querySelector('.search-panel .close');
+      const r = close.getBoundingClientRect();
+      return { top: root.querySelector('.search-panel').scrollTop, reached: root.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === close };
+    });
+    assert.ok(scrolled.top > 0 && scrolled.reached, JSON.stringify(scrolled));
   });
-  assert.ok(scrolled.top > 0 && scrolled.reached, JSON.stringify(scrolled));
   assert.equal(await page.evaluate(() => window.scrollY), 0);
   // Nothing the page did was refused: the worker started from its own URL.
   assert.deepEqual(await page.evaluate(() => window.violations), []);

@@ -37,8 +37,16 @@ export class Cluster {
     const lines = readFileSync(this.info, 'utf8').trim().split('\n').map((l) => l.split(' '));
     this.proxy = new Endpoint(lines.find((l) => l[0] === 'proxy')[1]);
     this.instances = lines.filter((l) => l[0] === 'instance')
-      .map(([, url, pid]) => Object.assign(new Endpoint(url), { pid: Number(pid) }));
+      .map(([, url, pid, name]) => Object.assign(new Endpoint(url), { pid: Number(pid), name }));
     return this;
+  }
+
+  /** The index of the instance that answered `response` (a Playwright response through the proxy). */
+  async servedBy(response) {
+    const name = await response.headerValue('x-served-by');
+    const i = this.instances.findIndex((instance) => instance.name === name);
+    if (i < 0) throw new Error(`the proxy named no instance of this cluster: ${name}`);
+    return i;
   }
 
   /** Kills instance `i` as a crash would: no goodbye to anyone. */

@@ -4,6 +4,29 @@ import { launch } from './browser.js';
 import { Backend } from './server.js';
 import { ClusterBackend } from './cluster.js';
 
+/**
+ * How long a journey waits for what a shopper sees at once (a change pushed, a click answered):
+ * long enough for a loaded 2-core machine, which is the only thing it changes. Speed itself is
+ * measured by the benchmarks, not here.
+ */
+export const SOON = 15_000;
+
+/**
+ * Runs `check` (which asserts) until it passes, for what settles over a few frames (a layout
+ * after a resize or full screen): the last failure is thrown after `timeout` ms.
+ */
+export async function eventually(check, timeout = SOON) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
 /** Journeys run against one backend, or with LIVE_SHOP_JOURNEYS=cluster against a cluster. */
 export const ON_CLUSTER = process.env.LIVE_SHOP_JOURNEYS === 'cluster';
 

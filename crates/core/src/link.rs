@@ -1,5 +1,9 @@
 //! The live link to the backend: Server-Sent Events first, polling with ETags while SSE is
 //! down, reconnection with capped backoff, and when to tell the shopper "reconnecting".
+//!
+//! A stream that drops is first reopened from its last event (the backend replays what was
+//! missed, on whichever instance answers); polling starts only when that fails too, so a viewer
+//! whose instance dies resumes by replay, and its viewers do not all fetch the whole state at once.
 
 /// Something that happened to the link.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,9 +56,10 @@ impl Link {
         self.stream_failures > 0 && !self.stream_open && self.poll_ok != Some(true)
     }
 
-    /// Whether to poll the state: only while the stream is down.
+    /// Whether to poll the state: only while the stream is down and reopening it has failed
+    /// (or it never opened).
     pub fn should_poll(&self) -> bool {
-        !self.stream_open && self.stream_failures > 0
+        !self.stream_open && self.stream_failures > 1
     }
 
     /// How long to wait before opening the stream again: 0.5 s, 1 s, 2 s … up to 15 s, with
@@ -94,6 +99,9 @@ mod tests {
         link.on(LinkEvent::StreamOpened);
         link.on(LinkEvent::StreamFailed);
         assert!(link.reconnecting());
+        // First it reopens the stream, to resume by replay.
+        assert!(!link.should_poll());
+        link.on(LinkEvent::StreamFailed);
         assert!(link.should_poll());
         link.on(LinkEvent::PollFailed);
         assert!(link.reconnecting());
@@ -111,8 +119,21 @@ mod tests {
     }
 
     #[test]
+    fn a_stream_that_drops_once_resumes_before_any_poll() {
+        let mut link = Link::default();
+        link.on(LinkEvent::StreamOpened);
+        link.on(LinkEvent::StreamFailed);
+        assert!(!link.should_poll());
+        assert_eq!(link.retry_delay_ms(0.0), 500);
+        link.on(LinkEvent::StreamOpened);
+        assert!(!link.should_poll());
+        assert!(!link.reconnecting());
+    }
+
+    #[test]
     fn working_polls_hide_reconnecting() {
         let mut link = Link::default();
+        link.on(LinkEvent::StreamFailed);
         link.on(LinkEvent::StreamFailed);
         link.on(LinkEvent::PollSucceeded);
         assert!(!link.reconnecting());
