@@ -6,7 +6,7 @@ use std::rc::{Rc, Weak};
 
 use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
-use live_shop_core::deal::{Action, Outcome, Show};
+use live_shop_core::deal::{Action, Follower, Outcome, Show};
 use live_shop_core::link::{Link, LinkEvent};
 use live_shop_core::protocol::{StreamEvent, StreamState};
 use live_shop_core::url::api_url;
@@ -57,12 +57,15 @@ impl Reducible for LiveState {
 
 type Handler = Closure<dyn FnMut(JsValue)>;
 
+/// How soon the state is fetched again when the last one left events waiting behind a gap.
+const RESYNC_MS: u32 = 1_000;
+
 struct Inner {
     backend: String,
     stream: String,
     clock: SharedClock,
     emit: Callback<LiveAction>,
-    show: Show,
+    show: Follower,
     link: Link,
     etag: Option<String>,
     source: Option<EventSource>,
@@ -72,6 +75,8 @@ struct Inner {
     retired: Vec<Handler>,
     retry: Option<Timeout>,
     poll: Option<Timeout>,
+    /// Another state fetch, while events wait behind a gap the last one did not fill.
+    resync: Option<Timeout>,
     fetching: bool,
     _visibility: Option<EventListener>,
 }
@@ -87,6 +92,7 @@ impl Drop for LiveLink {
         }
         inner.retry = None;
         inner.poll = None;
+        inner.resync = None;
         inner._visibility = None;
     }
 }
@@ -104,7 +110,7 @@ impl LiveLink {
             stream: stream.to_string(),
             clock,
             emit,
-            show: Show::default(),
+            show: Follower::default(),
             link: Link::default(),
             etag: None,
             source: None,
@@ -112,6 +118,7 @@ impl LiveLink {
             retired: Vec::new(),
             retry: None,
             poll: None,
+            resync: None,
             fetching: false,
             _visibility: None,
         }));
@@ -142,12 +149,9 @@ fn open_stream(weak: &Weak<RefCell<Inner>>) {
         &inner.backend,
         &format!("/v1/streams/{}/events", encode(&inner.stream)),
     );
-    if let Some(epoch) = &inner.show.epoch {
-        url.push_str(&format!(
-            "?lastEventId={}.{}",
-            encode(epoch),
-            inner.show.seq
-        ));
+    let show = inner.show.show();
+    if let Some(epoch) = &show.epoch {
+        url.push_str(&format!("?lastEventId={}.{}", encode(epoch), show.seq));
     }
     let Ok(source) = EventSource::new(&url) else {
         drop(inner);
@@ -180,7 +184,9 @@ fn open_stream(weak: &Weak<RefCell<Inner>>) {
                         .borrow_mut()
                         .observe_one_way(js_sys::Date::now(), state.server_time);
                 }
-                apply(w, Action::Snapshot(state));
+                if apply(w, Action::Snapshot(state)) == Outcome::NeedsSnapshot {
+                    fetch_state(w);
+                }
             }
         }
     });
@@ -224,7 +230,11 @@ fn apply(weak: &Weak<RefCell<Inner>>, action: Action) -> Outcome {
     let (outcome, emit, show) = {
         let mut inner = rc.borrow_mut();
         let outcome = inner.show.apply(action);
-        (outcome, inner.emit.clone(), Rc::new(inner.show.clone()))
+        (
+            outcome,
+            inner.emit.clone(),
+            Rc::new(inner.show.show().clone()),
+        )
     };
     if outcome == Outcome::Changed {
         emit.emit(LiveAction::Show(show));
@@ -329,7 +339,13 @@ fn fetch_state(weak: &Weak<RefCell<Inner>>) {
             match decode::<StreamState>(&answer.body) {
                 Ok(state) => {
                     rc.borrow_mut().etag = answer.etag;
-                    apply(&weak, Action::Snapshot(state));
+                    if apply(&weak, Action::Snapshot(state)) == Outcome::NeedsSnapshot {
+                        // Events still wait behind a gap this state did not fill (a server
+                        // behind the one that sent them): ask again shortly.
+                        let w = weak.clone();
+                        rc.borrow_mut().resync =
+                            Some(Timeout::new(RESYNC_MS, move || fetch_state(&w)));
+                    }
                 }
                 Err(_) => {
                     with_link(&weak, LinkEvent::PollFailed);

@@ -60,3 +60,35 @@ test('a backend without visual search says so as the panel opens, before any pho
   assert.equal(await page.locator('live-shop .search-panel input[type=file]').count(), 1);
   await page.close();
 });
+
+test('events that arrive while the widget fetches the state after a gap are applied, not lost', async () => {
+  const page = await browser().newPage();
+  const shelf = await backend().state();
+  const at = (seq, title) => ({ ...shelf, streamId: 'resync', epoch: 'e1', seq, serverTime: Date.now(), pinned: 'p05',
+    banner: { title } });
+  const event = (seq) => `id: e1.${seq}\ndata: ${JSON.stringify({ epoch: 'e1', seq, serverTime: Date.now(),
+    type: 'bannerChanged', banner: { title: `Round ${seq}` } })}\n\n`;
+  // The stream opens at 1, then 3 arrives (2 was lost), then 4 and 5 at once. The state the gap
+  // asks for is slow, and is at 2: what came after it must be applied from what arrived.
+  let streams = 0;
+  await page.route('**/v1/streams/resync/events*', (route) => {
+    streams += 1;
+    if (streams > 1) return undefined; // a reconnection waits: only the state can tell the page
+    return route.fulfill({ status: 200, contentType: 'text/event-stream',
+      body: `event: snapshot\nid: e1.1\ndata: ${JSON.stringify(at(1, 'Round 1'))}\n\n${[3, 4, 5].map(event).join('')}` });
+  });
+  await page.route('**/v1/streams/resync/state', async (route) => {
+    await new Promise((r) => setTimeout(r, 800));
+    await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(at(2, 'Round 2')) });
+  });
+  await page.goto(`${backend().url}/static-does-not-matter`);
+  await page.setContent(`<!doctype html><html lang="en"><body>
+    <live-shop backend="${backend().url}" stream="resync" style="display:block;width:640px;height:360px"></live-shop>
+    <script type="module" src="${backend().url}/embed.js"></script></body></html>`);
+  const banner = page.locator('live-shop .banner strong');
+  await banner.filter({ hasText: 'Round 5' }).waitFor({ timeout: SOON });
+  // And it stays: no later state or event takes it back.
+  await page.waitForTimeout(2000);
+  assert.equal(await banner.textContent(), 'Round 5');
+  await page.close();
+});

@@ -3,7 +3,10 @@
 //! The server folds its own events through [`Show::apply`] to produce snapshots, and the widget
 //! folds what it receives through the same function, so both agree by construction. Events carry
 //! `(epoch, seq)`: duplicates and stale events are dropped, a gap or a new epoch asks for a fresh
-//! snapshot instead of guessing.
+//! snapshot instead of guessing. A viewer keeps its copy in a [`Follower`], which holds the
+//! events that arrive while that snapshot is on its way and applies the newer ones after it.
+use std::collections::BTreeMap;
+
 use crate::protocol::{
     Availability, Banner, Change, DealStatus, FlashDeal, Millis, Offer, Product, StreamEvent,
     StreamState,
@@ -276,6 +279,82 @@ impl Show {
     }
 }
 
+/// Most events a [`Follower`] holds while it waits for a snapshot; past it the oldest go (the
+/// snapshot covers them, or the gap they leave asks for another).
+pub const HELD_EVENTS: usize = 512;
+
+/// A viewer's copy of a show, kept from a snapshot and the events after it. Unlike a bare
+/// [`Show`], nothing that arrives while a snapshot is on its way is lost: an event past a gap is
+/// held, and applied in order once a snapshot (or the missing events) fills the gap.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Follower {
+    show: Show,
+    /// Events past a gap, by seq, all of one epoch.
+    held: BTreeMap<u64, StreamEvent>,
+}
+
+impl Follower {
+    /// The show as applied so far.
+    pub fn show(&self) -> &Show {
+        &self.show
+    }
+
+    /// Applies an action, then whatever held events it made applicable. `NeedsSnapshot` means
+    /// events are still held behind a gap (or none could be applied before a first snapshot).
+    pub fn apply(&mut self, action: Action) -> Outcome {
+        let outcome = match action {
+            Action::Snapshot(state) => self.show.apply(Action::Snapshot(state)),
+            Action::Event(event) => match self.show.apply(Action::Event(event.clone())) {
+                Outcome::NeedsSnapshot => {
+                    self.hold(event);
+                    return Outcome::NeedsSnapshot;
+                }
+                outcome => outcome,
+            },
+        };
+        self.release(outcome)
+    }
+
+    /// Whether events wait behind a gap.
+    pub fn is_waiting(&self) -> bool {
+        !self.held.is_empty()
+    }
+
+    fn hold(&mut self, event: StreamEvent) {
+        // A newer epoch's events replace an older one's: only a snapshot of it can place them.
+        if self
+            .held
+            .values()
+            .next()
+            .is_some_and(|e| e.epoch != event.epoch)
+        {
+            self.held.clear();
+        }
+        self.held.insert(event.seq, event);
+        while self.held.len() > HELD_EVENTS {
+            self.held.pop_first();
+        }
+    }
+
+    /// Applies held events that now follow the show, drops those it already has.
+    fn release(&mut self, mut outcome: Outcome) -> Outcome {
+        while let Some(entry) = self.held.first_entry() {
+            if self.show.epoch.as_deref() != Some(entry.get().epoch.as_str()) {
+                return Outcome::NeedsSnapshot;
+            }
+            let seq = *entry.key();
+            if seq > self.show.seq + 1 {
+                return Outcome::NeedsSnapshot;
+            }
+            let event = entry.remove();
+            if self.show.apply(Action::Event(event)) == Outcome::Changed {
+                outcome = Outcome::Changed;
+            }
+        }
+        outcome
+    }
+}
+
 /// A deal is running when the server said so, or when its start has passed and no end was
 /// announced (the start event may still be on its way), until its end time.
 pub fn is_running(deal: &FlashDeal, now: Millis) -> bool {
@@ -467,6 +546,139 @@ pub(crate) mod tests {
             Outcome::Unchanged
         );
         assert_eq!(price_of(&show, "a"), 6.0);
+    }
+
+    fn banner(title: &str) -> Change {
+        Change::BannerChanged {
+            banner: Some(Banner {
+                title: title.into(),
+                subtitle: None,
+                url: None,
+            }),
+        }
+    }
+
+    fn banner_of(show: &Show) -> &str {
+        show.banner.as_ref().map_or("", |b| b.title.as_str())
+    }
+
+    fn following() -> Follower {
+        let mut follower = Follower::default();
+        assert_eq!(
+            follower.apply(Action::Snapshot(snapshot("e1", 5))),
+            Outcome::Changed
+        );
+        follower
+    }
+
+    #[test]
+    fn events_that_arrive_while_a_snapshot_is_fetched_are_applied_after_it() {
+        let mut follower = following();
+        // 6 was lost: 7 reveals the gap, 8 and 9 arrive while the snapshot is on its way.
+        for seq in 7..=9 {
+            assert_eq!(
+                follower.apply(event("e1", seq, banner(&format!("Round {seq}")))),
+                Outcome::NeedsSnapshot
+            );
+        }
+        assert_eq!(follower.show().seq, 5);
+        let mut state = snapshot("e1", 6);
+        state.banner = Some(Banner {
+            title: "Round 6".into(),
+            subtitle: None,
+            url: None,
+        });
+        assert_eq!(follower.apply(Action::Snapshot(state)), Outcome::Changed);
+        assert_eq!(follower.show().seq, 9);
+        assert_eq!(banner_of(follower.show()), "Round 9");
+        assert!(!follower.is_waiting());
+    }
+
+    #[test]
+    fn a_snapshot_newer_than_the_held_events_replaces_them() {
+        let mut follower = following();
+        follower.apply(event("e1", 7, price("a", 7.0)));
+        follower.apply(event("e1", 8, price("a", 8.0)));
+        assert_eq!(
+            follower.apply(Action::Snapshot(snapshot("e1", 10))),
+            Outcome::Changed
+        );
+        assert_eq!(follower.show().seq, 10);
+        assert_eq!(price_of(follower.show(), "a"), 10.0);
+        assert!(!follower.is_waiting());
+        // And the stream goes on from there.
+        assert_eq!(
+            follower.apply(event("e1", 11, price("a", 11.0))),
+            Outcome::Changed
+        );
+    }
+
+    #[test]
+    fn a_snapshot_that_leaves_a_gap_asks_for_another_and_keeps_what_it_holds() {
+        let mut follower = following();
+        follower.apply(event("e1", 9, banner("Round 9")));
+        // The snapshot came from a server still at 7: 8 is missing yet.
+        assert_eq!(
+            follower.apply(Action::Snapshot(snapshot("e1", 7))),
+            Outcome::NeedsSnapshot
+        );
+        assert_eq!(follower.show().seq, 7);
+        // 8 arrives after all: 8 and the held 9 apply.
+        assert_eq!(
+            follower.apply(event("e1", 8, banner("Round 8"))),
+            Outcome::Changed
+        );
+        assert_eq!(follower.show().seq, 9);
+        assert_eq!(banner_of(follower.show()), "Round 9");
+    }
+
+    #[test]
+    fn events_before_the_first_snapshot_or_of_a_new_epoch_wait_for_its_snapshot() {
+        let mut follower = Follower::default();
+        assert_eq!(
+            follower.apply(event("e1", 6, banner("Early"))),
+            Outcome::NeedsSnapshot
+        );
+        assert_eq!(
+            follower.apply(Action::Snapshot(snapshot("e1", 5))),
+            Outcome::Changed
+        );
+        assert_eq!(banner_of(follower.show()), "Early");
+        // A restarted server: its events wait for its own snapshot, the old epoch's are dropped.
+        assert_eq!(
+            follower.apply(event("e2", 2, banner("New"))),
+            Outcome::NeedsSnapshot
+        );
+        assert_eq!(
+            follower.apply(Action::Snapshot(snapshot("e1", 6))),
+            Outcome::NeedsSnapshot,
+            "an old epoch's snapshot cannot place the new epoch's events"
+        );
+        assert_eq!(
+            follower.apply(Action::Snapshot(snapshot("e2", 1))),
+            Outcome::Changed
+        );
+        assert_eq!(follower.show().epoch.as_deref(), Some("e2"));
+        assert_eq!(follower.show().seq, 2);
+        assert_eq!(banner_of(follower.show()), "New");
+    }
+
+    #[test]
+    fn a_follower_holds_a_bounded_number_of_events() {
+        let mut follower = following();
+        let last = 7 + HELD_EVENTS as u64 + 100;
+        for seq in 7..=last {
+            follower.apply(event("e1", seq, price("a", seq as f64)));
+        }
+        assert_eq!(follower.held.len(), HELD_EVENTS);
+        // The oldest went: a snapshot up to just before the newest held ones places them.
+        let first_held = last - HELD_EVENTS as u64 + 1;
+        assert_eq!(
+            follower.apply(Action::Snapshot(snapshot("e1", first_held - 1))),
+            Outcome::Changed
+        );
+        assert_eq!(follower.show().seq, last);
+        assert_eq!(price_of(follower.show(), "a"), last as f64);
     }
 
     #[test]
