@@ -7,6 +7,7 @@ use std::rc::{Rc, Weak};
 use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
 use live_shop_core::deal::{Action, Follower, Outcome, Show};
+use live_shop_core::error::BackendError;
 use live_shop_core::link::{Link, LinkEvent};
 use live_shop_core::protocol::{StreamEvent, StreamState};
 use live_shop_core::url::api_url;
@@ -26,14 +27,16 @@ pub struct LiveState {
     pub show: Rc<Show>,
     /// Whether to show "reconnecting".
     pub reconnecting: bool,
+    /// Whether the backend has no stream of this id (shown instead of "reconnecting").
+    pub unknown: bool,
 }
 
 /// Changes to [`LiveState`].
 pub enum LiveAction {
     /// A new show state.
     Show(Rc<Show>),
-    /// The link went down or came back.
-    Reconnecting(bool),
+    /// The link went down or came back: reconnecting, and whether the stream is unknown.
+    Link(bool, bool),
 }
 
 impl Reducible for LiveState {
@@ -44,12 +47,17 @@ impl Reducible for LiveState {
             LiveAction::Show(show) if Rc::ptr_eq(&show, &self.show) => self,
             LiveAction::Show(show) => Rc::new(Self {
                 show,
-                reconnecting: self.reconnecting,
+                ..(*self).clone()
             }),
-            LiveAction::Reconnecting(r) if r == self.reconnecting => self,
-            LiveAction::Reconnecting(reconnecting) => Rc::new(Self {
+            LiveAction::Link(reconnecting, unknown)
+                if (reconnecting, unknown) == (self.reconnecting, self.unknown) =>
+            {
+                self
+            }
+            LiveAction::Link(reconnecting, unknown) => Rc::new(Self {
                 show: self.show.clone(),
                 reconnecting,
+                unknown,
             }),
         }
     }
@@ -244,12 +252,16 @@ fn apply(weak: &Weak<RefCell<Inner>>, action: Action) -> Outcome {
 
 fn with_link(weak: &Weak<RefCell<Inner>>, event: LinkEvent) {
     let Some(rc) = weak.upgrade() else { return };
-    let (emit, reconnecting) = {
+    let (emit, reconnecting, unknown) = {
         let mut inner = rc.borrow_mut();
         inner.link.on(event);
-        (inner.emit.clone(), inner.link.reconnecting())
+        (
+            inner.emit.clone(),
+            inner.link.reconnecting(),
+            inner.link.unknown(),
+        )
     };
-    emit.emit(LiveAction::Reconnecting(reconnecting));
+    emit.emit(LiveAction::Link(reconnecting, unknown));
 }
 
 fn stream_failed(weak: &Weak<RefCell<Inner>>) {
@@ -323,6 +335,10 @@ fn fetch_state(weak: &Weak<RefCell<Inner>>) {
         rc.borrow_mut().fetching = false;
         let answer = match answer {
             Ok(answer) => answer,
+            Err(BackendError::Http { status: 404 }) => {
+                with_link(&weak, LinkEvent::StreamUnknown);
+                return;
+            }
             Err(_) => {
                 with_link(&weak, LinkEvent::PollFailed);
                 return;

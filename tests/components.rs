@@ -99,12 +99,23 @@ async fn mount(locale: &str, reconnecting: bool) -> Mounted {
 
 /// The overlay over a picture at `rect` (`None`: a block of its own, without a video).
 async fn mount_over(locale: &str, reconnecting: bool, rect: Option<Rect>) -> Mounted {
+    mount_with(locale, reconnecting, false, rect).await
+}
+
+/// The overlay, its link reconnecting or its stream unknown to the backend.
+async fn mount_with(
+    locale: &str,
+    reconnecting: bool,
+    unknown: bool,
+    rect: Option<Rect>,
+) -> Mounted {
     let (host, env) = host_and_env(locale);
     let clock = env.clock.clone();
     let props = OverlayViewProps {
         env,
         show: show(clock.now()),
         reconnecting,
+        unknown,
         rect,
         player: rect,
     };
@@ -267,6 +278,13 @@ async fn arabic_is_right_to_left_with_arabic_digits() {
         m.text(".pinned .price")
     );
     assert_eq!(m.text(".reconnecting"), "جارٍ إعادة الاتصال…");
+}
+
+#[wasm_bindgen_test]
+async fn a_stream_the_backend_lacks_is_told_instead_of_reconnecting() {
+    let m = mount_with("fa", true, true, None).await;
+    assert_eq!(m.text(".unavailable"), "این پخش زنده در دسترس نیست.");
+    assert!(m.query(".reconnecting").is_none());
 }
 
 #[wasm_bindgen_test]

@@ -92,3 +92,20 @@ test('events that arrive while the widget fetches the state after a gap are appl
   assert.equal(await banner.textContent(), 'Round 5');
   await page.close();
 });
+
+test('a stream the backend does not have says so, in the page\'s language, instead of reconnecting', async () => {
+  const page = await browser().newPage();
+  await page.goto(`${backend().url}/static-does-not-matter`);
+  await page.setContent(`<!doctype html><html lang="ar"><body>
+    <live-shop backend="${backend().url}" stream="no-such-show" style="display:block;width:640px;height:360px"></live-shop>
+    <script type="module" src="${backend().url}/embed.js"></script></body></html>`);
+  const status = page.locator('live-shop .unavailable');
+  await status.waitFor({ timeout: SOON });
+  assert.equal(await status.textContent(), 'هذا البث المباشر غير متاح.');
+  assert.equal(await status.getAttribute('role'), 'status');
+  // Polls and reconnections go on meanwhile: it still does not claim to be reconnecting.
+  await page.waitForTimeout(3000);
+  assert.equal(await page.locator('live-shop .reconnecting').count(), 0);
+  assert.equal(await status.count(), 1);
+  await page.close();
+});

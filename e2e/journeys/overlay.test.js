@@ -577,3 +577,36 @@ test('upcoming shows that failed to load say so, and load at the next opening', 
     await page.close();
   });
 });
+
+test('a backend without upcoming shows (404 on /v1/events) shows the products and no error', async () => {
+  await withBackend({}, async (backend) => {
+    const page = await browser().newPage({ viewport: { width: 1000, height: 700 } });
+    let loads = 0;
+    await page.route(`${backend.url}/v1/events`, (route) => {
+      loads += 1;
+      return route.fulfill({ status: 404, contentType: 'application/json',
+        body: '{"error":{"code":"not_found","message":"no shows here"}}' });
+    });
+    await openPlayerPage(page, backend, { width: 640, height: 360 });
+    const toggle = page.locator('live-shop .shelf-toggle');
+    const answered = page.waitForResponse((r) => new URL(r.url()).pathname === '/v1/events', { timeout: SOON });
+    await toggle.click();
+    const panel = page.locator('live-shop .shelf-panel');
+    await panel.locator('.shelf-list li').first().waitFor({ timeout: SOON });
+    await answered;
+    // Answered, and drawn a few frames later: the products stay, with no error and no list.
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await page.waitForTimeout(300);
+    assert.equal(loads, 1);
+    assert.equal(await panel.locator('.upcoming-error').count(), 0);
+    assert.equal(await panel.locator('.upcoming').count(), 0);
+    assert.ok(await panel.locator('.shelf-list li').count() > 0);
+    // Nor asked again at every opening: the backend said it has none.
+    await toggle.click();
+    await toggle.click();
+    await panel.locator('.shelf-list li').first().waitFor({ timeout: SOON });
+    await page.waitForTimeout(300);
+    assert.equal(loads, 1);
+    await page.close();
+  });
+});

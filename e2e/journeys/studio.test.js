@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SOON, useBrowser, withBackend } from '../lib/harness.js';
+import { SOON, eventually, useBrowser, withBackend } from '../lib/harness.js';
 import { TOKEN } from '../lib/server.js';
 
 const browser = useBrowser();
@@ -629,5 +629,41 @@ test('with object-fit: cover, hotspots sit on their point of the whole picture, 
       assert.equal(await viewer.locator('live-shop button.hotspot').count(), 1);
       await viewer.close();
     }
+  });
+});
+
+test('a labelled hotspot shows while its product cannot be looked up, and every hotspot comes once the catalog answers', async () => {
+  await withBackend({}, async (backend) => {
+    await putHotspots(backend, [
+      { id: 'h1', productId: 'p01', start: 0, end: 5, keyframes: [{ t: 0, x: 0.3, y: 0.4 }], label: 'The jacket' },
+      { id: 'h2', productId: 'p05', start: 0, end: 5, keyframes: [{ t: 0, x: 0.7, y: 0.4 }] },
+    ]);
+    const page = await browser().newPage({ viewport: { width: 1280, height: 800 } });
+    // The catalog fails for both products until told otherwise.
+    let down = true;
+    const lookups = [];
+    await page.route('**/v1/catalog/*', (route) => {
+      const id = new URL(route.request().url()).pathname.split('/').pop();
+      if (!['p01', 'p05'].includes(id)) return route.continue();
+      lookups.push(id);
+      return down
+        ? route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":{"code":"unavailable","message":"down"}}' })
+        : route.continue();
+    });
+    await page.goto(`${backend.url}/replay`);
+    await page.waitForFunction(() => document.getElementById('video').readyState >= 1);
+    await page.evaluate(() => { const v = document.getElementById('video'); v.pause(); v.currentTime = 1; });
+    const spots = page.locator('live-shop button.hotspot');
+    await spots.filter({ hasText: 'The jacket' }).waitFor({ timeout: SOON });
+    await eventually(() => assert.deepEqual([...new Set(lookups)].sort(), ['p01', 'p05']));
+    assert.equal(await spots.count(), 1, 'the unlabelled hotspot has nothing to be named by yet');
+    // The catalog answers again: the next lookups find both, the second named by its title.
+    down = false;
+    const title = (await (await fetch(`${backend.url}/v1/catalog/p05`)).json()).title;
+    await spots.filter({ hasText: title }).waitFor({ timeout: SOON });
+    assert.equal(await spots.count(), 2);
+    await spots.filter({ hasText: 'The jacket' }).click();
+    await page.locator('live-shop .hotspot-card button.buy').waitFor({ timeout: SOON });
+    await page.close();
   });
 });

@@ -1,12 +1,16 @@
 //! Shoppable hotspots of a replay: the video's manifest (`GET /v1/videos/{id}/overlay`) drawn
-//! over the picture in sync with it. Each hotspot is a button named after its product; it opens
-//! the product's card with add-to-cart through the cart bridge.
+//! over the picture in sync with it. Each hotspot is a button named by its label, else after its
+//! product (`GET /v1/catalog/{id}`); it opens the product's card with add-to-cart through the
+//! cart bridge. A labelled hotspot shows while its product cannot be looked up, and lookups that
+//! failed are tried again until they answer.
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use gloo_timers::future::TimeoutFuture;
 use live_shop_core::deal::Show;
 use live_shop_core::geometry::{css_number, Crop};
-use live_shop_core::hotspot::Manifest;
+use live_shop_core::hotspot::{lookup_retry_ms, Manifest};
 use live_shop_core::i18n::Text;
 use live_shop_core::protocol::Product;
 use live_shop_core::url::{api_url, encode_component, overlay_path};
@@ -42,6 +46,25 @@ async fn load(env: &Env, path: &str) -> Option<String> {
     (answer.status == 200).then_some(answer.body)
 }
 
+/// What looking up a hotspot's product gave.
+enum Lookup {
+    Found(Box<Product>),
+    /// Not in the catalog, or unreadable: asking again would not help.
+    Absent,
+    /// The network or the backend failed: asked again later.
+    Failed,
+}
+
+async fn look_up(env: &Env, id: &str) -> Lookup {
+    let path = format!("/v1/catalog/{}", encode_component(id));
+    match net::send("GET", &api_url(&env.backend, &path), &[], None, 8_000).await {
+        Ok(answer) if answer.status == 200 => js::decode::<Product>(&answer.body)
+            .map_or(Lookup::Absent, |p| Lookup::Found(Box::new(p))),
+        Ok(answer) if answer.status == 404 || answer.status == 410 => Lookup::Absent,
+        _ => Lookup::Failed,
+    }
+}
+
 /// The hotspot layer.
 #[component]
 pub fn Hotspots(props: &HotspotsProps) -> Html {
@@ -54,6 +77,9 @@ pub fn Hotspots(props: &HotspotsProps) -> Html {
         let (manifest, products, env) = (manifest.clone(), products.clone(), env.clone());
         use_effect_with(props.video_id.clone(), move |video_id| {
             let video_id = video_id.clone();
+            // Lookups still retried stop when the layer goes or shows another video.
+            let alive = Rc::new(Cell::new(true));
+            let running = alive.clone();
             if let Some(env) = env {
                 wasm_bindgen_futures::spawn_local(async move {
                     let path = overlay_path(&video_id);
@@ -71,19 +97,39 @@ pub fn Hotspots(props: &HotspotsProps) -> Html {
                     ids.sort();
                     ids.dedup();
                     manifest.set(Some(Rc::new(loaded)));
+                    // Labelled hotspots show meanwhile; the others appear as their products
+                    // come. Lookups that failed are asked again, ever more slowly.
                     let mut found = HashMap::new();
-                    for id in ids {
-                        let path = format!("/v1/catalog/{}", encode_component(&id));
-                        if let Some(product) = load(&env, &path)
-                            .await
-                            .and_then(|body| js::decode::<Product>(&body).ok())
-                        {
-                            found.insert(id, product);
+                    let mut wanted = ids;
+                    let mut failures = 0;
+                    loop {
+                        let mut failed = Vec::new();
+                        for id in wanted {
+                            match look_up(&env, &id).await {
+                                Lookup::Found(product) => {
+                                    found.insert(id, *product);
+                                }
+                                Lookup::Absent => {}
+                                Lookup::Failed => failed.push(id),
+                            }
                         }
+                        if !running.get() {
+                            return;
+                        }
+                        products.set(found.clone());
+                        if failed.is_empty() {
+                            return;
+                        }
+                        failures += 1;
+                        TimeoutFuture::new(lookup_retry_ms(failures)).await;
+                        if !running.get() {
+                            return;
+                        }
+                        wanted = failed;
                     }
-                    products.set(found);
                 });
             }
+            move || alive.set(false)
         });
     }
     let (Some(env), Some(manifest)) = (env, (*manifest).clone()) else {
@@ -98,8 +144,7 @@ pub fn Hotspots(props: &HotspotsProps) -> Html {
         <div class="hotspots" aria-label={env.text(Text::Hotspots)} role="group">
             { for visible.iter().filter_map(|(hotspot, (x, y))| {
                 let (x, y) = props.crop.to_visible((*x, *y))?;
-                let product = products.get(&hotspot.product_id)?;
-                let name = hotspot.label.clone().unwrap_or_else(|| product.title.clone());
+                let name = hotspot.name(products.get(&hotspot.product_id).map(|p| p.title.as_str()))?;
                 let id = hotspot.id.clone();
                 let expanded = opened.as_ref().is_some_and(|h| h.id == id);
                 let onclick = {

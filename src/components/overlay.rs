@@ -108,7 +108,7 @@ pub fn Overlay(props: &OverlayProps) -> Html {
     );
     let boxes = use_video_boxes(props.host.clone(), props.video.clone());
     html! {
-        <OverlayView {env} show={live.show.clone()} reconnecting={live.reconnecting}
+        <OverlayView {env} show={live.show.clone()} reconnecting={live.reconnecting} unknown={live.unknown}
             rect={boxes.map(|b| b.stage)} player={boxes.map(|b| b.player)} />
     }
 }
@@ -123,6 +123,9 @@ pub struct OverlayViewProps {
     /// Whether the live link is down.
     #[prop_or_default]
     pub reconnecting: bool,
+    /// Whether the backend has no stream of this id.
+    #[prop_or_default]
+    pub unknown: bool,
     /// Where the stage is, relative to the host: the video's picture, less the strip its own
     /// controls take when it shows them.
     #[prop_or_default]
@@ -211,7 +214,9 @@ pub fn OverlayView(props: &OverlayViewProps) -> Html {
                             }
                         </p>
                     }
-                    if props.reconnecting {
+                    if props.unknown {
+                        <span class="unavailable" role="status">{env.text(Text::StreamUnavailable)}</span>
+                    } else if props.reconnecting {
                         <span class="reconnecting" role="status">{env.text(Text::Reconnecting)}</span>
                     }
                     if env.search.is_some() {

@@ -30,7 +30,7 @@ pub fn Shelf(props: &ShelfProps) -> Html {
     let dialog = use_node_ref();
     // The upcoming shows load when the shelf first opens, and stay while the page does: closing
     // and opening again, or a panel turning into a sheet, shows them at once. A failed load is
-    // tried again at the next opening.
+    // tried again at the next opening; a backend without shows (404, 405, 501) has none.
     let events = use_state(|| Loadable::<Vec<LiveEvent>>::Idle);
     {
         let events = events.clone();
@@ -47,6 +47,8 @@ pub fn Shelf(props: &ShelfProps) -> Html {
                             .and_then(|a| js::decode::<EventList>(&a.body));
                         events.set(match result {
                             Ok(list) => Loadable::Ready(list.events),
+                            // A backend without shows: no upcoming section, and no error.
+                            Err(e) if e.is_unsupported() => Loadable::Ready(Vec::new()),
                             Err(e) => Loadable::Failed(e.user_message(env.locale.lang).to_string()),
                         });
                     });

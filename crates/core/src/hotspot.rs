@@ -128,6 +128,15 @@ impl Hotspot {
         }
     }
 
+    /// What its button says: its own label, else its product's title once the product is
+    /// known. `None`: nothing to name it by yet (an unlabelled hotspot whose product has not
+    /// loaded), so it is not drawn.
+    pub fn name(&self, product_title: Option<&str>) -> Option<String> {
+        self.label
+            .clone()
+            .or_else(|| product_title.map(str::to_string))
+    }
+
     /// Whether it shows at `t`.
     pub fn shows_at(&self, t: f64) -> bool {
         t >= self.start && t <= self.end
@@ -528,6 +537,12 @@ impl Merged {
     }
 }
 
+/// How long to wait before looking up, again, products whose lookup failed for a reason
+/// other than their absence (the network, a 5xx): 2 s, 4 s, 8 s … up to a minute.
+pub fn lookup_retry_ms(failures: u32) -> u32 {
+    (2_000u32 << failures.saturating_sub(1).min(5)).min(60_000)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -751,5 +766,28 @@ mod tests {
         assert_eq!(merged.conflicts.len(), 1);
         assert_eq!(merged.conflicts[0].theirs, None);
         assert!(merged.resolve(&|_| Keep::Theirs).get("h1").is_none());
+    }
+
+    #[test]
+    fn a_hotspot_is_named_by_its_label_else_by_its_product_once_known() {
+        let mut spot = Hotspot::new("h1", "p01", 0.0, 5.0, (0.5, 0.5));
+        assert_eq!(spot.name(None), None, "nothing to name it by: not drawn");
+        assert_eq!(spot.name(Some("Jacket")).as_deref(), Some("Jacket"));
+        spot.label = Some("The jacket".into());
+        assert_eq!(
+            spot.name(None).as_deref(),
+            Some("The jacket"),
+            "drawn while its product cannot be looked up"
+        );
+        assert_eq!(spot.name(Some("Jacket")).as_deref(), Some("The jacket"));
+    }
+
+    #[test]
+    fn failed_product_lookups_are_retried_ever_more_slowly() {
+        let delays: Vec<u32> = (1..=8).map(lookup_retry_ms).collect();
+        assert_eq!(
+            delays,
+            [2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000, 60_000]
+        );
     }
 }

@@ -242,6 +242,8 @@ texts! {
         AddToCalendar => ["Add to calendar", "أضف إلى التقويم", "افزودن به تقویم"],
         /// Shown while the live connection is being restored.
         Reconnecting => ["Reconnecting…", "جارٍ إعادة الاتصال…", "در حال اتصال دوباره…"],
+        /// Shown instead of "reconnecting" when the backend has no stream of this id.
+        StreamUnavailable => ["This live show isn't available.", "هذا البث المباشر غير متاح.", "این پخش زنده در دسترس نیست."],
         /// Announced when the pinned price changes.
         AnnouncePrice => ["{title}: now {price}", "{title}: الآن {price}", "{title}: اکنون {price}"],
         /// Announced when the pinned stock changes.

@@ -16,6 +16,9 @@ pub enum LinkEvent {
     PollSucceeded,
     /// A state poll failed.
     PollFailed,
+    /// The backend has no such stream (its state answered 404): nothing to reconnect to, for
+    /// now; polls go on, and the stream is shown once it exists.
+    StreamUnknown,
 }
 
 /// The link's state.
@@ -24,6 +27,7 @@ pub struct Link {
     stream_open: bool,
     stream_failures: u32,
     poll_ok: Option<bool>,
+    unknown: bool,
 }
 
 const MAX_BACKOFF_MS: u32 = 15_000;
@@ -36,6 +40,7 @@ impl Link {
                 self.stream_open = true;
                 self.stream_failures = 0;
                 self.poll_ok = None;
+                self.unknown = false;
             }
             LinkEvent::StreamFailed => {
                 // Polls that worked before the drop prove nothing about now.
@@ -45,15 +50,27 @@ impl Link {
                 self.stream_open = false;
                 self.stream_failures = self.stream_failures.saturating_add(1);
             }
-            LinkEvent::PollSucceeded => self.poll_ok = Some(true),
+            LinkEvent::PollSucceeded => {
+                self.poll_ok = Some(true);
+                self.unknown = false;
+            }
             LinkEvent::PollFailed => self.poll_ok = Some(false),
+            LinkEvent::StreamUnknown => {
+                self.poll_ok = Some(false);
+                self.unknown = true;
+            }
         }
+    }
+
+    /// Whether to tell the shopper that this stream does not exist (instead of "reconnecting").
+    pub fn unknown(&self) -> bool {
+        self.unknown
     }
 
     /// Whether the shopper should see "reconnecting": the stream is down and polling has not
     /// (yet) proved that updates still get through.
     pub fn reconnecting(&self) -> bool {
-        self.stream_failures > 0 && !self.stream_open && self.poll_ok != Some(true)
+        self.stream_failures > 0 && !self.stream_open && self.poll_ok != Some(true) && !self.unknown
     }
 
     /// Whether to poll the state: only while the stream is down and reopening it has failed
@@ -128,6 +145,25 @@ mod tests {
         link.on(LinkEvent::StreamOpened);
         assert!(!link.should_poll());
         assert!(!link.reconnecting());
+    }
+
+    #[test]
+    fn an_unknown_stream_says_so_instead_of_reconnecting_until_it_exists() {
+        let mut link = Link::default();
+        link.on(LinkEvent::StreamUnknown);
+        link.on(LinkEvent::StreamFailed);
+        link.on(LinkEvent::StreamFailed);
+        assert!(link.unknown());
+        assert!(!link.reconnecting());
+        // It is still looked for, slowly.
+        assert!(link.should_poll());
+        assert_eq!(link.poll_interval_ms(), 3_000);
+        // The show begins: its state answers.
+        link.on(LinkEvent::PollSucceeded);
+        assert!(!link.unknown());
+        link.on(LinkEvent::StreamUnknown);
+        link.on(LinkEvent::StreamOpened);
+        assert!(!link.unknown());
     }
 
     #[test]

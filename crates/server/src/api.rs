@@ -273,6 +273,7 @@ fn cors(origins: &[String]) -> CorsLayer {
             header::ETAG,
             HeaderName::from_static(SERVER_TIME_HEADER),
             HeaderName::from_static("idempotent-replayed"),
+            header::RETRY_AFTER,
         ])
 }
 

@@ -153,3 +153,81 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use live_shop_core::cart::Refusal;
+    use live_shop_core::prep::PrepError;
+    use std::time::Duration;
+
+    /// One error of every kind the API answers, each refusal and image code among them.
+    fn every_kind() -> Vec<ApiError> {
+        vec![
+            ApiError::BadRequest(String::new()),
+            ApiError::MissingHeader("x"),
+            ApiError::Unauthorized,
+            ApiError::Forbidden("x"),
+            ApiError::NotFound(String::new()),
+            ApiError::KeyReused,
+            ApiError::Unprocessable(String::new()),
+            ApiError::Image(PrepError::Decode(String::new())),
+            ApiError::Image(PrepError::Limits(String::new())),
+            ApiError::Image(PrepError::Unsupported { format: "HEIC" }),
+            ApiError::Unavailable("x"),
+            ApiError::PreconditionRequired,
+            ApiError::EditConflict(None),
+            ApiError::InvalidManifest(Vec::new()),
+            ApiError::Refused(Refusal::SoldOut, String::new()),
+            ApiError::Refused(Refusal::PriceChanged, String::new()),
+            ApiError::Refused(Refusal::LimitReached, String::new()),
+            ApiError::Store(crate::overlays::StoreError::new("x")),
+            ApiError::Bus(crate::bus::BusError::Unreadable(String::new())),
+            ApiError::TooLarge(String::new()),
+            ApiError::Busy("x", Duration::from_secs(1)),
+            ApiError::TooFast("x", Duration::from_secs(1)),
+        ]
+    }
+
+    /// Fails to compile when a kind is added: add it to [`every_kind`] too.
+    #[allow(dead_code)]
+    fn listed(error: &ApiError) {
+        match error {
+            ApiError::BadRequest(_)
+            | ApiError::MissingHeader(_)
+            | ApiError::Unauthorized
+            | ApiError::Forbidden(_)
+            | ApiError::NotFound(_)
+            | ApiError::KeyReused
+            | ApiError::Unprocessable(_)
+            | ApiError::Image(_)
+            | ApiError::Unavailable(_)
+            | ApiError::PreconditionRequired
+            | ApiError::EditConflict(_)
+            | ApiError::InvalidManifest(_)
+            | ApiError::Refused(..)
+            | ApiError::Store(_)
+            | ApiError::Bus(_)
+            | ApiError::TooLarge(_)
+            | ApiError::Busy(..)
+            | ApiError::TooFast(..) => {}
+        }
+    }
+
+    /// `openapi.yaml`'s `ErrorBody.code` lists every code the API answers, so a client written
+    /// from the spec knows each one, and no code the API never answers.
+    #[test]
+    fn the_spec_lists_exactly_the_codes_the_api_answers() {
+        let spec = include_str!("../../../openapi.yaml");
+        let documented: std::collections::BTreeSet<&str> = spec
+            .split("    ErrorBody:")
+            .nth(1)
+            .and_then(|body| body.lines().find_map(|l| l.trim().strip_prefix("enum: [")))
+            .and_then(|list| list.strip_suffix(']'))
+            .map(|list| list.split(',').map(str::trim).collect())
+            .unwrap_or_default();
+        let answered: std::collections::BTreeSet<&str> =
+            every_kind().iter().map(|e| e.status_and_code().1).collect();
+        assert_eq!(documented, answered);
+    }
+}

@@ -323,6 +323,98 @@ async fn cors_lets_any_page_embed_the_widget() {
     assert!(allowed.contains("idempotency-key"));
 }
 
+/// What `openapi.yaml` says a backend allows across origins, the reference backend allows: every
+/// request header and method the widget sends in a preflight, the headers it reads exposed, and
+/// the widget's own files (module scripts) served with `Access-Control-Allow-Origin`.
+#[tokio::test]
+async fn cors_allows_what_the_spec_says_the_widget_sends() {
+    let spec = include_str!("../../../openapi.yaml");
+    let sent = [
+        "Content-Type",
+        "If-None-Match",
+        "If-Match",
+        "Authorization",
+        "Idempotency-Key",
+        "Cart-Token",
+        "Last-Event-ID",
+    ];
+    let read = [
+        "ETag",
+        "X-Server-Time",
+        "Idempotent-Replayed",
+        "Retry-After",
+    ];
+    for name in sent.iter().chain(&read) {
+        assert!(spec.contains(&format!("`{name}`")), "the spec names {name}");
+    }
+    let dist = std::env::temp_dir().join(format!("live-shop-cors-dist-{}", std::process::id()));
+    std::fs::create_dir_all(&dist).unwrap();
+    std::fs::write(dist.join("embed.js"), "export {};").unwrap();
+    std::fs::write(dist.join("index.html"), "<!doctype html>").unwrap();
+    let state = AppState::new(vec![TOKEN.into()]).unwrap();
+    let config = Config {
+        dist: Some(dist.clone()),
+        ..Config::default()
+    };
+    let app = router(state, &config);
+    for (path, method) in [
+        ("/v1/cart/items", "POST"),
+        ("/v1/streams/demo/state", "GET"),
+        ("/v1/videos/clip/overlay", "PUT"),
+    ] {
+        let request = Request::options(path)
+            .header("origin", "https://shop.example")
+            .header("access-control-request-method", method)
+            .header(
+                "access-control-request-headers",
+                sent.join(",").to_lowercase(),
+            )
+            .body(Body::empty())
+            .unwrap();
+        let (status, headers, _) = send(&app, request).await;
+        assert!(status.is_success(), "{method} {path}: {status}");
+        let methods = headers["access-control-allow-methods"].to_str().unwrap();
+        assert!(methods.contains(method), "{method} {path}: {methods}");
+        let allowed = headers["access-control-allow-headers"]
+            .to_str()
+            .unwrap()
+            .to_lowercase();
+        for name in sent {
+            assert!(
+                allowed.contains(&name.to_lowercase()),
+                "{name} not allowed: {allowed}"
+            );
+        }
+    }
+    let (status, headers, _) = send(
+        &app,
+        get_with(
+            "/v1/streams/demo/state",
+            &[("origin", "https://shop.example")],
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let exposed = headers["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    for name in read {
+        assert!(
+            exposed.contains(&name.to_lowercase()),
+            "{name} not exposed: {exposed}"
+        );
+    }
+    let (status, headers, _) = send(
+        &app,
+        get_with("/embed.js", &[("origin", "https://shop.example")]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["access-control-allow-origin"], "*");
+    let _ = std::fs::remove_dir_all(&dist);
+}
+
 #[tokio::test]
 async fn cors_can_be_limited_to_named_origins() {
     let state = AppState::new(vec![]).unwrap();
