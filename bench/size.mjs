@@ -1,6 +1,7 @@
 // First-load transfer of the widget: what a page downloads for the overlay (the embed loader,
 // wasm-bindgen's JS and its snippets, and the wasm; styles are inside the wasm), raw, gzip -9
-// and brotli -11. Usage: node bench/size.mjs [dist]
+// and brotli -11, with a verdict on the target (150 KB gzip); exits 1 when it is missed.
+// Usage: node bench/size.mjs [dist]
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
@@ -24,7 +25,11 @@ for (const path of paths) {
   console.log(path.padEnd(60), ...Object.values(row).map((n) => String(n).padStart(9)));
 }
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
-console.log(`first load: ${kb(total.raw)} raw, ${kb(total.gzip)} gzip, ${kb(total.brotli)} brotli (target: 150 KB gzip)`);
+// The target: 150 KB (150,000 bytes) gzip for the overlay's first load.
+const TARGET = 150_000;
+const met = total.gzip <= TARGET;
+console.log(`first load: ${kb(total.raw)} raw, ${kb(total.gzip)} gzip (${total.gzip.toLocaleString('en')} bytes), ${kb(total.brotli)} brotli`);
+console.log(`verdict: first load ≤ 150 KB gzip: ${met ? 'met' : `MISSED by ${(total.gzip - TARGET).toLocaleString('en')} bytes`}`);
 
 // Loaded later: the parts when a page first needs one, the worker when search opens.
 const part = (name) => [`${name}.js`, `${name}_bg.wasm`, ...new Set(imported(`${name}.js`))]
@@ -39,3 +44,5 @@ for (const [name, list] of later) {
   const gz = list.reduce((sum, f) => sum + gzipSync(readFileSync(f), { level: 9 }).length, 0);
   console.log(`loaded on demand, ${name}: ${kb(gz)} gzip (${list.map((f) => f.slice(dist.length + 1)).join(', ')})`);
 }
+
+process.exitCode = met ? 0 : 1;

@@ -344,7 +344,7 @@ function requirements({ stream, token }) {
     },
     {
       id: 'cart-price-changed',
-      spec: '"the `offer` the shopper saw must be the price now, in the same currency … Otherwise 409 `price_changed`"',
+      spec: '"the `offer` the shopper saw must be the price now, in the same currency … Otherwise 409 `price_changed`", whose body "also carries `offer`, the offer that applies now"',
       async run(ctx) {
         if (ctx.noCart) return 'optional: no cart';
         expect(ctx.add, 'no add to vary');
@@ -354,6 +354,10 @@ function requirements({ stream, token }) {
           body: { ...ctx.add, offer: { ...ctx.add.offer, price: stale } } });
         expect(answer.status === 409, `an add at "${stale}" answered ${answer.status}`);
         errorBody(answer, 'price_changed');
+        const now = answer.json.offer;
+        expect(now && Math.round(Number(now.price) * 100) === Math.round(Number(ctx.add.offer.price) * 100)
+          && now.priceCurrency === ctx.add.offer.priceCurrency,
+        `the refusal carries no offer at the price now (${ctx.add.offer.price} ${ctx.add.offer.priceCurrency}): ${JSON.stringify(now)}`);
         return null;
       },
     },

@@ -12,9 +12,12 @@ bash scripts/fetch-bench-photos.sh
 (cd bench && npm ci --cache "$LIVE_SHOP_CACHE/npm" --no-audit --no-fund --silent)
 bash scripts/build-widget.sh >/dev/null
 cargo build -p live-shop-server --quiet
+# Every benchmark runs and prints its figures; the script exits 1 if one missed a target.
+status=0
 echo "== first load"
-node bench/size.mjs dist
+node bench/size.mjs dist || status=1
 echo "== live updates"
-node bench/updates.mjs "${BENCH_SECONDS:-5}"
+node bench/updates.mjs "${BENCH_SECONDS:-5}" || status=1
 echo "== photo preparation"
-node bench/prep.mjs "${BENCH_RUNS:-9}"
+node bench/prep.mjs "${BENCH_RUNS:-9}" || status=1
+exit "$status"

@@ -3,7 +3,7 @@
 //! else the backend's reference cart; without one, the product page opens.
 use gloo_timers::future::TimeoutFuture;
 use live_shop_core::adapter::{CartStep, ShopCart, NONCE_HEADER};
-use live_shop_core::cart::Refusal;
+use live_shop_core::cart::refusal_of;
 use live_shop_core::error::BackendError;
 use live_shop_core::i18n::Text;
 use live_shop_core::protocol::{CartItemRequest, Offer, CART_TOKEN_HEADER};
@@ -22,8 +22,11 @@ pub enum CartResult {
     Added(Option<String>),
     /// No cart anywhere: the product page opened instead.
     OpenedProduct,
-    /// Failed; the shopper's message.
+    /// Failed; the shopper's message. Pressing again retries the same add.
     Failed(String),
+    /// The cart refused the add as asked; the shopper's message, and the offer that applies
+    /// now when the backend gave it. Pressing again is a new add.
+    Refused(String, Option<Offer>),
 }
 
 /// Runs one add: the page first, then the shop's or the backend's cart, then the product page.
@@ -62,9 +65,18 @@ pub async fn add_to_cart(env: &Env, card: &Card, quantity: u32, key: &str) -> Ca
     }
     match backend_add(env, card, quantity, key).await {
         Ok(()) => CartResult::Added(None),
-        Err(e) if e.is_unsupported() => open_product(card)
+        Err((e, _)) if e.is_unsupported() => open_product(card)
             .unwrap_or_else(|| CartResult::Failed(e.user_message(env.locale.lang).to_string())),
-        Err(e) => CartResult::Failed(e.user_message(env.locale.lang).to_string()),
+        Err((e @ BackendError::Refused(_), now)) => {
+            let message = match &now {
+                Some(offer) => env
+                    .text(Text::PriceNow)
+                    .replace("{price}", &env.price(offer)),
+                None => e.user_message(env.locale.lang).to_string(),
+            };
+            CartResult::Refused(message, now)
+        }
+        Err((e, _)) => CartResult::Failed(e.user_message(env.locale.lang).to_string()),
     }
 }
 
@@ -172,8 +184,14 @@ fn message_of(value: &JsValue) -> Option<String> {
 
 /// Posts to the backend's cart; one retry after a transient failure, with the same key so the
 /// server counts it once. The page session's cart goes with it (`Cart-Token`), and a refusal
-/// the shopper must read (sold out, a new price, the limit per shopper) is told as such.
-async fn backend_add(env: &Env, card: &Card, quantity: u32, key: &str) -> Result<(), BackendError> {
+/// the shopper must read (sold out, a new price, the limit per shopper) is told as such, with
+/// the offer that applies now when the backend gave it.
+async fn backend_add(
+    env: &Env,
+    card: &Card,
+    quantity: u32,
+    key: &str,
+) -> Result<(), (BackendError, Option<Offer>)> {
     let body = CartItemRequest {
         product_id: card.product_id.clone(),
         quantity,
@@ -199,24 +217,22 @@ async fn backend_add(env: &Env, card: &Card, quantity: u32, key: &str) -> Result
                 return Ok(());
             }
             Ok(answer) => {
-                let code = js::field(&js::field(&json(&answer.body), "error"), "code");
-                let refusal = code.as_string().and_then(|c| Refusal::from_code(&c));
-                let e = refusal.map_or(
-                    BackendError::Http {
-                        status: answer.status,
-                    },
-                    BackendError::Refused,
-                );
+                if let Some((refusal, now)) = refusal_of(&js::Js(json(&answer.body))) {
+                    return Err((BackendError::Refused(refusal), now));
+                }
+                let e = BackendError::Http {
+                    status: answer.status,
+                };
                 if !e.is_retryable() {
-                    return Err(e);
+                    return Err((e, None));
                 }
                 last = e;
             }
             Err(e) if e.is_retryable() => last = e,
-            Err(e) => return Err(e),
+            Err(e) => return Err((e, None)),
         }
     }
-    Err(last)
+    Err((last, None))
 }
 
 /// A JSON body as a JS value; `undefined` when it is not JSON.

@@ -53,6 +53,11 @@ pub async fn send(
     let response: Response = match result {
         Ok(value) => value.dyn_into().map_err(net)?,
         Err(_) if controller.signal().aborted() => return Err(BackendError::Timeout),
+        // A fetch that fails while the device is online is the backend's to answer (refused,
+        // or its CORS headers did not allow it), not the shopper's network.
+        Err(e) if window.navigator().on_line() => {
+            return Err(BackendError::Unreachable(format!("{e:?}")))
+        }
         Err(e) => return Err(net(e)),
     };
     let received = js_sys::Date::now();

@@ -212,10 +212,10 @@ test('each page session has its own cart; a flash deal holds to its limit per sh
     // The same shopper again: the same cart, which holds this deal's limit.
     await button.filter({ hasText: 'Add to cart' }).waitFor({ timeout: SOON });
     await button.click();
-    await button.filter({ hasText: "Couldn't add" }).waitFor({ timeout: SOON });
+    await page.locator('live-shop .pinned .cart-note').filter({ hasText: 'Deal limit reached.' }).waitFor({ timeout: SOON });
+    // A refusal is no failure to retry: pressing again would be a new add, refused alike.
+    assert.equal(await button.textContent(), 'Add to cart');
     assert.equal(await posts[1].headerValue('cart-token'), token);
-    assert.equal(await page.locator('live-shop .pinned .cart-note').textContent(),
-      'Deal limit reached.');
     assert.equal(answers[1].error.code, 'limit_reached');
 
     // Another page session is another shopper, with a cart of its own: it takes the last unit.
@@ -607,6 +607,52 @@ test('a backend without upcoming shows (404 on /v1/events) shows the products an
     await panel.locator('.shelf-list li').first().waitFor({ timeout: SOON });
     await page.waitForTimeout(300);
     assert.equal(loads, 1);
+    await page.close();
+  });
+});
+
+test('a price_changed refusal shows the price now and adds at it with a new key, instead of replaying the refusal', async () => {
+  await withBackend({}, async (backend) => {
+    const page = await browser().newPage({ viewport: { width: 1280, height: 800 } });
+    // The page's event stream never opens, so its card keeps the price it loaded with.
+    await page.route('**/v1/streams/demo/events*', () => {});
+    await backend.change({ type: 'offerPinned', product: { id: 'p01', title: 'x' } });
+    await page.goto(`${backend.url}/?cart=backend`);
+    const card = page.locator('live-shop .pinned .card');
+    await card.locator('.title').waitFor({ timeout: SOON });
+    const shown = await card.locator('.price').textContent();
+    // Meanwhile the shop lowers the price.
+    await backend.change({ type: 'priceChanged', productId: 'p01', price: 12.34 });
+    const posts = [];
+    page.on('request', (r) => { if (r.url().endsWith('/v1/cart/items') && r.method() === 'POST') posts.push(r); });
+    const buy = card.locator('button.buy');
+    await buy.click();
+    await card.locator('.cart-note').filter({ hasText: 'The price changed: now €12.34.' }).waitFor({ timeout: SOON });
+    assert.equal(await buy.textContent(), 'Add at €12.34');
+    assert.equal(await card.locator('.price').textContent(), shown, 'the card itself was not told');
+    await buy.click();
+    await buy.filter({ hasText: 'Added' }).waitFor({ timeout: SOON });
+    assert.equal(posts.length, 2);
+    const [first, second] = await Promise.all(posts.map((r) => r.headerValue('idempotency-key')));
+    assert.notEqual(first, second, 'a new add, not the refused one again');
+    assert.equal(Number(JSON.parse(posts[1].postData()).offer.price), 12.34);
+    await page.close();
+  });
+});
+
+test('an add that gets no answer while the shopper is online is not blamed on their connection', async () => {
+  await withBackend({}, async (backend) => {
+    const { page } = await open(backend, '?cart=backend');
+    await pin(backend, page, 'p01');
+    // The backend refuses the connection (or its CORS headers refuse the request): the
+    // browser is online all the while.
+    await page.route('**/v1/cart/items', (route) => route.abort('connectionrefused'));
+    const card = page.locator('live-shop .pinned .card');
+    await card.locator('button.buy').click();
+    const note = card.locator('.cart-note');
+    await note.filter({ hasText: /\S/ }).waitFor({ timeout: SOON });
+    assert.equal(await note.textContent(), "Couldn't reach the shop. Please try again.");
+    assert.doesNotMatch(await note.textContent(), /offline/);
     await page.close();
   });
 });

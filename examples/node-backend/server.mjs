@@ -207,15 +207,18 @@ function addToCart(req, body, res) {
   // The price now: a running deal's, else the product's. The shopper's must be it, as decimals.
   const deal = stream.runningDeal(productId);
   const live = deal?.offer ?? item.offers?.[0];
-  const refuse = (code, message) => {
-    const answer = { status: 409, body: { error: { code, message } } };
+  const refuse = (code, message, now) => {
+    const answer = { status: 409, body: { error: { code, message }, ...(now ? { offer: now } : {}) } };
     cart.keys.set(key, { fingerprint, ...answer });
     return send(res, answer.status, answer.body);
   };
   if (offer && (cents(offer.price) !== cents(live.price) || offer.priceCurrency !== live.priceCurrency)) {
     const endedDeal = stream.state.flashDeals.find((d) => d.productId === productId && d.status === 'ended'
       && cents(d.offer.price) === cents(offer.price));
-    return refuse(endedDeal?.endReason === 'soldOut' ? 'sold_out' : 'price_changed', `the price is now ${live.price} ${live.priceCurrency}`);
+    return endedDeal?.endReason === 'soldOut'
+      ? refuse('sold_out', 'the deal sold out')
+      // The offer that applies now travels with the refusal: the widget shows it and adds at it.
+      : refuse('price_changed', `the price is now ${live.price} ${live.priceCurrency}`, live);
   }
   let heldUntil;
   if (deal) {

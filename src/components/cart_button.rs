@@ -1,4 +1,5 @@
-//! Add to cart: pending, added, failed with retry; one press is one add.
+//! Add to cart: pending, added, failed with retry, refused with the price now; one press is one
+//! add.
 use gloo_timers::callback::Timeout;
 use live_shop_core::cart::CartButton as Machine;
 use live_shop_core::i18n::Text;
@@ -37,7 +38,12 @@ pub fn CartButton(props: &CartButtonProps) -> Html {
             };
             redraw.force_update();
             let (machine, settle, redraw) = (machine.clone(), settle.clone(), redraw.clone());
-            let (env, card) = (env.clone(), card.clone());
+            let env = env.clone();
+            // After a refusal that named the price now, the add is at that price.
+            let mut card = card.clone();
+            if let Some(offer) = attempt.offer.clone() {
+                card.offer = offer;
+            }
             wasm_bindgen_futures::spawn_local(async move {
                 let result = add_to_cart(&env, &card, 1, &attempt.key).await;
                 match result {
@@ -53,6 +59,9 @@ pub fn CartButton(props: &CartButtonProps) -> Html {
                     CartResult::Failed(message) => {
                         machine.borrow_mut().finish(&attempt.key, Err(message))
                     }
+                    CartResult::Refused(message, now) => {
+                        machine.borrow_mut().refuse(&attempt.key, message, now)
+                    }
                 }
                 redraw.force_update();
             });
@@ -60,16 +69,35 @@ pub fn CartButton(props: &CartButtonProps) -> Html {
     };
     let state = machine.borrow().clone();
     let (label, class, note) = match &state {
-        Machine::Idle => (Text::AddToCart, "idle", None),
-        Machine::Pending { .. } => (Text::Adding, "pending", None),
-        Machine::Added { message } => (Text::Added, "added", message.clone()),
-        Machine::Failed { message, .. } => (Text::AddFailed, "failed", Some(message.clone())),
+        Machine::Idle => (env.text(Text::AddToCart).to_string(), "idle", None),
+        Machine::Pending { .. } => (env.text(Text::Adding).to_string(), "pending", None),
+        Machine::Added { message } => (env.text(Text::Added).to_string(), "added", message.clone()),
+        Machine::Failed { message, .. } => (
+            env.text(Text::AddFailed).to_string(),
+            "failed",
+            Some(message.clone()),
+        ),
+        // A new price: the button adds at it.
+        Machine::Refused {
+            message,
+            offer: Some(offer),
+        } => (
+            env.text(Text::AddAtPrice)
+                .replace("{price}", &env.price(offer)),
+            "refused",
+            Some(message.clone()),
+        ),
+        Machine::Refused { message, .. } => (
+            env.text(Text::AddToCart).to_string(),
+            "refused",
+            Some(message.clone()),
+        ),
     };
     html! {
         <>
             <button type="button" class={classes!("buy", class)} {onclick}
                 aria-busy={state.is_pending().then_some("true")}>
-                {env.text(label)}
+                {label}
             </button>
             // The page's or the shop's own words, in their own direction.
             <span class={classes!("cart-note", class)} role="status" dir="auto">{note.unwrap_or_default()}</span>

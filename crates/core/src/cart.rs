@@ -3,10 +3,11 @@
 //! Each add gets an idempotency key when it starts; a retry after a failure reuses it, so a
 //! request that reached the server before the connection dropped is never counted twice.
 
+use crate::json::{FromJson, JsonView};
 use crate::protocol::Offer;
 
 /// Where the page's answer, or the backend, left an add.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub enum CartButton {
     /// Ready.
     #[default]
@@ -28,26 +29,46 @@ pub enum CartButton {
         /// Shown under the button.
         message: String,
     },
+    /// The cart refused the add as asked (a new price, sold out, the limit): the same request
+    /// would be refused again, so pressing again is a new add, with a new key, at `offer` when
+    /// the refusal gave the price that applies now.
+    Refused {
+        /// Shown under the button.
+        message: String,
+        /// The offer that applies now, to add at.
+        offer: Option<Offer>,
+    },
 }
 
 /// One add to run: dispatch the event, then fall back to the backend with this key.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Attempt {
     /// Sent as `Idempotency-Key`.
     pub key: String,
+    /// The offer to add at instead of the one shown: the price a refusal said applies now.
+    pub offer: Option<Offer>,
 }
 
 impl CartButton {
     /// The shopper pressed the button. Returns the attempt to run, or `None` when one is
     /// already running or just finished (a double press adds nothing).
     pub fn press(&mut self, new_key: impl FnOnce() -> String) -> Option<Attempt> {
-        let key = match self {
-            Self::Idle => new_key(),
-            Self::Failed { key, .. } => key.clone(),
+        let (key, offer) = match self {
+            Self::Idle => (new_key(), None),
+            Self::Failed { key, .. } => (key.clone(), None),
+            Self::Refused { offer, .. } => (new_key(), offer.take()),
             Self::Pending { .. } | Self::Added { .. } => return None,
         };
         *self = Self::Pending { key: key.clone() };
-        Some(Attempt { key })
+        Some(Attempt { key, offer })
+    }
+
+    /// The attempt with `key` was refused as asked; `offer` is the price that applies now, when
+    /// the backend said. Results of an attempt that is no longer current are ignored.
+    pub fn refuse(&mut self, key: &str, message: String, offer: Option<Offer>) {
+        if matches!(self, Self::Pending { key: k } if k == key) {
+            *self = Self::Refused { message, offer };
+        }
     }
 
     /// The attempt with `key` finished. Results of an attempt that is no longer current are
@@ -133,6 +154,14 @@ impl Refusal {
     }
 }
 
+/// A cart's refusal read from its answer's body (`ErrorBody` with a refusal's code), with the
+/// offer that applies now when the backend gave it (`offer`, since protocol 1.5).
+pub fn refusal_of<J: JsonView>(body: &J) -> Option<(Refusal, Option<Offer>)> {
+    let refusal = Refusal::from_code(&body.field("error")?.field("code")?.string()?)?;
+    let offer = body.field("offer").and_then(|o| Offer::from_json(&o));
+    Some((refusal, offer))
+}
+
 /// Whether the offer the shopper saw still holds: same currency, and a price within half a
 /// minor unit of the live one (prices travel as decimals). No offer sent means the live price.
 pub fn check_price(seen: Option<&Offer>, live: &Offer) -> Result<(), Refusal> {
@@ -204,12 +233,24 @@ mod tests {
     fn a_double_press_adds_once() {
         let mut next = keys();
         let mut button = CartButton::default();
-        assert_eq!(button.press(&mut next), Some(Attempt { key: "k1".into() }));
+        assert_eq!(
+            button.press(&mut next),
+            Some(Attempt {
+                key: "k1".into(),
+                offer: None
+            })
+        );
         assert_eq!(button.press(&mut next), None);
         button.finish("k1", Ok(None));
         assert_eq!(button.press(&mut next), None);
         button.settle();
-        assert_eq!(button.press(&mut next), Some(Attempt { key: "k2".into() }));
+        assert_eq!(
+            button.press(&mut next),
+            Some(Attempt {
+                key: "k2".into(),
+                offer: None
+            })
+        );
     }
 
     #[test]
@@ -228,6 +269,54 @@ mod tests {
                 message: Some("In your bag".into())
             }
         );
+    }
+
+    #[test]
+    fn a_refusal_is_a_new_add_at_the_new_price_not_the_same_request_again() {
+        let mut next = keys();
+        let mut button = CartButton::default();
+        let first = button.press(&mut next).unwrap();
+        assert_eq!(first.offer, None);
+        button.refuse(
+            &first.key,
+            "The price changed: now €12.00.".into(),
+            Some(offer(12.0, "EUR")),
+        );
+        let again = button.press(&mut next).unwrap();
+        assert_ne!(
+            again.key, first.key,
+            "the same key would replay the refusal"
+        );
+        assert_eq!(again.offer, Some(offer(12.0, "EUR")));
+        button.finish(&again.key, Ok(None));
+        assert_eq!(button, CartButton::Added { message: None });
+        // A refusal without a new price (sold out) is still a new add when pressed again.
+        button.settle();
+        let third = button.press(&mut next).unwrap();
+        button.refuse(&third.key, "Sold out".into(), None);
+        let fourth = button.press(&mut next).unwrap();
+        assert_ne!(fourth.key, third.key);
+        assert_eq!(fourth.offer, None);
+    }
+
+    #[test]
+    fn a_refusal_and_the_price_that_applies_now_read_from_the_answer() {
+        let body: serde_json::Value = serde_json::from_str(
+            r#"{"error":{"code":"price_changed","message":"the price is now 12 EUR"},
+                "offer":{"price":"12.00","priceCurrency":"EUR","availability":"InStock"}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            refusal_of(&body),
+            Some((Refusal::PriceChanged, Some(offer(12.0, "EUR"))))
+        );
+        let sold_out: serde_json::Value =
+            serde_json::from_str(r#"{"error":{"code":"sold_out","message":"gone"}}"#).unwrap();
+        assert_eq!(refusal_of(&sold_out), Some((Refusal::SoldOut, None)));
+        let other: serde_json::Value =
+            serde_json::from_str(r#"{"error":{"code":"not_found","message":"?"}}"#).unwrap();
+        assert_eq!(refusal_of(&other), None);
+        assert_eq!(refusal_of(&serde_json::Value::Null), None);
     }
 
     #[test]

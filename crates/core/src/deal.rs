@@ -5,8 +5,6 @@
 //! `(epoch, seq)`: duplicates and stale events are dropped, a gap or a new epoch asks for a fresh
 //! snapshot instead of guessing. A viewer keeps its copy in a [`Follower`], which holds the
 //! events that arrive while that snapshot is on its way and applies the newer ones after it.
-use std::collections::BTreeMap;
-
 use crate::protocol::{
     Availability, Banner, Change, DealStatus, FlashDeal, Millis, Offer, Product, StreamEvent,
     StreamState,
@@ -103,6 +101,12 @@ impl Show {
         }
         *self = next;
         Outcome::Changed
+    }
+
+    /// Whether `event` can be applied now: of this epoch, and no gap before it (an event the
+    /// show already has follows too, and changes nothing).
+    fn follows(&self, event: &StreamEvent) -> bool {
+        self.epoch.as_deref() == Some(event.epoch.as_str()) && event.seq <= self.seq + 1
     }
 
     fn apply_event(&mut self, event: StreamEvent) -> Outcome {
@@ -289,8 +293,9 @@ pub const HELD_EVENTS: usize = 512;
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Follower {
     show: Show,
-    /// Events past a gap, by seq, all of one epoch.
-    held: BTreeMap<u64, StreamEvent>,
+    /// Events past a gap, sorted by seq, all of one epoch. (A sorted list, not a map: it holds
+    /// a few hundred at most, and a map's code would weigh on the widget's first load.)
+    held: Vec<StreamEvent>,
 }
 
 impl Follower {
@@ -303,14 +308,11 @@ impl Follower {
     /// events are still held behind a gap (or none could be applied before a first snapshot).
     pub fn apply(&mut self, action: Action) -> Outcome {
         let outcome = match action {
-            Action::Snapshot(state) => self.show.apply(Action::Snapshot(state)),
-            Action::Event(event) => match self.show.apply(Action::Event(event.clone())) {
-                Outcome::NeedsSnapshot => {
-                    self.hold(event);
-                    return Outcome::NeedsSnapshot;
-                }
-                outcome => outcome,
-            },
+            Action::Event(event) if !self.show.follows(&event) => {
+                self.hold(event);
+                return Outcome::NeedsSnapshot;
+            }
+            action => self.show.apply(action),
         };
         self.release(outcome)
     }
@@ -322,36 +324,41 @@ impl Follower {
 
     fn hold(&mut self, event: StreamEvent) {
         // A newer epoch's events replace an older one's: only a snapshot of it can place them.
-        if self
-            .held
-            .values()
-            .next()
-            .is_some_and(|e| e.epoch != event.epoch)
-        {
+        if self.held.first().is_some_and(|e| e.epoch != event.epoch) {
             self.held.clear();
         }
-        self.held.insert(event.seq, event);
-        while self.held.len() > HELD_EVENTS {
-            self.held.pop_first();
+        match self.held.binary_search_by_key(&event.seq, |e| e.seq) {
+            Ok(at) => self.held[at] = event,
+            Err(at) => self.held.insert(at, event),
+        }
+        if self.held.len() > HELD_EVENTS {
+            self.held.drain(..self.held.len() - HELD_EVENTS);
         }
     }
 
     /// Applies held events that now follow the show, drops those it already has.
     fn release(&mut self, mut outcome: Outcome) -> Outcome {
-        while let Some(entry) = self.held.first_entry() {
-            if self.show.epoch.as_deref() != Some(entry.get().epoch.as_str()) {
-                return Outcome::NeedsSnapshot;
-            }
-            let seq = *entry.key();
-            if seq > self.show.seq + 1 {
-                return Outcome::NeedsSnapshot;
-            }
-            let event = entry.remove();
+        // Held events are sorted: those that follow the show make a run at the front.
+        let mut seq = self.show.seq;
+        let ready = self
+            .held
+            .iter()
+            .take_while(|e| {
+                let next = self.show.epoch.as_deref() == Some(e.epoch.as_str()) && e.seq <= seq + 1;
+                seq = seq.max(e.seq);
+                next
+            })
+            .count();
+        for event in self.held.drain(..ready) {
             if self.show.apply(Action::Event(event)) == Outcome::Changed {
                 outcome = Outcome::Changed;
             }
         }
-        outcome
+        if self.held.is_empty() {
+            outcome
+        } else {
+            Outcome::NeedsSnapshot
+        }
     }
 }
 

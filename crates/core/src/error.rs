@@ -6,9 +6,13 @@ use crate::i18n::{Lang, Text};
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum BackendError {
-    /// The request never got an answer: offline, DNS, CORS, connection refused.
+    /// The request never got an answer while the device is offline.
     #[error("network error: {0}")]
     Network(String),
+    /// The request never got an answer though the device is online: the backend refused the
+    /// connection, or its CORS headers did not allow the request. Not the shopper's network.
+    #[error("the backend could not be reached: {0}")]
+    Unreachable(String),
     /// The request took too long.
     #[error("request timed out")]
     Timeout,
@@ -31,7 +35,7 @@ impl BackendError {
     /// Whether retrying the same request may succeed.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::Network(_) | Self::Timeout => true,
+            Self::Network(_) | Self::Unreachable(_) | Self::Timeout => true,
             Self::Http { status } => *status == 408 || *status == 429 || *status >= 500,
             Self::Protocol(_) | Self::Refused(_) => false,
         }
@@ -51,6 +55,7 @@ impl BackendError {
     pub fn user_message(&self, lang: Lang) -> &'static str {
         let text = match self {
             Self::Network(_) | Self::Timeout => Text::ErrorOffline,
+            Self::Unreachable(_) => Text::ErrorUnreachable,
             Self::Http { status } if *status >= 500 => Text::ErrorServer,
             Self::Http { .. } | Self::Protocol(_) => Text::ErrorGeneric,
             Self::Refused(crate::cart::Refusal::SoldOut) => Text::SoldOut,
@@ -64,6 +69,20 @@ impl BackendError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unanswered_request_while_online_is_not_called_offline() {
+        let unreachable = BackendError::Unreachable("TypeError: Failed to fetch".into());
+        assert!(unreachable.is_retryable());
+        assert_eq!(
+            unreachable.user_message(Lang::En),
+            "Couldn't reach the shop. Please try again."
+        );
+        assert_ne!(
+            unreachable.user_message(Lang::En),
+            BackendError::Network(String::new()).user_message(Lang::En)
+        );
+    }
 
     #[test]
     fn only_transient_failures_are_retried() {

@@ -252,6 +252,8 @@ texts! {
         AnnounceSoldOut => ["{title}: sold out", "{title}: نفدت الكمية", "{title}: تمام شد"],
         /// Offline or unreachable backend.
         ErrorOffline => ["You seem to be offline. We'll keep trying.", "يبدو أنك غير متصل. سنواصل المحاولة.", "به نظر می‌رسد آفلاین هستید. دوباره تلاش می‌کنیم."],
+        /// The device is online but the backend gave no answer (refused, or blocked by CORS).
+        ErrorUnreachable => ["Couldn't reach the shop. Please try again.", "تعذّر الوصول إلى المتجر. حاول مرة أخرى.", "دسترسی به فروشگاه ممکن نشد. دوباره امتحان کنید."],
         /// The backend failed.
         ErrorServer => ["The shop is having trouble. Please try again soon.", "المتجر يواجه مشكلة. حاول مرة أخرى قريبًا.", "فروشگاه با مشکل روبه‌روست. کمی بعد دوباره امتحان کنید."],
         /// While a part of the widget loads.
@@ -272,6 +274,10 @@ texts! {
         ErrorGeneric => ["Something went wrong. Please try again.", "حدث خطأ ما. حاول مرة أخرى.", "مشکلی پیش آمد. دوباره امتحان کنید."],
         /// The cart refused: the price shown is no longer the price.
         ErrorPriceChanged => ["The price changed.", "تغيّر السعر.", "قیمت تغییر کرد."],
+        /// The cart refused at an old price and gave the new one: `{price}` is it.
+        PriceNow => ["The price changed: now {price}.", "تغيّر السعر: الآن {price}.", "قیمت تغییر کرد: اکنون {price}."],
+        /// Add-to-cart button after a price change: adds at `{price}`, the new price.
+        AddAtPrice => ["Add at {price}", "أضف بسعر {price}", "افزودن با {price}"],
         /// The cart refused: one shopper may buy no more of this deal.
         ErrorLimitReached => ["Deal limit reached.", "بلغت حد العرض.", "سقف خرید پر شد."],
     }

@@ -553,6 +553,7 @@ impl Carts {
             Err(Refused::PriceChanged) if seen_sold_out => Err(ApiError::Refused(
                 Refusal::SoldOut,
                 "the deal sold out".into(),
+                None,
             )),
             Err(Refused::PriceChanged) => Err(ApiError::Refused(
                 Refusal::PriceChanged,
@@ -561,6 +562,7 @@ impl Carts {
                     live.price.get(),
                     live.price_currency.as_str()
                 ),
+                Some(Box::new(live.clone())),
             )),
             Err(Refused::LineFull(held)) => Err(ApiError::Unprocessable(format!(
                 "the cart holds {held} of this product; at most {MOST_OF_ONE} fit"
@@ -568,10 +570,12 @@ impl Carts {
             Err(Refused::SoldOut) => Err(ApiError::Refused(
                 Refusal::SoldOut,
                 "the deal has fewer units left than asked".into(),
+                None,
             )),
             Err(Refused::LimitReached(limit)) => Err(ApiError::Refused(
                 Refusal::LimitReached,
                 format!("one shopper may buy at most {limit} of this deal"),
+                None,
             )),
         }
     }

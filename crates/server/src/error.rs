@@ -46,9 +46,14 @@ pub enum ApiError {
     #[error("the manifest has {} problem(s)", .0.len())]
     InvalidManifest(Vec<live_shop_core::hotspot::Problem>),
     /// The cart refused an add the shopper cannot have as asked (sold out, a new price, the
-    /// limit per shopper): 409 with the refusal's code, and a sentence for developers.
+    /// limit per shopper): 409 with the refusal's code, a sentence for developers, and for a
+    /// new price the offer that applies now (`offer` beside `error`).
     #[error("{1}")]
-    Refused(live_shop_core::cart::Refusal, String),
+    Refused(
+        live_shop_core::cart::Refusal,
+        String,
+        Option<Box<live_shop_core::protocol::Offer>>,
+    ),
     /// The store failed: the server's fault.
     #[error(transparent)]
     Store(#[from] crate::overlays::StoreError),
@@ -90,7 +95,7 @@ impl ApiError {
             }
             Self::EditConflict(_) => (StatusCode::PRECONDITION_FAILED, "edit_conflict"),
             Self::InvalidManifest(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_manifest"),
-            Self::Refused(refusal, _) => (StatusCode::CONFLICT, refusal.code()),
+            Self::Refused(refusal, ..) => (StatusCode::CONFLICT, refusal.code()),
             Self::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "store"),
             Self::Bus(_) => (StatusCode::SERVICE_UNAVAILABLE, "bus"),
             Self::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
@@ -115,6 +120,10 @@ impl IntoResponse for ApiError {
             Self::EditConflict(Some((etag, json))) => {
                 value["etag"] = etag.as_str().into();
                 value["current"] = serde_json::from_str(json).unwrap_or_default();
+            }
+            // The shopper's widget shows it, and adds at it if the shopper presses again.
+            Self::Refused(_, _, Some(offer)) => {
+                value["offer"] = serde_json::to_value(offer).unwrap_or_default();
             }
             Self::InvalidManifest(problems) => {
                 value["problems"] = problems
@@ -178,9 +187,9 @@ mod tests {
             ApiError::PreconditionRequired,
             ApiError::EditConflict(None),
             ApiError::InvalidManifest(Vec::new()),
-            ApiError::Refused(Refusal::SoldOut, String::new()),
-            ApiError::Refused(Refusal::PriceChanged, String::new()),
-            ApiError::Refused(Refusal::LimitReached, String::new()),
+            ApiError::Refused(Refusal::SoldOut, String::new(), None),
+            ApiError::Refused(Refusal::PriceChanged, String::new(), None),
+            ApiError::Refused(Refusal::LimitReached, String::new(), None),
             ApiError::Store(crate::overlays::StoreError::new("x")),
             ApiError::Bus(crate::bus::BusError::Unreadable(String::new())),
             ApiError::TooLarge(String::new()),

@@ -937,6 +937,14 @@ async fn a_stale_or_forged_price_is_refused_with_its_code() {
         (status, error_code(&body).as_str()),
         (StatusCode::CONFLICT, "price_changed")
     );
+    // The refusal carries the offer that applies now: the deal's, to add at.
+    let now: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let offered = &now["offer"]["price"];
+    let offered = offered
+        .as_f64()
+        .or_else(|| offered.as_str().and_then(|p| p.parse().ok()));
+    assert_eq!(offered, Some(price), "{now}");
+    assert_eq!(now["offer"]["priceCurrency"], "EUR");
     assert_eq!(
         state.carts.left("race-10-5").await.unwrap(),
         Some(10),
