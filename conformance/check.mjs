@@ -112,6 +112,17 @@ function offerNow(state) {
 
 const uuid = () => crypto.randomUUID();
 
+/**
+ * Posts an add to the cart as the widget does: JSON, with its `Idempotency-Key` (none when `key`
+ * is null) and the cart's token when it has one.
+ */
+function postAdd(ctx, body, { key = uuid(), token } = {}) {
+  const headers = { 'content-type': 'application/json' };
+  if (key) headers['idempotency-key'] = key;
+  if (token) headers['cart-token'] = token;
+  return call(ctx.base, '/v1/cart/items', { method: 'POST', headers, body });
+}
+
 /** The requirements, in the spec's words. */
 function requirements({ stream, token }) {
   const statePath = `/v1/streams/${encodeURIComponent(stream)}/state`;
@@ -306,8 +317,7 @@ function requirements({ stream, token }) {
           price = Number(offer.price).toFixed(2);
           ctx.add = { productId: product.id, quantity: 1, offer: { price, priceCurrency: offer.priceCurrency } };
           ctx.key = uuid();
-          answer = await call(ctx.base, '/v1/cart/items', { method: 'POST',
-            headers: { 'content-type': 'application/json', 'idempotency-key': ctx.key }, body: ctx.add });
+          answer = await postAdd(ctx, ctx.add, { key: ctx.key });
           if (answer.json?.error?.code !== 'price_changed') break;
         }
         if (ABSENT.includes(answer.status)) {
@@ -328,15 +338,12 @@ function requirements({ stream, token }) {
       async run(ctx) {
         if (ctx.noCart) return 'optional: no cart';
         expect(ctx.first, 'the first add failed');
-        const again = await call(ctx.base, '/v1/cart/items', { method: 'POST',
-          headers: { 'content-type': 'application/json', 'idempotency-key': ctx.key, 'cart-token': ctx.first.cartToken }, body: ctx.add });
+        const again = await postAdd(ctx, ctx.add, { key: ctx.key, token: ctx.first.cartToken });
         expect(again.status === 201, `the same add again answered ${again.status}`);
         expect(again.headers.get('idempotent-replayed') === 'true', 'no Idempotent-Replayed: true');
         expect(again.json?.lineId === ctx.first.lineId && again.json.itemCount === ctx.first.itemCount,
           `not the first result: ${again.text.slice(0, 160)}`);
-        const other = await call(ctx.base, '/v1/cart/items', { method: 'POST',
-          headers: { 'content-type': 'application/json', 'idempotency-key': ctx.key, 'cart-token': ctx.first.cartToken },
-          body: { ...ctx.add, quantity: 2 } });
+        const other = await postAdd(ctx, { ...ctx.add, quantity: 2 }, { key: ctx.key, token: ctx.first.cartToken });
         expect(other.status === 422, `the key with another body answered ${other.status}`);
         errorBody(other, 'idempotency_key_reused');
         return null;
@@ -349,9 +356,7 @@ function requirements({ stream, token }) {
         if (ctx.noCart) return 'optional: no cart';
         expect(ctx.add, 'no add to vary');
         const stale = (Number(ctx.add.offer.price) + 1).toFixed(2);
-        const answer = await call(ctx.base, '/v1/cart/items', { method: 'POST',
-          headers: { 'content-type': 'application/json', 'idempotency-key': uuid() },
-          body: { ...ctx.add, offer: { ...ctx.add.offer, price: stale } } });
+        const answer = await postAdd(ctx, { ...ctx.add, offer: { ...ctx.add.offer, price: stale } });
         expect(answer.status === 409, `an add at "${stale}" answered ${answer.status}`);
         errorBody(answer, 'price_changed');
         const now = answer.json.offer;
@@ -366,7 +371,7 @@ function requirements({ stream, token }) {
       spec: 'an add without its required `Idempotency-Key` header is refused (400 `missing_header`)',
       async run(ctx) {
         if (ctx.noCart) return 'optional: no cart';
-        const answer = await call(ctx.base, '/v1/cart/items', { method: 'POST', headers: { 'content-type': 'application/json' }, body: ctx.add });
+        const answer = await postAdd(ctx, ctx.add, { key: null });
         expect(answer.status === 400, `answered ${answer.status}`);
         errorBody(answer);
         return null;
