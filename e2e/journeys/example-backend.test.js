@@ -116,12 +116,16 @@ test('on a shop page of another origin, the example backend drives the overlay: 
   await page.close();
 });
 
-test('a replay\'s hotspots saved on the example backend show on a shop page and open their product', once, async () => {
+test('a replay\'s hotspots saved on the example backend show on a shop page and open their product at the running deal\'s price', once, async () => {
   const put = await fetch(`${backend}/v1/videos/bunny/overlay`, { method: 'PUT',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, 'if-none-match': '*' },
     body: JSON.stringify({ version: 1, videoId: 'bunny', hotspots: [
       { id: 'h1', productId: 'boots', start: 0, end: 5, keyframes: [{ t: 0, x: 0.4, y: 0.5 }], cta: 'Walk the trail' }] }) });
   assert.equal(put.status, 201, await put.text());
+  // A deal runs on the hotspot's product: its card shows the deal's price, which the cart takes.
+  const now = Date.now();
+  await change({ type: 'flashDealScheduled', deal: { id: 'boots-deal', productId: 'boots', startsAt: now - 1000, endsAt: now + 120_000,
+    offer: { price: 59, priceCurrency: 'EUR', originalPrice: 89.5, availability: 'InStock', inventoryLevel: 5 }, stockLimit: 5 } });
   const { page, errors } = await shopPage(`<live-shop backend="${backend}" stream="demo" video-id="bunny" style="display:block;width:960px">
     <video id="video" src="${backend}/media/video/bigbuckbunny.mp4" muted width="960" height="540"></video></live-shop>`);
   await page.waitForFunction(() => document.getElementById('video').readyState >= 1, null, { timeout: SOON });
@@ -132,6 +136,7 @@ test('a replay\'s hotspots saved on the example backend show on a shop page and 
   const card = page.locator('live-shop .hotspot-card');
   await card.locator('button.buy').waitFor({ timeout: SOON });
   assert.equal(await card.locator('.cta').textContent(), 'Walk the trail');
+  assert.match(await card.locator('.price').textContent(), /59\.00/);
   await card.locator('button.buy').click();
   await card.locator('button.buy').filter({ hasText: 'Added' }).waitFor({ timeout: SOON });
   assert.deepEqual(errors, []);

@@ -359,19 +359,26 @@ async function route(req, res) {
     return send(res, 202, stream.publish(change));
   }
 
+  // A product answered anywhere carries the offer that applies now: a running deal's (the
+  // spec), so a hotspot's card or a search result shows the price the cart will take.
+  const priced = (p) => {
+    const deal = streams.get('demo').runningDeal(p.id);
+    return deal ? { ...p, offers: [deal.offer, ...(p.offers ?? []).slice(1)] } : p;
+  };
+
   if (path === '/v1/catalog' && req.method === 'GET') {
     const words = (url.searchParams.get('query') ?? '').toLowerCase().split(/\s+/).filter(Boolean);
     const limit = Number(url.searchParams.get('limit') ?? 20);
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) return fail(res, 400, 'bad_request', 'limit is from 1 to 100');
     const from = Number(url.searchParams.get('cursor') ?? 0) || 0;
     const found = products.filter((p) => words.every((w) => `${p.title} ${p.brand ?? ''}`.toLowerCase().includes(w)));
-    const page = found.slice(from, from + limit);
+    const page = found.slice(from, from + limit).map(priced);
     return send(res, 200, { products: page, nextCursor: from + limit < found.length ? String(from + limit) : undefined, serverTime: Date.now() });
   }
 
   if ((m = /^\/v1\/catalog\/([^/]+)$/.exec(path)) && req.method === 'GET') {
     const found = product(decodeURIComponent(m[1]));
-    return found ? send(res, 200, found) : fail(res, 404, 'not_found', `product ${m[1]} not found`);
+    return found ? send(res, 200, priced(found)) : fail(res, 404, 'not_found', `product ${m[1]} not found`);
   }
 
   if (path === '/v1/cart/items' && req.method === 'POST') {

@@ -267,6 +267,28 @@ impl Show {
         }
     }
 
+    /// `product` as it sells now on this show: the show's own copy when it is on the shelf
+    /// (with its live price), a running deal's offer first. What a backend answers about a
+    /// product elsewhere (the catalog, search results) carries this, so every price a shopper
+    /// sees is the one the cart takes.
+    pub fn priced(&self, product: &Product, now: Millis) -> Product {
+        let mut priced = self
+            .product(&product.id)
+            .cloned()
+            .unwrap_or_else(|| product.clone());
+        if let Some(deal) = self
+            .flash_deals
+            .iter()
+            .rfind(|d| d.product_id == product.id && is_running(d, now))
+        {
+            match priced.offers.first_mut() {
+                Some(first) => *first = deal.offer.clone(),
+                None => priced.offers.push(deal.offer.clone()),
+            }
+        }
+        priced
+    }
+
     /// The state as sent over the wire.
     pub fn to_state(&self) -> StreamState {
         StreamState {
@@ -686,6 +708,41 @@ pub(crate) mod tests {
         );
         assert_eq!(follower.show().seq, last);
         assert_eq!(price_of(follower.show(), "a"), last as f64);
+    }
+
+    #[test]
+    fn a_product_is_priced_as_it_sells_now_on_the_show() {
+        let mut show = started();
+        let elsewhere = product("a", 99.0);
+        assert_eq!(
+            show.priced(&elsewhere, 1_000).offers[0].price.get(),
+            10.0,
+            "the show's own copy, with its live price"
+        );
+        let unknown = product("z", 5.0);
+        assert_eq!(show.priced(&unknown, 1_000), unknown);
+        let mut deal = FlashDeal {
+            id: "d".into(),
+            product_id: "a".into(),
+            offer: product("a", 6.0).offers[0].clone(),
+            starts_at: 2_000,
+            ends_at: 3_000,
+            status: DealStatus::Scheduled,
+            end_reason: None,
+            stock_limit: Some(5),
+            limit_per_shopper: None,
+        };
+        deal.offer.inventory_level = Some(5);
+        show.apply(event("e1", 6, Change::FlashDealScheduled { deal }));
+        assert_eq!(show.priced(&elsewhere, 1_500).offers[0].price.get(), 10.0);
+        let during = show.priced(&elsewhere, 2_500);
+        assert_eq!(
+            during.offers[0].price.get(),
+            6.0,
+            "the running deal's offer"
+        );
+        assert_eq!(during.offers[0].inventory_level, Some(5));
+        assert_eq!(show.priced(&elsewhere, 3_000).offers[0].price.get(), 10.0);
     }
 
     #[test]

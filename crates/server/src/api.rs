@@ -485,11 +485,12 @@ async fn catalog(
     };
     let limit = q.limit.unwrap_or(20).clamp(1, 100);
     let hits: Vec<_> = app.catalog.search(&q.query).collect();
+    let now = now_ms();
     let page: Vec<_> = hits
         .iter()
         .skip(offset)
         .take(limit)
-        .map(|p| (*p).clone())
+        .map(|p| priced(&app, p, now))
         .collect();
     let next = offset + page.len();
     Ok(Json(CatalogPage {
@@ -505,9 +506,21 @@ async fn product(
 ) -> Result<Json<live_shop_core::protocol::Product>, ApiError> {
     app.catalog
         .get(&id)
-        .cloned()
-        .map(Json)
+        .map(|p| Json(priced(&app, p, now_ms())))
         .ok_or_else(|| ApiError::NotFound(format!("product {id:?}")))
+}
+
+/// `product` as it sells now (core's `Show::priced` on every live stream): the shelf's live
+/// price, a running deal's offer first, so a hotspot's card or a search result shows the price
+/// the cart takes.
+fn priced(
+    app: &AppState,
+    product: &live_shop_core::protocol::Product,
+    now: live_shop_core::protocol::Millis,
+) -> live_shop_core::protocol::Product {
+    app.hub.streams().iter().fold(product.clone(), |p, stream| {
+        stream.with_show(|show| show.priced(&p, now))
+    })
 }
 
 async fn events() -> Json<EventList> {
@@ -674,16 +687,13 @@ async fn search_image(
         Err(SearchError::Prep(e)) => return Err(ApiError::Image(e)),
         Err(SearchError::Model(_)) => return Err(ApiError::Unavailable("visual search failed")),
     };
-    // Shelf products carry the live show's current prices; the rest come from the catalog.
-    let shelf = app.hub.get("demo");
+    // Each product as it sells now: a live show's price, a running deal's offer.
+    let now = now_ms();
     let results = hits
         .products
         .into_iter()
         .filter_map(|(id, similarity)| {
-            let live = shelf
-                .as_ref()
-                .and_then(|s| s.with_show(|show| show.product(&id).cloned()));
-            let product = live.or_else(|| app.catalog.get(&id).cloned())?;
+            let product = priced(&app, app.catalog.get(&id)?, now);
             Some(SearchHit {
                 product,
                 similarity,

@@ -846,6 +846,36 @@ async fn run_deal(
     (id, product.id, price)
 }
 
+/// While a deal runs, every answer about its product carries the deal's offer (the spec: "the
+/// backend applies a running deal's price"), so a hotspot's card or a search result shows the
+/// price the cart takes.
+#[tokio::test]
+async fn the_catalog_answers_a_product_at_its_running_deals_price() {
+    let (app, state) = app();
+    let (_, product, price) = run_deal(&app, &state, 10, 5).await;
+    let price_of = |body: &serde_json::Value| {
+        let p = &body["offers"][0]["price"];
+        p.as_f64()
+            .or_else(|| p.as_str().and_then(|p| p.parse().ok()))
+    };
+    let (status, _, body) = send(&app, get_with(&format!("/v1/catalog/{product}"), &[])).await;
+    assert_eq!(status, StatusCode::OK);
+    let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(price_of(&body), Some(price), "{body}");
+    let (_, _, page) = send(&app, get_with("/v1/catalog?limit=100", &[])).await;
+    let page: serde_json::Value = serde_json::from_slice(&page).unwrap();
+    let listed = page["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == product.as_str())
+        .unwrap();
+    assert_eq!(price_of(listed), Some(price));
+    // And the cart takes that price.
+    let (status, _) = add(&app, &product, price, 1, "at-the-listed-price", None).await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
 /// Adds `quantity` at `price` (in the deal's currency, EUR) with `key`, in `cart` if given.
 async fn add(
     app: &Router,
