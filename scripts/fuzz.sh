@@ -22,11 +22,16 @@ fi
 
 seed() { # target corpus
   local name=$1 corpus=$2
-  [ -z "$(ls -A "$corpus")" ] || return 0
+  # Seeds added to the repository since the corpus was made join it.
+  if [ -n "$(ls -A "$corpus")" ]; then
+    [ ! -d "fuzz/seeds/$name" ] || cp -n fuzz/seeds/"$name"/* "$corpus/"
+    return 0
+  fi
   case "$name" in
     decode)
       bash scripts/fetch-test-data.sh
-      find "$LIVE_SHOP_CACHE/pillow/pillow-13.0.0/Tests/images" -type f -size -64k -exec cp {} "$corpus/" \; ;;
+      find "$LIVE_SHOP_CACHE/pillow/pillow-13.0.0/Tests/images" -type f -size -64k -exec cp {} "$corpus/" \;
+      cp fuzz/seeds/decode/* "$corpus/" ;;
     jpeg_scaled)
       bash scripts/fetch-test-data.sh
       find "$LIVE_SHOP_CACHE/pillow/pillow-13.0.0/Tests/images" -type f -name '*.jp*g' -size -64k -exec cp {} "$corpus/" \; ;;

@@ -9,6 +9,8 @@ pub mod adapter;
 pub mod announce;
 pub mod cart;
 pub mod clock;
+#[cfg(feature = "prep")]
+pub mod container;
 pub mod css;
 pub mod deal;
 pub mod error;

@@ -316,12 +316,16 @@ pub fn decode_scaled(
     if let Some(format) = unsupported_format(bytes) {
         return Err(PrepError::Unsupported { format });
     }
+    let shape = crate::container::check(bytes)?;
+    if shape.non_interleaved {
+        return decode_separate_scans(bytes, limits);
+    }
     if let Some(decoded) = decode_baseline(bytes, limits, wanted)? {
         return Ok(decoded);
     }
     let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
-        .map_err(|e| PrepError::Decode(e.to_string()))?;
+        .map_err(|e| PrepError::Decode(one_line(&e.to_string())))?;
     let format = reader
         .format()
         .ok_or_else(|| PrepError::Decode("not an image format this build reads".into()))?;
@@ -360,6 +364,56 @@ pub fn decode_scaled(
         original: upright.size,
         path,
     })
+}
+
+/// A sequential JPEG whose colour components come in separate scans, which the image crate's
+/// JPEG decoder gets wrong (each scan is read as if it held every component): decoded whole by
+/// `jpeg-decoder`, which reads such files right.
+fn decode_separate_scans(bytes: &[u8], limits: &PrepLimits) -> Result<Decoded, PrepError> {
+    use jpeg_decoder::{Decoder, PixelFormat};
+    let one_line = |e: jpeg_decoder::Error| PrepError::Decode(one_line(&e.to_string()));
+    let mut decoder = Decoder::new(Cursor::new(bytes));
+    decoder.set_max_decoding_buffer_size(usize::try_from(limits.max_alloc).unwrap_or(usize::MAX));
+    decoder.read_info().map_err(one_line)?;
+    let info = decoder
+        .info()
+        .ok_or_else(|| PrepError::Decode("no JPEG frame".into()))?;
+    let (width, height) = (u32::from(info.width), u32::from(info.height));
+    let grey = match info.pixel_format {
+        PixelFormat::L8 => true,
+        PixelFormat::RGB24 => false,
+        PixelFormat::L16 | PixelFormat::CMYK32 => {
+            return Err(PrepError::Decode(
+                "a JPEG of separate scans in 16-bit or CMYK".into(),
+            ))
+        }
+    };
+    check_size(
+        width,
+        height,
+        u64::from(width) * u64::from(height) * if grey { 1 } else { 3 },
+        limits,
+    )?;
+    let orientation = decoder
+        .exif_data()
+        .and_then(Orientation::from_exif_chunk)
+        .unwrap_or(Orientation::NoTransforms);
+    let pixels = decoder.decode().map_err(one_line)?;
+    let mut image = from_samples(width, height, pixels, grey)
+        .ok_or_else(|| PrepError::Decode("fewer pixels than the frame says".into()))?;
+    let upright = Upright::new(orientation, (width, height));
+    image.apply_orientation(orientation);
+    Ok(Decoded {
+        image,
+        format: ImageFormat::Jpeg,
+        original: upright.size,
+        path: DecodePath::Full,
+    })
+}
+
+/// A decoder's message on one line: some run to several.
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// A plain baseline JPEG that may be decoded at reduced scale goes straight to the fast
@@ -573,9 +627,9 @@ fn format_name(format: ImageFormat) -> &'static str {
 
 fn classify(error: image::ImageError) -> PrepError {
     match error {
-        image::ImageError::Limits(e) => PrepError::Limits(e.to_string()),
-        image::ImageError::Unsupported(e) => PrepError::Decode(e.to_string()),
-        other => PrepError::Decode(other.to_string()),
+        image::ImageError::Limits(e) => PrepError::Limits(one_line(&e.to_string())),
+        image::ImageError::Unsupported(e) => PrepError::Decode(one_line(&e.to_string())),
+        other => PrepError::Decode(one_line(&other.to_string())),
     }
 }
 
