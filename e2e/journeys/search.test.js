@@ -137,7 +137,11 @@ test('the overlay loads no search code; a photo finds its product, and it goes i
   await first.waitFor({ timeout: 30_000 });
   assert.equal(await first.locator('.title').textContent(), 'Harbor Wool Jacket');
   assert.match(await first.locator('.match').textContent(), /^\d+% match$/);
-  assert.match(await page.locator('live-shop .search-status').textContent(), /^\d+ similar products$/);
+  // The backend is sure of its first result: the panel says so, on that result alone.
+  const shown = await page.locator('live-shop .results li').count();
+  assert.equal(await page.locator('live-shop .search-status').textContent(), `This one matches your photo. ${shown} results:`);
+  assert.equal(await first.locator('.this-one').textContent(), 'This one');
+  assert.equal(await page.locator('live-shop .results li .this-one').count(), 1);
   assert.ok(lazy().some((u) => u.endsWith('live-shop-prep-worker_bg.wasm')));
   // The shoppers' parts and the worker; the studio's module is never fetched here.
   assert.ok(lazy().some((u) => u.endsWith('live-shop-parts_bg.wasm')));
@@ -182,12 +186,13 @@ test('a photo of nothing the shop sells says there is no close match, above the 
   const shown = await page.locator('live-shop .results li').count();
   assert.ok(shown > 0);
   assert.equal(await page.locator('live-shop .search-status').textContent(), `No close match. The ${shown} nearest products:`);
-  // The same panel, a photo of a product it sells: similar products again.
+  assert.equal(await page.locator('live-shop .results li .this-one').count(), 0);
+  // The same panel, a photo of a product it sells: this one.
   await page.locator('live-shop .search-panel button.back').click();
   await page.locator('live-shop .search-panel input[type=file]').setInputFiles(JACKET);
   await page.locator('live-shop .crop-photo').waitFor();
   await page.locator('live-shop .search-now').click();
-  await page.locator('live-shop .search-status').filter({ hasText: /^\d+ similar products$/ }).waitFor({ timeout: 30_000 });
+  await page.locator('live-shop .search-status').filter({ hasText: /^This one matches your photo\. \d+ results:$/ }).waitFor({ timeout: 30_000 });
   assert.equal(await page.locator('live-shop .results li .title').first().textContent(), 'Harbor Wool Jacket');
   assert.deepEqual(errors, []);
   await page.close();

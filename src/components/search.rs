@@ -690,6 +690,7 @@ pub fn SearchPanel(props: &SearchPanelProps) -> Html {
             .unwrap_or_default(),
         Phase::Results(r) => match Found::of(r) {
             Found::Nothing => text(SearchText::NoResults).to_string(),
+            Found::Match(n) => fill(text(SearchText::ResultsMatch), "n", &env.count(n as u32)),
             Found::Similar(n) => fill(text(SearchText::ResultsCount), "n", &env.count(n as u32)),
             Found::OnlyDistant(n) => {
                 fill(text(SearchText::NoCloseMatch), "n", &env.count(n as u32))
@@ -706,8 +707,11 @@ pub fn SearchPanel(props: &SearchPanelProps) -> Html {
                     let card = Card::new(&props.show, &hit.product, &env.backend, now)?;
                     let pct = (f64::from(hit.similarity.clamp(0.0, 1.0)) * 100.0).round() as u32;
                     Some(html! {
-                        <li key={card.product_id.clone()} class="result">
+                        <li key={card.product_id.clone()} class={classes!("result", hit.close.unwrap_or(false).then_some("this-one"))}>
                             <DealCard {card} compact=true />
+                            if hit.close == Some(true) {
+                                <p class="this-one">{text(SearchText::ThisOne)}</p>
+                            }
                             <p class="match">{fill(text(SearchText::MatchPercent), "n", &env.count(pct))}</p>
                         </li>
                     })

@@ -322,6 +322,10 @@ texts! {
         StepMatching => ["Finding matches", "البحث عن تطابقات", "یافتن موارد مشابه"],
         /// Results heading.
         ResultsCount => ["{n} similar products", "منتجات مشابهة: {n}", "{n} محصول مشابه"],
+        /// Results whose first the backend judges to be the product in the photo.
+        ResultsMatch => ["This one matches your photo. {n} results:", "هذا يطابق صورتك. النتائج: {n}", "این با عکس شما جور است. {n} نتیجه:"],
+        /// The label on that first result.
+        ThisOne => ["This one", "هذا هو", "همین است"],
         /// Results the backend says are none of them close: the nearest it has.
         NoCloseMatch => ["No close match. The {n} nearest products:", "لا يوجد تطابق قريب. أقرب المنتجات: {n}", "مورد خیلی مشابهی پیدا نشد. نزدیک‌ترین محصولات: {n}"],
         /// No results.

@@ -510,6 +510,9 @@ impl RetryPolicy {
 pub enum Found {
     /// No results at all.
     Nothing,
+    /// This many results, the first judged by the backend to be the product in the photo
+    /// ("This one").
+    Match(usize),
     /// This many results, close matches or unjudged.
     Similar(usize),
     /// This many results, every one judged by the backend not a close match: the nearest it
@@ -524,6 +527,7 @@ impl Found {
         let judged = hits.iter().any(|h| h.close.is_some());
         match hits.len() {
             0 => Found::Nothing,
+            n if hits.first().is_some_and(|h| h.close == Some(true)) => Found::Match(n),
             n if judged && !hits.iter().any(|h| h.close == Some(true)) => Found::OnlyDistant(n),
             n => Found::Similar(n),
         }
@@ -815,8 +819,10 @@ mod tests {
         assert_eq!(answer(&[]), Found::Nothing);
         // A backend that does not judge: results are similar products, as before.
         assert_eq!(answer(&[None, None]), Found::Similar(2));
-        // One close match among them is enough.
-        assert_eq!(answer(&[Some(true), Some(false)]), Found::Similar(2));
+        // A close first result is the product in the photo.
+        assert_eq!(answer(&[Some(true), Some(false)]), Found::Match(2));
+        // A close match further down: similar products.
+        assert_eq!(answer(&[Some(false), Some(true)]), Found::Similar(2));
         assert_eq!(
             answer(&[Some(false), Some(false), Some(false)]),
             Found::OnlyDistant(3)

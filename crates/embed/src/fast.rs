@@ -337,6 +337,15 @@ impl Net {
     /// The pooled features of each `side × side` RGB image (checked by the caller), in one
     /// pass: every 1 × 1 convolution multiplies the whole batch's pixels at once.
     pub(crate) fn pooled(&self, images: &[&[u8]], side: usize) -> Vec<Vec<f32>> {
+        self.maps(images, side)
+            .into_iter()
+            .map(|map| map.mean())
+            .collect()
+    }
+
+    /// The head's feature map of each `side × side` RGB image (checked by the caller), in one
+    /// pass.
+    pub(crate) fn maps(&self, images: &[&[u8]], side: usize) -> Vec<crate::FeatureMap> {
         if images.is_empty() {
             return Vec::new();
         }
@@ -364,20 +373,14 @@ impl Net {
             x = y;
         }
         let head = self.head.forward(&x);
-        let pixels = head.h * head.w;
+        let size = head.h * head.w * head.c;
         head.data
-            .chunks_exact(pixels * head.c)
-            .map(|image| {
-                let mut pooled = vec![0.0; head.c];
-                for pixel in image.chunks_exact(head.c) {
-                    for (p, v) in pooled.iter_mut().zip(pixel) {
-                        *p += v;
-                    }
-                }
-                for p in &mut pooled {
-                    *p /= pixels as f32;
-                }
-                pooled
+            .chunks_exact(size)
+            .map(|image| crate::FeatureMap {
+                height: head.h,
+                width: head.w,
+                channels: head.c,
+                data: image.to_vec(),
             })
             .collect()
     }

@@ -275,6 +275,27 @@ impl Embedder {
             .collect())
     }
 
+    /// The head's feature maps of `side × side` RGB images (row-major, 3 bytes a pixel), in one
+    /// pass on the fast path. A side other than [`INPUT`] sees the image at another scale.
+    pub fn feature_maps(
+        &self,
+        images: &[&[u8]],
+        side: usize,
+    ) -> Result<Vec<FeatureMap>, EmbedError> {
+        for rgb in images {
+            if side < 32 || rgb.len() != side * side * 3 {
+                return Err(EmbedError::Input(format!(
+                    "expected {side}×{side} RGB, got {} bytes",
+                    rgb.len()
+                )));
+            }
+        }
+        match &self.fast {
+            Some(net) => Ok(net.maps(images, side)),
+            None => Err(EmbedError::Model("the fast network is not loaded".into())),
+        }
+    }
+
     /// The same embedding through the candle graph, layer by layer as trained: the reference
     /// [`embed`](Self::embed) is held to. Slower.
     pub fn embed_reference(
@@ -307,7 +328,105 @@ impl Embedder {
     }
 }
 
-fn normalised(features: Vec<f32>) -> Vec<f32> {
+/// The head's activations over an image, channels last: what pooling turns into a descriptor.
+#[derive(Clone, Debug)]
+pub struct FeatureMap {
+    /// Rows.
+    pub height: usize,
+    /// Columns.
+    pub width: usize,
+    /// Channels ([`FEATURES`]).
+    pub channels: usize,
+    /// `height × width × channels` values, row by row.
+    pub data: Vec<f32>,
+}
+
+impl FeatureMap {
+    /// The channels' means over every position: the network's own pooling.
+    pub fn mean(&self) -> Vec<f32> {
+        self.gem_region(1.0, 0, 0, self.height, self.width)
+    }
+
+    /// Generalised-mean pooling with exponent `p` over the rows `top..bottom` and columns
+    /// `left..right`: `p = 1` is the mean, larger `p` moves towards the maximum, so the strongest
+    /// parts of an object count more than the background around it. Activations are ReLU6
+    /// outputs, never negative.
+    pub fn gem_region(
+        &self,
+        p: f32,
+        top: usize,
+        left: usize,
+        bottom: usize,
+        right: usize,
+    ) -> Vec<f32> {
+        let mut pooled = vec![0.0f32; self.channels];
+        let (bottom, right) = (bottom.min(self.height), right.min(self.width));
+        let mut count = 0usize;
+        for y in top..bottom {
+            for x in left..right {
+                let at = (y * self.width + x) * self.channels;
+                let pixel = &self.data[at..at + self.channels];
+                if p == 1.0 {
+                    for (s, v) in pooled.iter_mut().zip(pixel) {
+                        *s += v;
+                    }
+                } else {
+                    for (s, v) in pooled.iter_mut().zip(pixel) {
+                        *s += v.max(1e-6).powf(p);
+                    }
+                }
+                count += 1;
+            }
+        }
+        let n = count.max(1) as f32;
+        for s in &mut pooled {
+            *s = if p == 1.0 {
+                *s / n
+            } else {
+                (*s / n).powf(1.0 / p)
+            };
+        }
+        pooled
+    }
+
+    /// A regional descriptor (R-MAC, Tolias et al. 2016, with generalised-mean pooling): square
+    /// regions at `levels` scales (1 region of 2/(1+1) of the shorter side, 2 × 2 of 2/3 of it,
+    /// 3 × 3 of 2/4, overlapping), each pooled with exponent `p` and scaled to unit length, then
+    /// summed and scaled to unit length. An object that fills part of the photo dominates the
+    /// regions that hold it instead of being averaged with its surroundings.
+    pub fn rmac(&self, p: f32, levels: usize) -> Vec<f32> {
+        let mut sum = vec![0.0f32; self.channels];
+        let side = self.height.min(self.width);
+        for level in 1..=levels {
+            let size = (2 * side / (level + 1)).max(1);
+            let place = |extent: usize, i: usize| {
+                if level == 1 {
+                    (extent - size.min(extent)) / 2
+                } else {
+                    i * (extent - size.min(extent)) / (level - 1)
+                }
+            };
+            for i in 0..level {
+                for j in 0..level {
+                    let (top, left) = (place(self.height, i), place(self.width, j));
+                    let region = normalised(self.gem_region(p, top, left, top + size, left + size));
+                    for (s, v) in sum.iter_mut().zip(&region) {
+                        *s += v;
+                    }
+                }
+            }
+        }
+        normalised(sum)
+    }
+
+    /// [`gem_region`](Self::gem_region) over the whole map.
+    pub fn gem(&self, p: f32) -> Vec<f32> {
+        self.gem_region(p, 0, 0, self.height, self.width)
+    }
+}
+
+/// `features` scaled to unit length.
+pub fn normalised(features: Vec<f32>) -> Vec<f32> {
     let norm = features
         .iter()
         .map(|v| v * v)
@@ -320,4 +439,45 @@ fn normalised(features: Vec<f32>) -> Vec<f32> {
 /// Cosine similarity of two L2-normalised embeddings.
 pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 6 × 6 map of 2 channels: `object` in the top-left 2 × 2, `background` elsewhere.
+    fn scene(object: [f32; 2], background: [f32; 2]) -> FeatureMap {
+        let mut data = Vec::new();
+        for y in 0..6 {
+            for x in 0..6 {
+                data.extend(if y < 2 && x < 2 { object } else { background });
+            }
+        }
+        FeatureMap {
+            height: 6,
+            width: 6,
+            channels: 2,
+            data,
+        }
+    }
+
+    #[test]
+    fn regional_pooling_lets_a_small_object_count() {
+        let map = scene([1.0, 0.0], [0.0, 1.0]);
+        let object = [1.0, 0.0];
+        // The mean is 1/9 object; regions that hold it give it more weight.
+        let mean = normalised(map.mean());
+        let rmac = map.rmac(3.0, 3);
+        assert!(cosine(&rmac, &object) > cosine(&mean, &object) + 0.1);
+        assert!((rmac.iter().map(|v| v * v).sum::<f32>() - 1.0).abs() < 1e-5);
+    }
+
+    #[test]
+    fn generalised_means_run_from_the_mean_towards_the_maximum() {
+        let map = scene([4.0, 0.0], [1.0, 0.0]);
+        let (mean, gem3) = (map.gem(1.0)[0], map.gem(3.0)[0]);
+        assert!((mean - (4.0 * 4.0 + 32.0) / 36.0).abs() < 1e-5);
+        assert!(gem3 > mean && gem3 < 4.0);
+        assert_eq!(map.mean(), map.gem(1.0));
+    }
 }

@@ -33,7 +33,7 @@ use crate::error::ApiError;
 use crate::hub::{CatchUp, Hub, LiveStream};
 use crate::now_ms;
 use crate::overlays::{Expect, OverlayStore, SqliteStore, Stored};
-use crate::search::{SearchError, VisualSearch, CLOSE_MATCH};
+use crate::search::{SearchError, VisualSearch};
 
 /// Shared server state.
 #[derive(Debug)]
@@ -692,12 +692,12 @@ async fn search_image(
     let results = hits
         .products
         .into_iter()
-        .filter_map(|(id, similarity)| {
-            let product = priced(&app, app.catalog.get(&id)?, now);
+        .filter_map(|hit| {
+            let product = priced(&app, app.catalog.get(&hit.id)?, now);
             Some(SearchHit {
                 product,
-                similarity,
-                close: Some(similarity >= CLOSE_MATCH),
+                similarity: hit.similarity,
+                close: Some(hit.close),
             })
         })
         .collect();

@@ -46,12 +46,30 @@ impl BruteForce {
 }
 
 /// The saved index's format; another format is rebuilt.
-const INDEX_FORMAT: u32 = 3;
+const INDEX_FORMAT: u32 = 4;
+
+/// How a photo becomes a descriptor, as the saved index records it: an index made by another
+/// recipe is rebuilt, not misread. See [`describe`] and [`VisualSearch::search`].
+pub const RECIPE: &str = "efficientnet-lite0 head, r-mac gem3 3 levels; catalog-mean centred; \
+                          query without a box: centre 60 %";
+
+/// The part of a shopper's photo searched when no box was drawn: its centre, where a shopper
+/// frames what they photograph. Around the product, a shop's shelf or a kitchen table is
+/// what the catalog's own photos (product on white) never show.
+pub const QUERY_CENTRE: CropBox = CropBox {
+    x: 0.2,
+    y: 0.2,
+    width: 0.6,
+    height: 0.6,
+};
 
 /// An index as saved between runs: what each embedding was made from, by the bytes' hashes.
 #[derive(Debug, Serialize, Deserialize)]
 struct SavedIndex {
     format: u32,
+    /// [`RECIPE`] when it was made.
+    #[serde(default)]
+    recipe: String,
     /// SHA-256 of the model file.
     model: String,
     items: Vec<IndexedItem>,
@@ -80,6 +98,7 @@ fn graph_sum(items: &[IndexedItem]) -> String {
     use sha2::Digest;
     let mut sum = sha2::Sha256::new();
     sum.update(crate::ann::graph_format());
+    sum.update(RECIPE);
     for item in items {
         sum.update([0]);
         sum.update(&item.id);
@@ -103,7 +122,7 @@ pub fn embed_photo(embedder: &Embedder, bytes: &[u8]) -> Result<Vec<f32>, String
     )
     .map_err(|e| e.to_string())?;
     let decoded = decode(&prepared.jpeg, &PrepLimits::default()).map_err(|e| e.to_string())?;
-    embed_image(embedder, &decoded.image, CropBox::FULL).map_err(|e| e.to_string())
+    describe(embedder, &decoded.image, CropBox::FULL).map_err(|e| e.to_string())
 }
 
 impl VectorIndex for BruteForce {
@@ -245,7 +264,11 @@ pub struct IndexOptions<'a> {
 pub struct VisualSearch {
     /// How the index came to be.
     pub indexed: Indexed,
+    /// When a first result is close.
+    pub closeness: Closeness,
     embedder: Embedder,
+    /// The catalog's mean descriptor ([`centred`]); empty: descriptors are compared as made.
+    centre: Vec<f32>,
     index: Box<dyn VectorIndex>,
     recent: Mutex<Recent>,
     admission: crate::admission::Admission,
@@ -302,26 +325,76 @@ impl std::fmt::Debug for VisualSearch {
 pub struct Hits {
     /// Id for re-querying with another region.
     pub query_id: String,
-    /// Product ids with similarity, best first.
-    pub products: Vec<(String, f32)>,
+    /// Products, best first.
+    pub products: Vec<Hit>,
 }
 
-/// The embedding of one photo's centre square, as catalog items and queries are embedded.
-pub fn embed_image(
+/// One result of a search.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hit {
+    /// The product's id.
+    pub id: String,
+    /// Cosine similarity of the photo's descriptor and the product's.
+    pub similarity: f32,
+    /// Whether this is taken to be the product in the photo ([`Closeness`]).
+    pub close: bool,
+}
+
+/// The descriptor of the crop box's centre square, as catalog items and queries are described
+/// ([`RECIPE`]): the network's last feature map pooled by regions (R-MAC with generalised
+/// means), not averaged as one. Not yet centred on the catalog: [`VisualSearch`] does that.
+pub fn describe(
     embedder: &Embedder,
     image: &DynamicImage,
     crop: CropBox,
 ) -> Result<Vec<f32>, SearchError> {
     let pixels = square_pixels(image, crop, INPUT as u32)?;
-    Ok(embedder.embed(&pixels, INPUT, INPUT)?)
+    let map = embedder
+        .feature_maps(&[&pixels], INPUT)?
+        .pop()
+        .ok_or_else(|| EmbedError::Input("no feature map".into()))?;
+    Ok(map.rmac(3.0, 3))
 }
 
-/// The similarity from which a result counts as a close match for the photo (`close` in the
-/// answer); a widget told that no result is close says so above the nearest ones. Set from
-/// `live-shop-eval`'s figures: with this model, photos of nothing the catalog holds reached at
-/// most 0.40 and half of the generated queries of its products over 0.59; 0.45 keeps a margin
-/// over the first while calling most of the second close.
-pub const CLOSE_MATCH: f32 = 0.45;
+/// Fewest products whose mean descriptor is taken as the catalog's ([`centred`]).
+const MIN_TO_CENTRE: usize = 8;
+
+/// A descriptor moved by the catalog's mean and scaled to unit length: what every descriptor
+/// shares (the look of any product photo) drops out, and what sets products apart remains.
+/// Learnt from the catalog at indexing time, without labels.
+fn centred(mut vector: Vec<f32>, centre: &[f32]) -> Vec<f32> {
+    for (v, c) in vector.iter_mut().zip(centre) {
+        *v -= c;
+    }
+    live_shop_embed::normalised(vector)
+}
+
+/// When the first result is taken to be the product in the photo (`close` in the answer): a
+/// widget shows it as "This one" instead of "Similar products". Decided from the first two
+/// results, not one fixed similarity: a clear lead over the second says more than a high score
+/// in a catalog of look-alikes. Set from `live-shop-eval-shoppers`' figures on shoppers' photos
+/// (precision at least 0.90 on the development set); only the first result can be close.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Closeness {
+    /// The first result's similarity at least.
+    pub similarity: f32,
+    /// Its lead over the second at least.
+    pub margin: f32,
+}
+
+impl Closeness {
+    /// The thresholds for this model and [`RECIPE`].
+    pub const DEFAULT: Closeness = Closeness {
+        similarity: 0.30,
+        margin: 0.15,
+    };
+
+    /// Whether a first result of `first` ahead of a second of `second` (none: nothing else
+    /// indexed) is close.
+    pub fn judge(&self, first: f32, second: Option<f32>) -> bool {
+        first >= self.similarity && second.is_none_or(|s| first - s >= self.margin)
+    }
+}
 
 /// The profile this backend asks the widget for: the model reads a region's centre square at
 /// 224 × 224, so anything larger only costs the shopper upload time.
@@ -385,7 +458,9 @@ impl VisualSearch {
         drop(model_bytes);
         let reusable: HashMap<(String, String), Vec<f32>> = saved
             .and_then(load_index)
-            .filter(|index| index.format == INDEX_FORMAT && index.model == model_hash)
+            .filter(|index| {
+                index.format == INDEX_FORMAT && index.model == model_hash && index.recipe == RECIPE
+            })
             .map(|index| {
                 index
                     .items
@@ -396,6 +471,7 @@ impl VisualSearch {
             .unwrap_or_default();
         let mut index = SavedIndex {
             format: INDEX_FORMAT,
+            recipe: RECIPE.into(),
             model: model_hash,
             items: Vec::new(),
         };
@@ -512,10 +588,16 @@ impl VisualSearch {
             }
         }
         let graph_sum = graph_sum(&index.items);
+        // A mean of a handful of products would be mostly those products themselves.
+        let centre = if index.items.len() >= MIN_TO_CENTRE {
+            mean(index.items.iter().map(|item| item.vector.as_slice()))
+        } else {
+            Vec::new()
+        };
         let items: Vec<(String, Vec<f32>)> = index
             .items
             .into_iter()
-            .map(|item| (item.id, item.vector))
+            .map(|item| (item.id, centred(item.vector, &centre)))
             .collect();
         let (vectors, kind): (Box<dyn VectorIndex>, Vectors) = if items.len() >= ann_from.max(1) {
             let graph = saved.map(Graph::beside);
@@ -548,6 +630,7 @@ impl VisualSearch {
             (Box::new(BruteForce { items }), Vectors::Exact)
         };
         let mut search = Self::new(embedder, vectors);
+        search.centre = centre;
         search.indexed = Indexed {
             embedded,
             unchanged: reused,
@@ -560,7 +643,9 @@ impl VisualSearch {
     pub fn new(embedder: Embedder, index: Box<dyn VectorIndex>) -> Self {
         Self {
             indexed: Indexed::default(),
+            closeness: Closeness::DEFAULT,
             embedder,
+            centre: Vec::new(),
             index,
             recent: Mutex::new(Recent::default()),
             admission: crate::admission::Admission::new(
@@ -631,12 +716,54 @@ impl VisualSearch {
             }
             (None, None) => return Ok(None),
         };
-        let vector = embed_image(&self.embedder, &image, crop)?;
+        // No box drawn: the photo's centre.
+        let crop = if crop == CropBox::FULL {
+            QUERY_CENTRE
+        } else {
+            crop
+        };
+        let mut vector = describe(&self.embedder, &image, crop)?;
+        if !self.centre.is_empty() {
+            vector = centred(vector, &self.centre);
+        }
+        let nearest = self.index.nearest(&vector, k.max(2));
+        let close = match (nearest.first(), nearest.get(1)) {
+            (Some(first), second) => self.closeness.judge(first.1, second.map(|s| s.1)),
+            (None, _) => false,
+        };
         Ok(Some(Hits {
             query_id,
-            products: self.index.nearest(&vector, k),
+            products: nearest
+                .into_iter()
+                .take(k)
+                .enumerate()
+                .map(|(i, (id, similarity))| Hit {
+                    id,
+                    similarity,
+                    close: i == 0 && close,
+                })
+                .collect(),
         }))
     }
+}
+
+/// The mean of `vectors` (empty for none).
+fn mean<'a>(vectors: impl Iterator<Item = &'a [f32]>) -> Vec<f32> {
+    let mut sum: Vec<f32> = Vec::new();
+    let mut n = 0usize;
+    for v in vectors {
+        if sum.is_empty() {
+            sum = vec![0.0; v.len()];
+        }
+        for (s, x) in sum.iter_mut().zip(v) {
+            *s += x;
+        }
+        n += 1;
+    }
+    for s in &mut sum {
+        *s /= n as f32;
+    }
+    sum
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
@@ -714,6 +841,31 @@ mod tests {
         recent.keep("huge", &vec![0u8; RECENT_BYTES + 1]);
         assert!(recent.get("huge").is_none());
         assert!(recent.bytes <= RECENT_BYTES);
+    }
+
+    #[test]
+    fn a_first_result_is_close_by_its_lead_not_its_score_alone() {
+        let judge = Closeness {
+            similarity: 0.3,
+            margin: 0.15,
+        };
+        assert!(judge.judge(0.5, Some(0.3)));
+        // High, but a look-alike is as high: not sure which one it is.
+        assert!(!judge.judge(0.9, Some(0.8)));
+        // Far ahead of a distant field, but itself distant.
+        assert!(!judge.judge(0.25, Some(0.0)));
+        // Nothing else indexed: its score decides.
+        assert!(judge.judge(0.31, None));
+    }
+
+    #[test]
+    fn centring_removes_what_every_product_shares() {
+        let items = [vec![1.0, 0.9, 0.0], vec![1.0, 0.0, 0.9]];
+        let centre = mean(items.iter().map(Vec::as_slice));
+        assert_eq!(centre, vec![1.0, 0.45, 0.45]);
+        let [a, b] = items.map(|v| centred(v, &centre));
+        // Alike before (cosine 0.5 of their unit vectors), opposite after.
+        assert!((cosine(&a, &b) + 1.0).abs() < 1e-6, "{a:?} {b:?}");
     }
 
     #[test]

@@ -150,8 +150,9 @@ async fn a_photo_of_a_product_finds_it_first() {
             .windows(2)
             .all(|w| w[0].similarity >= w[1].similarity));
         assert!(!results.query_id.is_empty());
-        // And it says so: the product is a close match.
+        // And it says so: the product is a close match, and the only one.
         assert_eq!(results.results[0].close, Some(true));
+        assert!(results.results[1..].iter().all(|r| r.close == Some(false)));
     }
 }
 
@@ -403,6 +404,12 @@ fn a_restart_embeds_only_new_or_changed_photos() {
         }
     );
     assert_eq!(again.len(), 3);
+    // An index made by another recipe (pooling, centring, crop) is rebuilt, not misread.
+    let json = std::fs::read_to_string(&saved).unwrap();
+    let recipe = serde_json::to_string(live_shop_server::search::RECIPE).unwrap();
+    assert!(json.contains(&recipe));
+    std::fs::write(&saved, json.replace(&recipe, r#""mean pooling""#)).unwrap();
+    assert_eq!(open().indexed.embedded, 3);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -432,7 +439,7 @@ fn a_large_catalog_searches_an_hnsw_graph_reloaded_while_its_items_are_the_same(
                 .search(Some(&photo), None, CropBox::FULL, 3)
                 .unwrap()
                 .unwrap();
-            assert_eq!(hits.products[0].0, product.id, "{:?}", hits.products);
+            assert_eq!(hits.products[0].id, product.id, "{:?}", hits.products);
         }
     };
     let first = open(&catalog);

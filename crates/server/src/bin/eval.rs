@@ -12,7 +12,7 @@ use image::{imageops, DynamicImage, ExtendedColorType, Rgba, RgbaImage};
 use live_shop_core::prep::{decode, prepare, CropBox, PrepLimits, Profile};
 use live_shop_server::catalog::Catalog;
 use live_shop_server::demo::Dice;
-use live_shop_server::search::{preferred_profile, VisualSearch, CLOSE_MATCH};
+use live_shop_server::search::{preferred_profile, VisualSearch};
 
 /// Rotates an RGBA image by `degrees` around its centre onto a transparent canvas that fits it.
 fn rotate(src: &RgbaImage, degrees: f64) -> RgbaImage {
@@ -276,10 +276,10 @@ fn run() -> Result<bool, String> {
             let rank = hits
                 .products
                 .iter()
-                .position(|(id, _)| *id == query.product_id);
+                .position(|hit| hit.id == query.product_id);
             if *mode == Some(preferred) {
                 match (rank, hits.products.first()) {
-                    (Some(0), Some((_, similarity))) => found.push(*similarity),
+                    (Some(0), Some(hit)) => found.push((hit.similarity, hit.close)),
                     _ => missed += 1,
                 }
             }
@@ -337,8 +337,9 @@ fn run() -> Result<bool, String> {
     Ok(target_met)
 }
 
-/// The photo's best similarity, prepared as the widget prepares it for this backend.
-fn best(search: &VisualSearch, bytes: &[u8], crop: CropBox) -> Result<f32, String> {
+/// The photo's best similarity and whether it is called close, prepared as the widget prepares
+/// it for this backend.
+fn best(search: &VisualSearch, bytes: &[u8], crop: CropBox) -> Result<(f32, bool), String> {
     let profile = Profile::parse(&preferred_profile()).map_err(|e| e.to_string())?;
     let prepared =
         prepare(bytes, profile, crop, &PrepLimits::default()).map_err(|e| e.to_string())?;
@@ -346,8 +347,8 @@ fn best(search: &VisualSearch, bytes: &[u8], crop: CropBox) -> Result<f32, Strin
         .search(Some(&prepared.jpeg), None, CropBox::FULL, 1)
         .map_err(|e| e.to_string())?
         .ok_or("no results")?;
-    let (_, similarity) = hits.products.first().ok_or("no results")?;
-    Ok(*similarity)
+    let hit = hits.products.first().ok_or("no results")?;
+    Ok((hit.similarity, hit.close))
 }
 
 /// `min p5 p50 p95 max` of `values`.
@@ -376,7 +377,7 @@ fn spread(values: &mut [f32]) -> String {
 fn close_matches(
     search: &VisualSearch,
     cache: &Path,
-    mut found: Vec<f32>,
+    found: Vec<(f32, bool)>,
     missed: usize,
 ) -> Result<(), String> {
     let mut unrelated = Vec::new();
@@ -413,25 +414,23 @@ fn close_matches(
         preferred_profile()
     );
     let (queries_n, unrelated_n) = (found.len(), unrelated.len());
+    let close = |v: &[(f32, bool)]| v.iter().filter(|(_, c)| *c).count();
+    let similarities =
+        |v: &[(f32, bool)]| spread(&mut v.iter().map(|(s, _)| *s).collect::<Vec<_>>());
     println!(
         "  generated queries whose product came first ({queries_n}; {missed} others): {}",
-        spread(&mut found)
+        similarities(&found)
     );
     println!(
         "  photos of nothing the catalog holds ({unrelated_n}: {photos} ImageNet photos, {} background crops): {}",
         unrelated_n - photos,
-        spread(&mut unrelated)
+        similarities(&unrelated)
     );
-    println!("  counted as close matches, by threshold:");
-    for threshold in [0.35, 0.4, CLOSE_MATCH, 0.5, 0.6] {
-        let close = |v: &[f32]| v.iter().filter(|s| **s >= threshold).count();
-        println!(
-            "    {threshold:.2}{}: {} of {queries_n} found products, {} of {unrelated_n} unrelated photos",
-            if threshold == CLOSE_MATCH { " (CLOSE_MATCH)" } else { "" },
-            close(&found),
-            close(&unrelated)
-        );
-    }
+    println!(
+        "  called close: {} of {queries_n} found products, {} of {unrelated_n} unrelated photos",
+        close(&found),
+        close(&unrelated)
+    );
     Ok(())
 }
 
