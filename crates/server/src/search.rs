@@ -269,6 +269,8 @@ pub struct VisualSearch {
     embedder: Embedder,
     /// The catalog's mean descriptor ([`centred`]); empty: descriptors are compared as made.
     centre: Vec<f32>,
+    /// Products indexed (each by one or more photos).
+    products: usize,
     index: Box<dyn VectorIndex>,
     recent: Mutex<Recent>,
     admission: crate::admission::Admission,
@@ -355,6 +357,9 @@ pub fn describe(
         .ok_or_else(|| EmbedError::Input("no feature map".into()))?;
     Ok(map.rmac(3.0, 3))
 }
+
+/// Most photos of one product indexed: a product page's gallery, not every variant's.
+pub const PHOTOS_PER_PRODUCT: usize = 8;
 
 /// Fewest products whose mean descriptor is taken as the catalog's ([`centred`]).
 const MIN_TO_CENTRE: usize = 8;
@@ -477,8 +482,7 @@ impl VisualSearch {
         };
         let total = catalog.products.len();
         let agent = crate::fetch::agent(photos);
-        // Each product's photo on one of the cores: read or fetched, hashed, and embedded
-        // unless the saved index has it. Results keep catalog order.
+        // Each product on one of the cores. Results keep catalog order.
         let reusable = Mutex::new(reusable);
         let next = AtomicUsize::new(0);
         let (embedded, reused, done) = (
@@ -486,8 +490,8 @@ impl VisualSearch {
             AtomicUsize::new(0),
             AtomicUsize::new(0),
         );
-        let index_one = |product: &live_shop_core::protocol::Product| {
-            let src = product.images.first().ok_or("no photo")?;
+        // One photo: read or fetched, hashed, and embedded unless the saved index has it.
+        let index_photo = |product: &live_shop_core::protocol::Product, src: &str| {
             let bytes = match Photo::of(src) {
                 Photo::Media(file) => std::fs::read(media.join(file)).map_err(|e| e.to_string()),
                 Photo::Remote(url) => crate::fetch::get(&agent, url, MAX_PHOTO_BYTES),
@@ -508,7 +512,6 @@ impl VisualSearch {
                 None => {
                     let vector =
                         embed_photo(&embedder, &bytes).map_err(|e| format!("{src}: {e}"))?;
-                    // Counted once made, so the progress line never runs ahead of `done`.
                     embedded.fetch_add(1, Ordering::Relaxed);
                     vector
                 }
@@ -519,50 +522,74 @@ impl VisualSearch {
                 vector,
             })
         };
+        // Every photo a product lists (up to PHOTOS_PER_PRODUCT), one after another on this
+        // core: a shopper's photo may look like any of them. A photo that cannot be read is
+        // told and skipped; the product is searchable by the others.
+        let index_one = |product: &live_shop_core::protocol::Product| {
+            if product.images.is_empty() {
+                return Err("no photo".to_string());
+            }
+            let mut items = Vec::new();
+            let mut problems = Vec::new();
+            for src in product.images.iter().take(PHOTOS_PER_PRODUCT) {
+                match index_photo(product, src) {
+                    Ok(item) => items.push(item),
+                    Err(e) => problems.push(e),
+                }
+            }
+            if items.is_empty() {
+                return Err(problems.join("; "));
+            }
+            for problem in problems {
+                eprintln!("visual search: {}: skipping a photo: {problem}", product.id);
+            }
+            Ok(items)
+        };
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         let started = std::time::Instant::now();
-        let mut results: Vec<(usize, Result<IndexedItem, String>)> = std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..cores.min(total.max(1)))
-                .map(|_| {
-                    scope.spawn(|| {
-                        let mut mine = Vec::new();
-                        loop {
-                            let n = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(product) = catalog.products.get(n) else {
-                                break;
-                            };
-                            mine.push((n, index_one(product)));
-                            done.fetch_add(1, Ordering::Relaxed);
-                        }
-                        mine
+        let mut results: Vec<(usize, Result<Vec<IndexedItem>, String>)> =
+            std::thread::scope(|scope| {
+                let workers: Vec<_> = (0..cores.min(total.max(1)))
+                    .map(|_| {
+                        scope.spawn(|| {
+                            let mut mine = Vec::new();
+                            loop {
+                                let n = next.fetch_add(1, Ordering::Relaxed);
+                                let Some(product) = catalog.products.get(n) else {
+                                    break;
+                                };
+                                mine.push((n, index_one(product)));
+                                done.fetch_add(1, Ordering::Relaxed);
+                            }
+                            mine
+                        })
                     })
-                })
-                .collect();
-            let mut progress = Progress::new(total);
-            while workers.iter().any(|w| !w.is_finished()) {
-                progress.show(
+                    .collect();
+                let mut progress = Progress::new(total);
+                while workers.iter().any(|w| !w.is_finished()) {
+                    progress.show(
+                        done.load(Ordering::Relaxed),
+                        embedded.load(Ordering::Relaxed),
+                        reused.load(Ordering::Relaxed),
+                        started.elapsed(),
+                    );
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                progress.finish(
                     done.load(Ordering::Relaxed),
                     embedded.load(Ordering::Relaxed),
                     reused.load(Ordering::Relaxed),
                     started.elapsed(),
                 );
-                std::thread::sleep(std::time::Duration::from_millis(100));
-            }
-            progress.finish(
-                done.load(Ordering::Relaxed),
-                embedded.load(Ordering::Relaxed),
-                reused.load(Ordering::Relaxed),
-                started.elapsed(),
-            );
-            workers
-                .into_iter()
-                .flat_map(|w| w.join().unwrap_or_default())
-                .collect()
-        });
+                workers
+                    .into_iter()
+                    .flat_map(|w| w.join().unwrap_or_default())
+                    .collect()
+            });
         results.sort_by_key(|(n, _)| *n);
         for (n, result) in results {
             match result {
-                Ok(item) => index.items.push(item),
+                Ok(items) => index.items.extend(items),
                 Err(e) => {
                     let id = catalog.products.get(n).map_or("", |p| p.id.as_str());
                     eprintln!("visual search: skipping {id}: {e}");
@@ -573,7 +600,12 @@ impl VisualSearch {
         let reusable = reusable
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let unindexed = total - index.items.len();
+        let products = {
+            let mut ids: Vec<&str> = index.items.iter().map(|i| i.id.as_str()).collect();
+            ids.dedup();
+            ids.len()
+        };
+        let unindexed = total - products;
         if unindexed > 0 {
             eprintln!(
                 "visual search: {unindexed} of {total} products are not searchable by photo (no photo, or one that could not be read)"
@@ -631,6 +663,7 @@ impl VisualSearch {
         };
         let mut search = Self::new(embedder, vectors);
         search.centre = centre;
+        search.products = products;
         search.indexed = Indexed {
             embedded,
             unchanged: reused,
@@ -646,6 +679,7 @@ impl VisualSearch {
             closeness: Closeness::DEFAULT,
             embedder,
             centre: Vec::new(),
+            products: index.len(),
             index,
             recent: Mutex::new(Recent::default()),
             admission: crate::admission::Admission::new(
@@ -679,6 +713,11 @@ impl VisualSearch {
 
     /// How many products are indexed.
     pub fn len(&self) -> usize {
+        self.products
+    }
+
+    /// How many photos are indexed (a product's every photo).
+    pub fn photos(&self) -> usize {
         self.index.len()
     }
 
@@ -726,7 +765,13 @@ impl VisualSearch {
         if !self.centre.is_empty() {
             vector = centred(vector, &self.centre);
         }
-        let nearest = self.index.nearest(&vector, k.max(2));
+        // Each product once, by its best photo: photos past the first of a product are
+        // skipped, so ask for more.
+        let wanted = k.max(2);
+        let mut nearest = self.index.nearest(&vector, wanted * PHOTOS_PER_PRODUCT);
+        let mut seen = std::collections::HashSet::new();
+        nearest.retain(|(id, _)| seen.insert(id.clone()));
+        nearest.truncate(wanted);
         let close = match (nearest.first(), nearest.get(1)) {
             (Some(first), second) => self.closeness.judge(first.1, second.map(|s| s.1)),
             (None, _) => false,

@@ -626,3 +626,42 @@ async fn behind_a_proxy_each_shopper_has_a_pace_of_their_own() {
     let (status, _, _) = answer(&app, via_proxy("192.0.2.99, 203.0.113.7")).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 }
+
+/// A product is indexed by every photo it lists and found by whichever the shopper's photo
+/// looks like; it comes back once, by its best photo; a photo that cannot be read leaves the
+/// product searchable by the others.
+#[test]
+fn a_product_is_found_by_any_of_its_photos_and_listed_once() {
+    let media = live_shop_testkit::cache().join("media");
+    let full = Catalog::embedded().unwrap();
+    // p10 lists p33's photo second (say, its back), and a photo that is missing; p33 itself
+    // is not sold here.
+    let mut products: Vec<_> = full
+        .products
+        .iter()
+        .filter(|p| ["p05", "p10", "p19"].contains(&p.id.as_str()))
+        .cloned()
+        .collect();
+    let p33 = full.get("p33").unwrap().images[0].clone();
+    products[1].images = vec![
+        products[1].images[0].clone(),
+        p33,
+        "/media/no-such-photo.jpg".into(),
+    ];
+    let catalog = Catalog::from_parts(products, 1);
+    let search = VisualSearch::open(&model(), &catalog, &media, None, Reach::PublicHttps).unwrap();
+    assert_eq!((search.len(), search.photos()), (3, 4));
+    for (photo_of, found) in [("p33", "p10"), ("p10", "p10"), ("p19", "p19")] {
+        let hits = search
+            .search(Some(&query_photo(&full, photo_of)), None, CropBox::FULL, 10)
+            .unwrap()
+            .unwrap();
+        let ids: Vec<&str> = hits.products.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids[0], found, "a photo of {photo_of}: {ids:?}");
+        let mut unique = ids.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), ids.len(), "{ids:?}");
+        assert_eq!(ids.len(), 3);
+    }
+}
