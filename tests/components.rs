@@ -468,9 +468,10 @@ mod search {
         yew::platform::time::sleep(Duration::from_millis(50)).await;
         let area = p.query(".crop-box");
         assert_eq!(area.get_attribute("tabindex").as_deref(), Some("0"));
+        // The photo's centre is boxed from the start: the shopper corrects, not draws.
         assert_eq!(
             inline_style(&area, &BOX),
-            "left:0%;top:0%;width:100%;height:100%"
+            "left:20%;top:20%;width:60%;height:60%"
         );
         key(&area, "ArrowLeft", true);
         key(&area, "ArrowUp", true);
@@ -478,11 +479,11 @@ mod search {
         yew::platform::time::sleep(Duration::ZERO).await;
         assert_eq!(
             inline_style(&p.query(".crop-box"), &BOX),
-            "left:2%;top:0%;width:98%;height:98%"
+            "left:22%;top:20%;width:58%;height:58%"
         );
         // The label speaks the locale's digits.
         let label = p.query(".crop-box").get_attribute("aria-label").unwrap();
-        assert_eq!(label, "منطقة البحث: ٩٨% × ٩٨%");
+        assert_eq!(label, "منطقة البحث: ٥٨% × ٥٨%");
         assert_eq!(
             p.query("button.search-now").text_content().as_deref(),
             Some("بحث")

@@ -141,6 +141,7 @@ impl Runner {
             }
             let query = Query {
                 region,
+                boxed: true,
                 profile: profile.clone(),
                 locale: self.env.locale.tag.clone(),
                 query_id,

@@ -665,6 +665,8 @@ async fn search_image(
     let crop = CropBox::from(query.region)
         .clamped()
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    // No box given: the backend picks the part of the photo to search.
+    let crop = query.boxed.then_some(crop);
     let (query_id, limit) = (query.query_id, query.limit as usize);
     if image.is_none() && query_id.is_none() {
         return Err(ApiError::BadRequest(

@@ -50,12 +50,12 @@ const INDEX_FORMAT: u32 = 4;
 
 /// How a photo becomes a descriptor, as the saved index records it: an index made by another
 /// recipe is rebuilt, not misread. See [`describe`] and [`VisualSearch::search`].
-pub const RECIPE: &str = "efficientnet-lite0 head, r-mac gem3 3 levels; catalog-mean centred; \
-                          query without a box: centre 60 %";
+pub const RECIPE: &str = "efficientnet-lite0 head, r-mac gem3 3 levels; catalog-mean centred";
 
-/// The part of a shopper's photo searched when no box was drawn: its centre, where a shopper
-/// frames what they photograph. Around the product, a shop's shelf or a kitchen table is
-/// what the catalog's own photos (product on white) never show.
+/// The part of a shopper's photo searched when the query gives no box: its centre, where a
+/// shopper frames what they photograph (the widget's panel opens with the same box drawn,
+/// `Region::SUGGESTED`). Around the product, a shop's shelf or a kitchen table is what the
+/// catalog's own photos (product on white) never show.
 pub const QUERY_CENTRE: CropBox = CropBox {
     x: 0.2,
     y: 0.2,
@@ -726,13 +726,14 @@ impl VisualSearch {
         self.index.is_empty()
     }
 
-    /// Searches with an uploaded image, or with a recent query's image when `bytes` is `None`
-    /// and `query_id` names one. `Ok(None)`: that query is no longer held.
+    /// Searches `crop` of an uploaded image, or of a recent query's image when `bytes` is
+    /// `None` and `query_id` names one; no crop: [`QUERY_CENTRE`]. `Ok(None)`: that query is no
+    /// longer held.
     pub fn search(
         &self,
         bytes: Option<&[u8]>,
         query_id: Option<&str>,
-        crop: CropBox,
+        crop: Option<CropBox>,
         k: usize,
     ) -> Result<Option<Hits>, SearchError> {
         let recent = || {
@@ -755,12 +756,8 @@ impl VisualSearch {
             }
             (None, None) => return Ok(None),
         };
-        // No box drawn: the photo's centre.
-        let crop = if crop == CropBox::FULL {
-            QUERY_CENTRE
-        } else {
-            crop
-        };
+        // No box given: the photo's centre.
+        let crop = crop.unwrap_or(QUERY_CENTRE);
         let mut vector = describe(&self.embedder, &image, crop)?;
         if !self.centre.is_empty() {
             vector = centred(vector, &self.centre);
@@ -901,6 +898,14 @@ mod tests {
         assert!(!judge.judge(0.25, Some(0.0)));
         // Nothing else indexed: its score decides.
         assert!(judge.judge(0.31, None));
+    }
+
+    #[test]
+    fn without_a_box_the_backend_searches_the_box_the_widget_suggests() {
+        assert_eq!(
+            QUERY_CENTRE,
+            CropBox::from(live_shop_core::search::Region::SUGGESTED)
+        );
     }
 
     #[test]

@@ -436,7 +436,7 @@ fn a_large_catalog_searches_an_hnsw_graph_reloaded_while_its_items_are_the_same(
         for product in &catalog.products {
             let photo = query_photo(catalog, &product.id);
             let hits = search
-                .search(Some(&photo), None, CropBox::FULL, 3)
+                .search(Some(&photo), None, Some(CropBox::FULL), 3)
                 .unwrap()
                 .unwrap();
             assert_eq!(hits.products[0].id, product.id, "{:?}", hits.products);
@@ -653,7 +653,12 @@ fn a_product_is_found_by_any_of_its_photos_and_listed_once() {
     assert_eq!((search.len(), search.photos()), (3, 4));
     for (photo_of, found) in [("p33", "p10"), ("p10", "p10"), ("p19", "p19")] {
         let hits = search
-            .search(Some(&query_photo(&full, photo_of)), None, CropBox::FULL, 10)
+            .search(
+                Some(&query_photo(&full, photo_of)),
+                None,
+                Some(CropBox::FULL),
+                10,
+            )
             .unwrap()
             .unwrap();
         let ids: Vec<&str> = hits.products.iter().map(|h| h.id.as_str()).collect();
@@ -664,4 +669,31 @@ fn a_product_is_found_by_any_of_its_photos_and_listed_once() {
         assert_eq!(unique.len(), ids.len(), "{ids:?}");
         assert_eq!(ids.len(), 3);
     }
+}
+
+/// A query that gives no box is searched by the photo's centre, the box the widget's panel
+/// opens with; one that gives a box, even the whole photo, by that box.
+#[tokio::test]
+async fn a_query_without_a_box_searches_the_photos_centre() {
+    let (app, catalog) = app();
+    let photo = query_photo(&catalog, "p19");
+    let mut answers = Vec::new();
+    for query in [
+        "{}",
+        r#"{"box":{"x":0.2,"y":0.2,"width":0.6,"height":0.6}}"#,
+        r#"{"box":{"x":0,"y":0,"width":1,"height":1}}"#,
+    ] {
+        let (status, body) = send(&app, multipart(Some(&photo), query)).await;
+        assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+        let results: SearchResults = decode(&body).unwrap();
+        answers.push(
+            results
+                .results
+                .iter()
+                .map(|r| (r.product.id.clone(), r.similarity))
+                .collect::<Vec<_>>(),
+        );
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert_ne!(answers[0], answers[2]);
 }

@@ -270,7 +270,7 @@ fn run() -> Result<bool, String> {
                 }
             };
             let hits = search
-                .search(Some(&upload), None, crop, 5)
+                .search(Some(&upload), None, Some(crop), 5)
                 .map_err(|e| e.to_string())?
                 .ok_or("no results")?;
             let rank = hits
@@ -344,7 +344,7 @@ fn best(search: &VisualSearch, bytes: &[u8], crop: CropBox) -> Result<(f32, bool
     let prepared =
         prepare(bytes, profile, crop, &PrepLimits::default()).map_err(|e| e.to_string())?;
     let hits = search
-        .search(Some(&prepared.jpeg), None, CropBox::FULL, 1)
+        .search(Some(&prepared.jpeg), None, Some(CropBox::FULL), 1)
         .map_err(|e| e.to_string())?
         .ok_or("no results")?;
     let hit = hits.products.first().ok_or("no results")?;

@@ -2,8 +2,8 @@
 //! web-shop product shots; the queries are phone photos of the same products taken in shops
 //! (`../shared/grocery-val`: the Grocery Store Dataset's iconic images and validation photos,
 //! MIT licence). The catalog is indexed by the server's own indexing path, and every photo is
-//! searched through the server's search path as the widget sends it: raw, and prepared by each
-//! of the widget's upload profiles. Prints recall@1/5/10 and MRR per group (packaged goods,
+//! searched through the server's search path: raw with no box, as an API client sends it, and
+//! as the widget sends it, the panel's suggested box prepared by each upload profile. Prints recall@1/5/10 and MRR per group (packaged goods,
 //! fruit, vegetables, all), search latency, and how far `close` can be trusted; exits 1 when a
 //! target is missed.
 //!
@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use live_shop_core::prep::{prepare, CropBox, PrepLimits, Profile};
 use live_shop_core::protocol::Product;
+use live_shop_core::search::Region;
 use live_shop_server::catalog::Catalog;
 use live_shop_server::search::{preferred_profile, VisualSearch};
 
@@ -200,17 +201,21 @@ fn run() -> Result<bool, String> {
         let bytes =
             std::fs::read(&query.path).map_err(|e| format!("{}: {e}", query.path.display()))?;
         for (mode, score) in modes.iter().zip(scores.iter_mut()) {
-            let upload = match mode {
-                None => bytes.clone(),
+            // The raw photo as an API client sends it, with no box: the backend picks the part
+            // to search. Through a profile as the widget sends it: the box the panel opens
+            // with, prepared, and the upload searched whole.
+            let (upload, crop) = match mode {
+                None => (bytes.clone(), None),
                 Some(profile) => {
-                    prepare(&bytes, *profile, CropBox::FULL, &PrepLimits::default())
-                        .map_err(|e| format!("{}: {e}", query.path.display()))?
-                        .jpeg
+                    let region = CropBox::from(Region::SUGGESTED);
+                    let prepared = prepare(&bytes, *profile, region, &PrepLimits::default())
+                        .map_err(|e| format!("{}: {e}", query.path.display()))?;
+                    (prepared.jpeg, Some(CropBox::FULL))
                 }
             };
             let asked = Instant::now();
             let hits = search
-                .search(Some(&upload), None, CropBox::FULL, 10)
+                .search(Some(&upload), None, crop, 10)
                 .map_err(|e| format!("{}: {e}", query.path.display()))?
                 .ok_or("no results")?;
             score.took.push(asked.elapsed());
