@@ -506,8 +506,8 @@ impl Carts {
                 Some(offer) => (offer.clone(), None),
                 None => {
                     return Err(ApiError::Unprocessable(format!(
-                        "product {:?} does not exist",
-                        request.product_id
+                        "product {} does not exist",
+                        crate::error::quoted(&request.product_id)
                     )))
                 }
             },

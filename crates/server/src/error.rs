@@ -71,6 +71,18 @@ pub enum ApiError {
     TooFast(&'static str, std::time::Duration),
 }
 
+/// Most characters of what a client sent that an error message quotes.
+pub const QUOTED_CHARS: usize = 100;
+
+/// What a client sent, quoted for an error message: at most [`QUOTED_CHARS`] characters, then
+/// "…". An answer never echoes a megabyte id back.
+pub fn quoted(sent: &str) -> String {
+    match sent.char_indices().nth(QUOTED_CHARS) {
+        Some((end, _)) => format!("{:?}…", &sent[..end]),
+        None => format!("{sent:?}"),
+    }
+}
+
 impl ApiError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
@@ -238,5 +250,19 @@ mod tests {
         let answered: std::collections::BTreeSet<&str> =
             every_kind().iter().map(|e| e.status_and_code().1).collect();
         assert_eq!(documented, answered);
+    }
+}
+
+#[cfg(test)]
+mod quote_tests {
+    use super::*;
+
+    #[test]
+    fn what_a_client_sent_is_quoted_short() {
+        assert_eq!(quoted("p01"), "\"p01\"");
+        let long = "é".repeat(1_500_000);
+        let q = quoted(&long);
+        assert_eq!(q.chars().count(), QUOTED_CHARS + 3);
+        assert!(q.ends_with("\"…"));
     }
 }

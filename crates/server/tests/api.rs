@@ -1117,3 +1117,34 @@ async fn a_manifest_past_the_limits_gets_its_problem_named() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(codes(&answer), [("keyframes".to_string(), json!("long"))]);
 }
+
+#[tokio::test]
+async fn an_error_quotes_at_most_a_hundred_characters_of_what_was_sent() {
+    let (app, _) = app();
+    let id = "x".repeat(1_500_000);
+    let body = json!({"productId": id, "quantity": 1});
+    let (status, _, answer) = send(
+        &app,
+        post_json("/v1/cart/items", body, &[("idempotency-key", "long-id")]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(answer.len() < 1024, "{} bytes", answer.len());
+    let text = String::from_utf8(answer).unwrap();
+    assert!(
+        text.contains(&format!("\\\"{}\\\"…", "x".repeat(100))),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_creator_token_matches_only_itself() {
+    use live_shop_server::api::token_matches;
+    let tokens = vec!["first-token".to_string(), "second".to_string()];
+    assert!(token_matches(&tokens, "first-token"));
+    assert!(token_matches(&tokens, "second"));
+    for wrong in ["", "first-toke", "first-tokens", "second ", "FIRST-TOKEN"] {
+        assert!(!token_matches(&tokens, wrong), "{wrong:?}");
+    }
+    assert!(!token_matches(&[], "anything"));
+}
