@@ -257,27 +257,12 @@ fn png_with_profile(profile: &[u8]) -> Vec<u8> {
     let mut chunk = (data.len() as u32).to_be_bytes().to_vec();
     chunk.extend(b"iCCP");
     chunk.extend(&data);
-    let crc = crc32(&chunk[4..]);
+    let crc = live_shop_testkit::crc32(&chunk[4..]);
     chunk.extend(crc.to_be_bytes());
     let mut out = png[..ihdr_end].to_vec();
     out.extend(chunk);
     out.extend(&png[ihdr_end..]);
     out
-}
-
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
 }
 
 /// A PNG whose colour profile declares 512 MiB, or inflates to 64 MiB while declaring little,

@@ -41,8 +41,6 @@ struct Score {
     first: Vec<(bool, bool)>,
     /// (first result right, its similarity, the second's).
     leads: Vec<(bool, f32, Option<f32>)>,
-    /// (first result right, every similarity of the first ten).
-    tops: Vec<(bool, Vec<f32>)>,
     took: Vec<Duration>,
     bytes: usize,
 }
@@ -228,10 +226,6 @@ fn run() -> Result<bool, String> {
                 score
                     .leads
                     .push((rank == Some(0), first.similarity, second));
-                score.tops.push((
-                    rank == Some(0),
-                    hits.products.iter().map(|h| h.similarity).collect(),
-                ));
             }
         }
         if (i + 1) % 50 == 0 || i + 1 == queries.len() {
@@ -303,33 +297,6 @@ fn run() -> Result<bool, String> {
                 let good = called.iter().filter(|r| **r).count();
                 print!(
                     " {:>5.2}/{:>4.2}/{:>4}",
-                    good as f64 / called.len().max(1) as f64,
-                    good as f64 / right as f64,
-                    called.len()
-                );
-            }
-            println!();
-        }
-    }
-    if let Some(at) = modes
-        .iter()
-        .position(|m| m.map(Profile::name) == Some(preferred_profile().as_str()))
-    {
-        println!("lead relative to the top ten's spread, (s1 - s2) / (s1 - s10) ≥ r:");
-        let tops = &scores[at].tops;
-        let right = tops.iter().filter(|l| l.0).count().max(1);
-        for r in [0.2f32, 0.3, 0.4, 0.5, 0.6, 0.7] {
-            for floor in [0.0f32, 0.3, 0.4] {
-                let called: Vec<bool> = tops
-                    .iter()
-                    .filter(|(_, t)| {
-                        t.len() >= 10 && t[0] >= floor && (t[0] - t[1]) >= r * (t[0] - t[9])
-                    })
-                    .map(|l| l.0)
-                    .collect();
-                let good = called.iter().filter(|x| **x).count();
-                print!(
-                    "  r {r:.1} s≥{floor:.1}: {:.2}/{:.2}/{:>3}",
                     good as f64 / called.len().max(1) as f64,
                     good as f64 / right as f64,
                     called.len()
