@@ -323,7 +323,7 @@ texts! {
         /// Results heading.
         ResultsCount => ["{n} similar products", "منتجات مشابهة: {n}", "{n} محصول مشابه"],
         /// Results whose first the backend judges to be the product in the photo.
-        ResultsMatch => ["This one matches your photo. {n} results:", "هذا يطابق صورتك. النتائج: {n}", "این با عکس شما جور است. {n} نتیجه:"],
+        ResultsMatch => ["This one matches your photo. {n} results:", "هذا يطابق صورتك. النتائج: {n}", "این با عکس شما مطابقت دارد. {n} نتیجه:"],
         /// The label on that first result.
         ThisOne => ["This one", "هذا هو", "همین است"],
         /// Results the backend says are none of them close: the nearest it has.
