@@ -704,13 +704,14 @@ pub fn SearchPanel(props: &SearchPanelProps) -> Html {
     let results = match &search.phase {
         Phase::Results(r) if !r.results.is_empty() => Some(html! {
             <ul class="results" aria-label={text(SearchText::SearchTitle)}>
-                { for r.results.iter().filter_map(|hit| {
+                { for r.results.iter().enumerate().filter_map(|(i, hit)| {
                     let card = Card::new(&props.show, &hit.product, &env.backend, now)?;
+                    let this_one = Found::this_one(r) == Some(i);
                     let pct = (f64::from(hit.similarity.clamp(0.0, 1.0)) * 100.0).round() as u32;
                     Some(html! {
-                        <li key={card.product_id.clone()} class={classes!("result", hit.close.unwrap_or(false).then_some("this-one"))}>
+                        <li key={card.product_id.clone()} class={classes!("result", this_one.then_some("this-one"))}>
                             <DealCard {card} compact=true />
-                            if hit.close == Some(true) {
+                            if this_one {
                                 <p class="this-one">{text(SearchText::ThisOne)}</p>
                             }
                             <p class="match">{fill(text(SearchText::MatchPercent), "n", &env.count(pct))}</p>

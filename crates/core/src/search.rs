@@ -538,6 +538,11 @@ pub enum Found {
 }
 
 impl Found {
+    /// The result labelled "This one": the first, when the backend judged it close.
+    pub fn this_one(answer: &SearchResults) -> Option<usize> {
+        matches!(Found::of(answer), Found::Match(_)).then_some(0)
+    }
+
     /// Judges `answer`: distant only when some result says whether it is close and none is.
     pub fn of(answer: &SearchResults) -> Found {
         let hits = &answer.results;
@@ -834,6 +839,21 @@ mod tests {
     }
 
     #[test]
+    fn only_a_close_first_result_is_labelled_this_one() {
+        let labelled = |closes: [bool; 2]| {
+            let body = format!(
+                r#"{{"queryId":"q","serverTime":0,"results":[{{"similarity":0.5,"close":{},"product":{{"id":"a","title":"Mug"}}}},{{"similarity":0.4,"close":{},"product":{{"id":"b","title":"Cup"}}}}]}}"#,
+                closes[0], closes[1]
+            );
+            let decoded: SearchResults = crate::json::decode(body.as_bytes()).unwrap();
+            Found::this_one(&decoded)
+        };
+        assert_eq!(labelled([true, false]), Some(0));
+        assert_eq!(labelled([false, true]), None);
+        assert_eq!(labelled([false, false]), None);
+    }
+
+    #[test]
     fn an_answer_of_only_distant_products_is_told_apart() {
         let answer = |closes: &[Option<bool>]| {
             let body = format!(
@@ -859,7 +879,7 @@ mod tests {
         assert_eq!(answer(&[None, None]), Found::Similar(2));
         // A close first result is the product in the photo.
         assert_eq!(answer(&[Some(true), Some(false)]), Found::Match(2));
-        // A close match further down: similar products.
+        // A close match further down: similar products, none labelled.
         assert_eq!(answer(&[Some(false), Some(true)]), Found::Similar(2));
         assert_eq!(
             answer(&[Some(false), Some(false), Some(false)]),

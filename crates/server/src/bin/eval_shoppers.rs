@@ -52,13 +52,17 @@ impl Score {
         }
     }
 
+    fn ranks(&self, group: &str) -> &[Option<usize>] {
+        self.ranks.get(group).map_or(&[], Vec::as_slice)
+    }
+
     fn recall(&self, group: &str, k: usize) -> f64 {
-        let ranks = &self.ranks[group];
+        let ranks = self.ranks(group);
         ranks.iter().filter(|r| r.is_some_and(|r| r < k)).count() as f64 / ranks.len() as f64
     }
 
     fn mrr(&self, group: &str) -> f64 {
-        let ranks = &self.ranks[group];
+        let ranks = self.ranks(group);
         ranks
             .iter()
             .map(|r| r.map_or(0.0, |r| 1.0 / (r as f64 + 1.0)))
