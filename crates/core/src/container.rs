@@ -126,14 +126,19 @@ fn png(bytes: &[u8]) -> Result<(), PrepError> {
         let header = bytes.get(pos..pos + 8).ok_or_else(cut_off)?;
         let len = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as usize;
         let kind = &header[4..8];
-        // Data and CRC.
-        let end = pos + 8 + len + 4;
-        if end > bytes.len() {
+        // Data and CRC, checked in a way that cannot wrap: in the browser's worker `usize` is
+        // 32 bits, and a chunk may claim 4 GiB.
+        let data = pos + 8;
+        let Some(end) = data
+            .checked_add(len)
+            .and_then(|e| e.checked_add(4))
+            .filter(|&e| e <= bytes.len())
+        else {
             return Err(cut_off());
-        }
+        };
         match kind {
             b"IEND" => return Ok(()),
-            b"iCCP" => icc(&bytes[pos + 8..pos + 8 + len])?,
+            b"iCCP" => icc(&bytes[data..end - 4])?,
             _ => {}
         }
         pos = end;
@@ -262,6 +267,15 @@ mod tests {
         let bomb = png_with_icc(1_000, MAX_ICC_BYTES + 1);
         assert!(bomb.len() < 64 * 1024);
         assert!(matches!(check(&bomb), Err(PrepError::Limits(_))));
+    }
+
+    #[test]
+    fn a_png_chunk_claiming_4_gib_is_refused_without_wrapping() {
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        png.extend(0xFFFF_FFF8u32.to_be_bytes());
+        png.extend(b"iCCP");
+        png.extend([0; 16]);
+        assert!(matches!(check(&png), Err(PrepError::Decode(_))));
     }
 
     #[test]
